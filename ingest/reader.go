@@ -1,0 +1,63 @@
+package ingest
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Reader receives the access units of a hub through a bounded queue.
+type Reader struct {
+	hub         *Hub
+	name        string
+	ch          chan *AccessUnit
+	dropped     atomic.Uint64
+	dropCounter prometheus.Counter
+	closeOnce   sync.Once
+
+	// waitKey is set when the reader must start at a keyframe; resync when it
+	// lost an access unit and must skip (and count as lost) everything up to
+	// the next keyframe: a P-frame without its references is useless.
+	// Both are guarded by the hub's mutex.
+	waitKey bool
+	resync  bool
+}
+
+// C is the reader's queue. It is closed when the reader or the hub is closed.
+func (r *Reader) C() <-chan *AccessUnit { return r.ch }
+
+// Name is the reader's name.
+func (r *Reader) Name() string { return r.name }
+
+// Dropped is the number of access units this reader has lost.
+func (r *Reader) Dropped() uint64 { return r.dropped.Load() }
+
+// Close detaches the reader from its hub. It is safe to call more than once.
+func (r *Reader) Close() {
+	r.closeOnce.Do(func() { r.hub.detach(r) })
+}
+
+// offer enqueues au without blocking; called with the hub's mutex held.
+func (r *Reader) offer(au *AccessUnit) {
+	if (r.waitKey || r.resync) && !au.Keyframe {
+		if r.resync {
+			r.drop()
+		}
+		return
+	}
+	select {
+	case r.ch <- au:
+		r.waitKey, r.resync = false, false
+	default:
+		r.drop()
+		r.resync = true
+	}
+}
+
+func (r *Reader) drop() {
+	r.dropped.Add(1)
+	if r.dropCounter != nil {
+		r.dropCounter.Inc()
+	}
+}

@@ -1,0 +1,177 @@
+// Package rtsp reads camera streams over RTSP with gortsplib. It is the only
+// package of the service that imports gortsplib.
+package rtsp
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4/pkg/format/rtph264"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/google/uuid"
+	"github.com/pion/rtp"
+
+	"github.com/vigil-cctv/vigil/ingest"
+)
+
+const clockRate = 90000
+
+// maxForwardJump is how far a camera's timestamps may run ahead of the
+// receive clock between two access units before it is a jump, not jitter.
+const maxForwardJump = 5 * time.Second
+
+// maxBackwardStep tolerates B-frame reordering; more is a jump backwards.
+const maxBackwardStep = time.Second
+
+// assembler turns RTP packets of one H.264 stream into access units with a
+// session-relative, monotonic PTS. It is not safe for concurrent use.
+type assembler struct {
+	camera, stream string
+	// copyNALUs is needed when the transport reuses packet buffers (UDP).
+	copyNALUs bool
+
+	decoder *rtph264.Decoder
+	session *ingest.Session
+
+	started  bool
+	lastTS   uint32
+	lastTick int64 // session ticks (90 kHz) of the last access unit
+	lastRecv time.Time
+}
+
+func newAssembler(camera, stream string, sps, pps []byte, copyNALUs bool) (*assembler, error) {
+	a := &assembler{camera: camera, stream: stream, copyNALUs: copyNALUs}
+	a.decoder = &rtph264.Decoder{PacketizationMode: 1}
+	if err := a.decoder.Init(); err != nil {
+		return nil, err
+	}
+	a.session = a.newSession(sps, pps, time.Now())
+	return a, nil
+}
+
+func (a *assembler) newSession(sps, pps []byte, now time.Time) *ingest.Session {
+	s := &ingest.Session{
+		ID:      uuid.New(),
+		Camera:  a.camera,
+		Stream:  a.stream,
+		Codec:   "H264",
+		SPS:     bytes.Clone(sps),
+		PPS:     bytes.Clone(pps),
+		Started: now,
+	}
+	var p h264.SPS
+	if len(sps) > 0 && p.Unmarshal(sps) == nil {
+		s.Width, s.Height = p.Width(), p.Height()
+	}
+	return s
+}
+
+// errNeedMore means the packet was consumed and no access unit is complete.
+var errNeedMore = errors.New("need more packets")
+
+// push consumes one packet received at recv. ntp is the camera's wall time
+// for the packet when known from RTCP sender reports. It returns an access
+// unit, errNeedMore, or a decode error (the stream goes on).
+// The bool reports whether the session changed (new parameters).
+func (a *assembler) push(pkt *rtp.Packet, recv time.Time, ntp time.Time, ntpOK bool) (*ingest.AccessUnit, bool, error) {
+	nalus, err := a.decoder.Decode(pkt)
+	if err != nil {
+		if errors.Is(err, rtph264.ErrMorePacketsNeeded) || errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) {
+			return nil, false, errNeedMore
+		}
+		return nil, false, err
+	}
+	if len(nalus) == 0 {
+		return nil, false, errNeedMore
+	}
+	if a.copyNALUs {
+		nalus = copyNALUs(nalus)
+	}
+
+	changed := a.trackParameters(nalus, recv)
+	pts, jumped := a.timestamp(pkt.Timestamp, recv)
+
+	au := &ingest.AccessUnit{
+		Session:       a.session,
+		PTS:           pts,
+		WallTime:      recv,
+		Received:      recv,
+		Keyframe:      h264.IsRandomAccess(nalus),
+		Discontinuity: jumped,
+		NALUs:         nalus,
+	}
+	if ntpOK {
+		au.WallTime, au.WallFromSR = ntp, true
+	}
+	return au, changed, nil
+}
+
+// trackParameters starts a new session when in-band SPS/PPS differ from the
+// session's: readers (a recorder writing an init segment) need the change.
+func (a *assembler) trackParameters(nalus [][]byte, now time.Time) bool {
+	sps, pps := a.session.SPS, a.session.PPS
+	for _, n := range nalus {
+		switch h264.NALUType(n[0] & 0x1f) {
+		case h264.NALUTypeSPS:
+			sps = n
+		case h264.NALUTypePPS:
+			pps = n
+		}
+	}
+	if bytes.Equal(sps, a.session.SPS) && bytes.Equal(pps, a.session.PPS) {
+		return false
+	}
+	first := a.session.SPS == nil && a.session.PPS == nil
+	s := a.newSession(sps, pps, now)
+	if first {
+		// Parameters arriving for the first time complete the session the
+		// SDP did not describe; the stream is still continuous.
+		s.ID, s.Started = a.session.ID, a.session.Started
+	}
+	a.session = s
+	return true
+}
+
+// timestamp unwraps the 32-bit RTP clock into a session-relative PTS that
+// never jumps: a camera clock jump is replaced by the receive-time delta.
+func (a *assembler) timestamp(ts uint32, recv time.Time) (time.Duration, bool) {
+	if !a.started {
+		a.started, a.lastTS, a.lastTick, a.lastRecv = true, ts, 0, recv
+		return 0, false
+	}
+	delta := int64(int32(ts - a.lastTS)) // wraps correctly across 2^32
+	recvDelta := recv.Sub(a.lastRecv)
+	jumped := false
+	d := ticksToDuration(delta)
+	if d > recvDelta+maxForwardJump || d < -maxBackwardStep {
+		jumped = true
+		delta = max(durationToTicks(recvDelta), 1)
+	}
+	a.lastTS = ts
+	a.lastTick += delta
+	a.lastRecv = recv
+	return ticksToDuration(a.lastTick), jumped
+}
+
+func ticksToDuration(t int64) time.Duration {
+	return time.Duration(t) * time.Second / clockRate
+}
+
+func durationToTicks(d time.Duration) int64 {
+	return int64(d) * clockRate / int64(time.Second)
+}
+
+func copyNALUs(nalus [][]byte) [][]byte {
+	size := 0
+	for _, n := range nalus {
+		size += len(n)
+	}
+	buf := make([]byte, 0, size)
+	out := make([][]byte, len(nalus))
+	for i, n := range nalus {
+		buf = append(buf, n...)
+		out[i] = buf[len(buf)-len(n):]
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+// Package store keeps the domain records that several parts of Vigil share
+// (cameras and their outages for now) in SQLite, the embedded default.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrExists is returned when creating a record whose ID is taken.
+var ErrExists = errors.New("already exists")
+
+// Store is the SQLite-backed store. It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err = s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	// The file holds camera credentials: owner only.
+	if err = os.Chmod(path, 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrations are applied in order; the schema version is SQLite's user_version.
+var migrations = []string{
+	`CREATE TABLE cameras (
+		id             TEXT PRIMARY KEY,
+		name           TEXT NOT NULL,
+		site           TEXT NOT NULL DEFAULT '',
+		ward           TEXT NOT NULL DEFAULT '',
+		latitude       REAL,
+		longitude      REAL,
+		kind           TEXT NOT NULL,
+		main_url       TEXT NOT NULL,
+		sub_url        TEXT NOT NULL DEFAULT '',
+		username       TEXT NOT NULL DEFAULT '',
+		password       TEXT NOT NULL DEFAULT '',
+		retention_days INTEGER NOT NULL,
+		enabled        INTEGER NOT NULL,
+		managed_by     TEXT NOT NULL,
+		created_us     INTEGER NOT NULL,
+		updated_us     INTEGER NOT NULL
+	);
+	CREATE TABLE outages (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id TEXT NOT NULL,
+		stream    TEXT NOT NULL,
+		start_us  INTEGER NOT NULL,
+		end_us    INTEGER,
+		reason    TEXT NOT NULL
+	);
+	CREATE INDEX outages_camera_time ON outages(camera_id, start_us);`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this Vigil (%d): upgrade Vigil", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err = tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toMicros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

@@ -1,0 +1,66 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// maxBodyBytes bounds every request body the API reads.
+const maxBodyBytes = 64 << 10
+
+type apiError struct {
+	Error  string       `json:"error"`
+	Fields []fieldError `json:"fields,omitempty"`
+}
+
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// writeError answers with a JSON error; field errors are listed one by one.
+func writeError(w http.ResponseWriter, status int, msg string, err error) {
+	body := apiError{Error: msg}
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		for _, e := range fe {
+			body.Fields = append(body.Fields, fieldError{Field: e.Field, Message: e.Msg})
+		}
+	}
+	writeJSON(w, status, body)
+}
+
+// decodeBody reads one JSON object, strictly: unknown fields and trailing
+// data are errors, and the body is bounded.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
+		case errors.Is(err, io.EOF):
+			return errors.New("request body is empty: a JSON object is required")
+		}
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return errors.New("invalid JSON: more than one value in the body")
+	}
+	return nil
+}

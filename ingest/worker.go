@@ -35,12 +35,12 @@ type Worker struct {
 
 	// Written on the packet path, read by status readers.
 	frames, bytes, lost, decodeErrs, jumps atomic.Uint64
-	lastFrameNs, lastKeyPTS, keyInterval  atomic.Int64
-	clockOffsetNs                         atomic.Int64
-	clockFromCamera                       atomic.Bool
-	lastDecodeErr                         atomic.Pointer[string]
-	connFrames                            atomic.Uint64 // frames in the current connection
-	session                               atomic.Pointer[Session]
+	lastFrameNs, lastKeyPTS, keyInterval   atomic.Int64
+	clockOffsetNs                          atomic.Int64
+	clockFromCamera                        atomic.Bool
+	lastDecodeErr                          atomic.Pointer[string]
+	connFrames                             atomic.Uint64 // frames in the current connection
+	session                                atomic.Pointer[Session]
 
 	// Owned by the run goroutine, read under mu by Status.
 	mu         sync.Mutex

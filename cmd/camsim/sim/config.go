@@ -1,0 +1,239 @@
+package sim
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// StreamSpec describes one H.264 stream of a simulated camera.
+type StreamSpec struct {
+	Width, Height int
+	FPS           int
+	GOP           time.Duration // time between IDR frames; rounded to whole frames
+	Bitrate       int           // bit/s (CBR)
+}
+
+// GOPFrames returns the number of frames in a GOP (at least 1).
+func (s StreamSpec) GOPFrames() int {
+	n := int((s.GOP*time.Duration(s.FPS) + time.Second/2) / time.Second)
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// String returns WxH@FPS/GOP/bitrate, for logs.
+func (s StreamSpec) String() string {
+	return fmt.Sprintf("%dx%d@%dfps gop=%v %dkbit/s", s.Width, s.Height, s.FPS, s.GOP, s.Bitrate/1000)
+}
+
+// Validate checks the spec; field names in messages are prefixed with name.
+func (s StreamSpec) Validate(name string) error {
+	switch {
+	case s.Width < 16 || s.Width > 4096 || s.Width%2 != 0:
+		return fmt.Errorf("%s.Width: %d is not an even number between 16 and 4096", name, s.Width)
+	case s.Height < 16 || s.Height > 4096 || s.Height%2 != 0:
+		return fmt.Errorf("%s.Height: %d is not an even number between 16 and 4096", name, s.Height)
+	case s.FPS < 1 || s.FPS > 120:
+		return fmt.Errorf("%s.FPS: %d is not between 1 and 120", name, s.FPS)
+	case s.GOP <= 0 || s.GOP > time.Minute:
+		return fmt.Errorf("%s.GOP: %v is not between 0 and 1m", name, s.GOP)
+	case s.Bitrate < 16000 || s.Bitrate > 100_000_000:
+		return fmt.Errorf("%s.Bitrate: %d bit/s is not between 16000 and 100000000", name, s.Bitrate)
+	}
+	return nil
+}
+
+// ParseSize parses "1920x1080".
+func ParseSize(v string) (w, h int, err error) {
+	a, b, ok := strings.Cut(strings.ToLower(strings.TrimSpace(v)), "x")
+	if !ok {
+		return 0, 0, fmt.Errorf("size %q is not WIDTHxHEIGHT", v)
+	}
+	w, err1 := strconv.Atoi(a)
+	h, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || w <= 0 || h <= 0 {
+		return 0, 0, fmt.Errorf("size %q is not WIDTHxHEIGHT", v)
+	}
+	return w, h, nil
+}
+
+// ParseBitrate parses a bit rate in bit/s: "4000000", "4M", "512k", "1.5M".
+func ParseBitrate(v string) (int, error) {
+	s := strings.TrimSpace(v)
+	mul := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
+		mul, s = 1e3, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"), strings.HasSuffix(s, "m"):
+		mul, s = 1e6, s[:len(s)-1]
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || f*mul > 1e9 {
+		return 0, fmt.Errorf("bit rate %q is not a positive number of bit/s (suffix k or M allowed)", v)
+	}
+	return int(f * mul), nil
+}
+
+// Config is the configuration of a Server.
+type Config struct {
+	// Listen is the TCP address of the RTSP server; port 0 picks a free port (see Server.Addr).
+	Listen string
+	// UDPRTPAddress and UDPRTCPAddress enable the UDP transport when both are set
+	// (an even port and the next one, e.g. ":8000" and ":8001"). TCP only when empty.
+	UDPRTPAddress  string
+	UDPRTCPAddress string
+
+	// Cameras is the number of cameras, named cam001, cam002, ...
+	Cameras int
+	// Main and Sub are the two streams of every camera, served at camNNN/main and camNNN/sub.
+	Main, Sub StreamSpec
+
+	// ClipDir caches the generated clips (never commit them).
+	ClipDir string
+	// ClipSeconds is the clip length; it is rounded up to whole GOPs so the loop is seamless.
+	ClipSeconds int
+	// FFmpeg is the ffmpeg binary used to generate missing clips. Default "ffmpeg".
+	FFmpeg string
+
+	// User and Pass, when User is set, require digest authentication on all cameras
+	// (a camera's Fault.User/Pass overrides them).
+	User, Pass string
+
+	// Faults are the initial faults, by camera name (cam003). See Server.SetFault.
+	Faults map[string]Fault
+
+	// SenderReportPeriod is the period of RTCP sender reports. An extra report is sent
+	// shortly after a reader starts playing. Default 2s.
+	SenderReportPeriod time.Duration
+
+	// ControlListen, when set, serves the HTTP control API (see Server.ControlHandler)
+	// on this loopback address, e.g. "127.0.0.1:8555" (port 0 allowed, see ControlAddr).
+	ControlListen string
+
+	// Logger receives the simulator's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the documented defaults: 4 cameras on 127.0.0.1:8554,
+// main 1920x1080 25 fps 2 s GOP 4 Mbit/s, sub 640x360 5 fps 2 s GOP 512 kbit/s,
+// 10 s clips cached in ./data/clips.
+func DefaultConfig() Config {
+	return Config{
+		Listen:             "127.0.0.1:8554",
+		Cameras:            4,
+		Main:               StreamSpec{Width: 1920, Height: 1080, FPS: 25, GOP: 2 * time.Second, Bitrate: 4_000_000},
+		Sub:                StreamSpec{Width: 640, Height: 360, FPS: 5, GOP: 2 * time.Second, Bitrate: 512_000},
+		ClipDir:            "./data/clips",
+		ClipSeconds:        10,
+		FFmpeg:             "ffmpeg",
+		SenderReportPeriod: 2 * time.Second,
+	}
+}
+
+// maxCameras bounds Config.Cameras.
+const maxCameras = 9999
+
+// CameraName returns the path name of camera i (1-based): cam001.
+func CameraName(i int) string {
+	return fmt.Sprintf("cam%03d", i)
+}
+
+// cameraIndex parses a camera name, returning 0 when it is not one.
+func cameraIndex(name string) int {
+	num, ok := strings.CutPrefix(name, "cam")
+	if !ok || len(num) < 3 {
+		return 0
+	}
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 1 || CameraName(i) != name {
+		return 0
+	}
+	return i
+}
+
+// Validate checks the configuration; messages name the field.
+func (c *Config) Validate() error {
+	if c.Listen == "" {
+		return fmt.Errorf("Listen: empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("Listen: %w", err)
+	}
+	if (c.UDPRTPAddress == "") != (c.UDPRTCPAddress == "") {
+		return fmt.Errorf("UDPRTPAddress, UDPRTCPAddress: set both or neither")
+	}
+	if c.Cameras < 1 || c.Cameras > maxCameras {
+		return fmt.Errorf("Cameras: %d is not between 1 and %d", c.Cameras, maxCameras)
+	}
+	if err := c.Main.Validate("Main"); err != nil {
+		return err
+	}
+	if err := c.Sub.Validate("Sub"); err != nil {
+		return err
+	}
+	if c.ClipDir == "" {
+		return fmt.Errorf("ClipDir: empty")
+	}
+	if c.ClipSeconds < 1 || c.ClipSeconds > 600 {
+		return fmt.Errorf("ClipSeconds: %d is not between 1 and 600", c.ClipSeconds)
+	}
+	if c.Pass != "" && c.User == "" {
+		return fmt.Errorf("User: empty while Pass is set")
+	}
+	if c.SenderReportPeriod < 0 {
+		return fmt.Errorf("SenderReportPeriod: negative")
+	}
+	for name, f := range c.Faults {
+		if i := cameraIndex(name); i == 0 || i > c.Cameras {
+			return fmt.Errorf("Faults[%q]: no such camera (cam001..%s)", name, CameraName(c.Cameras))
+		}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("Faults[%q]: %w", name, err)
+		}
+	}
+	if c.ControlListen != "" {
+		if err := checkLoopback(c.ControlListen); err != nil {
+			return fmt.Errorf("ControlListen: %w", err)
+		}
+	}
+	return nil
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address (the control API has no authentication)", addr)
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	d := DefaultConfig()
+	if c.ClipDir == "" {
+		c.ClipDir = d.ClipDir
+	}
+	if c.ClipSeconds == 0 {
+		c.ClipSeconds = d.ClipSeconds
+	}
+	if c.FFmpeg == "" {
+		c.FFmpeg = d.FFmpeg
+	}
+	if c.SenderReportPeriod == 0 {
+		c.SenderReportPeriod = d.SenderReportPeriod
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}

@@ -1,0 +1,12 @@
+// Package sim is an RTSP camera simulator: a gortsplib server publishing N synthetic H.264
+// cameras (cam001, cam002, ...), each with a main and a sub stream, looping clips of a street
+// scene (moving vehicles with UK number plates) generated once with ffmpeg and cached.
+//
+// Each clip is packetized into RTP payloads once and shared read-only by all cameras; per
+// camera only RTP header fields change. Faults (drops, stalls, corrupt packets, timestamp
+// jumps, refused connections, authentication, wall clock offsets, other codecs) are set per
+// camera at start (Config.Faults) or at run time (Server.SetFault, or the HTTP control API).
+//
+// The service runs it in-process for its demo site, integration tests run it on
+// 127.0.0.1:0, and cmd/camsim wraps it in a CLI.
+package sim

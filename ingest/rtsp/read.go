@@ -13,6 +13,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
 	"github.com/vigil-cctv/vigil/ingest"
@@ -79,9 +80,15 @@ func play(c *gortsplib.Client, t ingest.Target, u *base.URL, udp bool, sink inge
 		return err
 	}
 	sink.SessionStarted(asm.session)
+	clock := &senderClock{}
+	c.OnPacketRTCP(medi, func(pkt rtcp.Packet) {
+		if sr, ok := pkt.(*rtcp.SenderReport); ok {
+			clock.update(sr)
+		}
+	})
 	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
 		recv := time.Now()
-		ntp, ntpOK := c.PacketNTP(medi, pkt)
+		ntp, ntpOK := clock.at(pkt.Timestamp)
 		au, changed, err := asm.push(pkt, recv, ntp, ntpOK)
 		switch {
 		case errors.Is(err, errNeedMore):

@@ -1,0 +1,59 @@
+# Vigil: `make run` starts the demo site, `make test` runs the whole suite.
+# Both install what is missing first (Debian packages when run as root,
+# otherwise the exact apt-get line is printed).
+
+GO            ?= go
+DATA          ?= ./data
+CLIPS         := $(DATA)/clips
+BIN           := ./bin
+# ffmpeg (libx264) makes the simulator's clips; prometheus gives promtool,
+# which checks deploy/'s rules in the tests.
+APT_PACKAGES  := ffmpeg prometheus ca-certificates
+GOFLAGS_TEST  ?= -race -count=1 -timeout 30m
+
+.PHONY: all deps build clips run test vet fmt-check fuzz bench clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "missing Debian packages; run:  sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or newer (https://go.dev/doc/install)"; exit 1; }
+
+build: deps
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The simulator's clips are generated here, never committed.
+clips: deps
+	$(GO) run ./cmd/camsim -generate -clips $(CLIPS)
+
+run: build clips
+	$(BIN)/vigil serve
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: deps clips fmt-check vet
+	$(GO) test $(GOFLAGS_TEST) ./...
+
+# Short fuzzing of every parser of outside input (the seeds also run in `make test`).
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzAssembler -fuzztime 60s ./ingest/rtsp/
+
+bench: build clips
+	$(GO) run ./cmd/ingestbench
+
+clean:
+	rm -rf $(BIN)

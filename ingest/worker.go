@@ -50,6 +50,8 @@ type Worker struct {
 	outage     *Outage
 	fps, bps   float64
 
+	samples []rateSample // owned by the run goroutine
+
 	// Decode errors are logged as a summary, not per packet.
 	loggedDecodeErrs uint64
 	lastErrSummary   time.Time
@@ -101,8 +103,6 @@ func (w *Worker) run() {
 	defer close(w.done)
 	ticker := time.NewTicker(rateTick)
 	defer ticker.Stop()
-	var prevFrames, prevBytes uint64
-	prevTick := time.Now()
 	attempt := 0
 
 	for {
@@ -120,8 +120,7 @@ func (w *Worker) run() {
 				w.endOutage(at)
 				w.setState(StateOnline, "")
 			case now := <-ticker.C:
-				prevFrames, prevBytes = w.updateRates(now, prevTick, prevFrames, prevBytes)
-				prevTick = now
+				w.updateRates(now)
 			case err = <-errC:
 				break connected
 			}
@@ -153,8 +152,7 @@ func (w *Worker) run() {
 				w.m.up.Set(0)
 				return
 			case now := <-ticker.C:
-				prevFrames, prevBytes = w.updateRates(now, prevTick, prevFrames, prevBytes)
-				prevTick = now
+				w.updateRates(now)
 			case <-wait.C:
 				break waiting
 			}
@@ -250,30 +248,37 @@ func (w *Worker) setState(s State, errText string) {
 	}
 }
 
-func (w *Worker) updateRates(now, prev time.Time, prevFrames, prevBytes uint64) (uint64, uint64) {
-	frames, bytes := w.frames.Load(), w.bytes.Load()
-	secs := now.Sub(prev).Seconds()
-	if secs <= 0 {
-		return frames, bytes
-	}
-	// Smooth over a few seconds so a GOP's large keyframe does not make the
-	// bitrate jump about.
-	const alpha = 0.3
-	fps := float64(frames-prevFrames) / secs
-	bps := float64(bytes-prevBytes) * 8 / secs
-	w.mu.Lock()
-	w.fps = alpha*fps + (1-alpha)*w.fps
-	w.bps = alpha*bps + (1-alpha)*w.bps
-	w.mu.Unlock()
+// rateWindow is how far back fps and bitrate look: long enough to span a
+// GOP's large keyframe, short enough to show a failing camera quickly.
+const rateWindow = 5
 
-	last := w.lastFrameNs.Load()
+// rateSample is the counters at one tick.
+type rateSample struct {
+	at            time.Time
+	frames, bytes uint64
+}
+
+// updateRates refreshes fps, bitrate and the last-frame age; called by the
+// run goroutine once per tick.
+func (w *Worker) updateRates(now time.Time) {
+	w.samples = append(w.samples, rateSample{now, w.frames.Load(), w.bytes.Load()})
+	if len(w.samples) > rateWindow+1 {
+		w.samples = w.samples[1:]
+	}
+	first, last := w.samples[0], w.samples[len(w.samples)-1]
+	if secs := last.at.Sub(first.at).Seconds(); secs > 0 {
+		w.mu.Lock()
+		w.fps = float64(last.frames-first.frames) / secs
+		w.bps = float64(last.bytes-first.bytes) * 8 / secs
+		w.mu.Unlock()
+	}
+
 	since := w.started
-	if last > 0 {
-		since = time.Unix(0, last)
+	if lf := w.lastFrameNs.Load(); lf > 0 {
+		since = time.Unix(0, lf)
 	}
 	w.m.age.Set(now.Sub(since).Seconds())
 	w.summarizeDecodeErrors(now)
-	return frames, bytes
 }
 
 // decodeErrorSummaryEvery rate-limits the decode error log of a stream.

@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/rtsp"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ui"
+)
+
+// App is the running service.
+type App struct {
+	Config Config
+	// ConfigPath is re-read by Reload; empty for the demo site.
+	ConfigPath string
+	// LogOutput receives the logs (os.Stderr in the service).
+	LogOutput io.Writer
+
+	logger   *slog.Logger
+	metrics  *prometheus.Registry
+	store    *store.Store
+	sup      *ingest.Supervisor
+	registry *registry
+	server   *ui.Server
+	demo     *demoSite
+}
+
+// Initialize starts everything; on error, whatever started is stopped.
+func (a *App) Initialize() (err error) {
+	a.logger = newLogger(a.LogOutput, &a.Config)
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	a.metrics = prometheus.NewRegistry()
+	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	dbPath := filepath.Join(a.Config.DataDir, "vigil.db")
+	if a.store, err = store.Open(dbPath); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if n, cerr := a.store.CloseDanglingOutages(ctx, time.Now()); cerr != nil {
+		return cerr
+	} else if n > 0 {
+		a.logger.Warn("closed outages left open by the previous run", "count", n)
+	}
+
+	in := a.Config.Ingest
+	a.sup = &ingest.Supervisor{
+		Source: rtsp.Read,
+		Defaults: ingest.Defaults{
+			Transport:     in.Transport,
+			ReadTimeout:   in.ReadTimeout,
+			Backoff:       ingest.Backoff{Min: in.ReconnectMin, Max: in.ReconnectMax},
+			GOPCacheBytes: in.GOPCacheBytes,
+		},
+		Outages: a.store,
+		Metrics: ingest.NewMetrics(a.metrics),
+		Logger:  a.logger.With("component", "ingest"),
+	}
+	a.sup.Initialize()
+	a.registry = &registry{store: a.store, sup: a.sup}
+
+	if a.Config.Demo.Enabled {
+		a.demo = &demoSite{Config: a.Config.Demo, DataDir: a.Config.DataDir, Logger: a.logger.With("component", "camsim")}
+		if err = a.demo.Initialize(ctx, a.registry); err != nil {
+			return fmt.Errorf("demo site: %w", err)
+		}
+	}
+	if _, err = a.syncConfigCameras(ctx); err != nil {
+		return err
+	}
+	if err = a.registry.startAll(ctx); err != nil {
+		return err
+	}
+
+	a.server = &ui.Server{
+		Listen:   a.Config.Listen,
+		Cameras:  a.registry,
+		Gatherer: a.metrics,
+		Logger:   a.logger.With("component", "http"),
+	}
+	if err = a.server.Initialize(); err != nil {
+		a.server = nil
+		return fmt.Errorf("http: listen %s: %w", a.Config.Listen, err)
+	}
+	cams, _ := a.store.ListCameras(ctx)
+	a.logger.Info("vigil is running", "http", "http://"+a.server.Addr(), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	return nil
+}
+
+// Addr is the HTTP address.
+func (a *App) Addr() string { return a.server.Addr() }
+
+// Close stops everything, newest first.
+func (a *App) Close() {
+	if a.server != nil {
+		a.server.Close()
+	}
+	if a.sup != nil {
+		a.sup.Close()
+	}
+	if a.demo != nil {
+		a.demo.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// Reload re-reads the config file and applies its camera list; cameras
+// that did not change keep running. Other settings need a restart.
+func (a *App) Reload() error {
+	if a.ConfigPath == "" {
+		return fmt.Errorf("reload: no config file (the demo site runs on defaults)")
+	}
+	c, err := LoadConfig(a.ConfigPath)
+	if err != nil {
+		return fmt.Errorf("reload: %w (keeping the running configuration)", err)
+	}
+	old := a.Config
+	a.Config.Cameras = c.Cameras
+	n, err := a.syncConfigCameras(context.Background())
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo {
+		a.logger.Warn("reload: only the camera list is applied; restart Vigil for other settings")
+	}
+	a.logger.Info("configuration reloaded", "cameras_changed", n)
+	return a.registry.startAll(context.Background())
+}
+
+func (a *App) syncConfigCameras(ctx context.Context) (int, error) {
+	added, changed, removed, err := a.registry.syncConfig(ctx, a.Config.Cameras)
+	if err != nil {
+		return 0, fmt.Errorf("config cameras: %w", err)
+	}
+	if added+changed+removed > 0 {
+		a.logger.Info("config cameras synced", "added", added, "changed", changed, "removed", removed)
+	}
+	return added + changed + removed, nil
+}
+
+func newLogger(w io.Writer, c *Config) *slog.Logger {
+	if w == nil {
+		w = io.Discard
+	}
+	opts := &slog.HandlerOptions{Level: c.slogLevel()}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

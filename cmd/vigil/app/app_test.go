@@ -1,0 +1,293 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+)
+
+func repoRoot(t *testing.T) string {
+	dir, _ := filepath.Abs("../../..")
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatal("repository root not found from", dir)
+	}
+	return dir
+}
+
+// startApp runs the whole service: HTTP on a free port, SQLite in a temp
+// dir, the in-process camera simulator with three cameras.
+func startApp(t *testing.T, configBody string) (*App, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vigil.yaml")
+	body := fmt.Sprintf(`listen: 127.0.0.1:0
+data_dir: %s
+log_level: warn
+ingest:
+  read_timeout: 3s
+  reconnect_min: 200ms
+  reconnect_max: 1s
+demo:
+  enabled: true
+  cameras: 3
+  rtsp_listen: 127.0.0.1:0
+  clip_dir: %s
+%s`, dir, filepath.Join(repoRoot(t), "data", "clips"), configBody)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &App{Config: cfg, ConfigPath: path, LogOutput: io.Discard}
+	if err := a.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a, path
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) do(method, path, body string) (int, map[string]any, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	json.Unmarshal(raw, &out)
+	return res.StatusCode, out, string(raw)
+}
+
+func (c client) camera(id string) map[string]any {
+	_, out, _ := c.do("GET", "/api/v1/cameras/"+id, "")
+	return out
+}
+
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func streamField(cam map[string]any, stream, field string) any {
+	streams, _ := cam["streams"].([]any)
+	for _, s := range streams {
+		m := s.(map[string]any)
+		if m["stream"] == stream {
+			return m[field]
+		}
+	}
+	return nil
+}
+
+func TestServiceAPIEndToEnd(t *testing.T) {
+	a, _ := startApp(t, `cameras:
+  - id: fixed-01
+    name: Managed by file
+    main_url: rtsp://127.0.0.1:1/none
+`)
+	c := client{t, "http://" + a.Addr()}
+
+	waitUntil(t, 30*time.Second, "demo cameras online", func() bool {
+		for _, id := range []string{"cam001", "cam002", "cam003"} {
+			if c.camera(id)["status"] != "online" {
+				return false
+			}
+		}
+		return true
+	})
+	waitUntil(t, 10*time.Second, "a keyframe interval measured", func() bool {
+		kf, _ := streamField(c.camera("cam001"), "main", "keyframe_interval_seconds").(float64)
+		return kf > 0
+	})
+	time.Sleep(2 * time.Second)
+	cam := c.camera("cam001")
+	if cam["name"] == "" || cam["ward"] == "" || cam["latitude"] == nil || cam["kind"] != "fixed" {
+		t.Errorf("demo camera record: %v", cam)
+	}
+	if fps, _ := streamField(cam, "main", "fps").(float64); fps < 15 {
+		t.Errorf("cam001 main fps %v", fps)
+	}
+	for _, f := range []string{"bitrate_bps", "last_frame", "keyframe_interval_seconds", "reconnects"} {
+		if streamField(cam, "main", f) == nil {
+			t.Errorf("status lacks %s: %v", f, cam["streams"])
+		}
+	}
+	if kf, _ := streamField(cam, "main", "keyframe_interval_seconds").(float64); kf < 1.9 || kf > 2.1 {
+		t.Errorf("keyframe interval %v, want 2 s", kf)
+	}
+
+	// The file-managed camera is listed, offline with a reason, and read-only.
+	fixed := c.camera("fixed-01")
+	if fixed["managed_by"] != "config" || streamField(fixed, "main", "current_outage") == nil {
+		t.Errorf("config camera: %v", fixed)
+	}
+	if code, out, _ := c.do("PATCH", "/api/v1/cameras/fixed-01", `{"enabled":false}`); code != http.StatusConflict || !strings.Contains(out["error"].(string), "config file") {
+		t.Errorf("PATCH of a config camera: %d %v", code, out)
+	}
+	if code, _, _ := c.do("DELETE", "/api/v1/cameras/fixed-01", ""); code != http.StatusConflict {
+		t.Errorf("DELETE of a config camera: %d", code)
+	}
+
+	// Add a camera with credentials in its URL: they are stored, never shown.
+	simURL := a.demo.sim.URL(2, "main")
+	code, out, raw := c.do("POST", "/api/v1/cameras", fmt.Sprintf(
+		`{"id":"cam010","name":"Added","kind":"mobile","main_url":%q,"retention_days":14}`,
+		strings.Replace(simURL, "rtsp://", "rtsp://operator:hunter2@", 1)))
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, raw)
+	}
+	if strings.Contains(raw, "hunter2") || strings.Contains(raw, "operator") || out["has_credentials"] != true {
+		t.Fatalf("credentials leaked or lost: %s", raw)
+	}
+	waitUntil(t, 15*time.Second, "cam010 online", func() bool { return c.camera("cam010")["status"] == "online" })
+	if _, _, list := c.do("GET", "/api/v1/cameras", ""); strings.Contains(list, "hunter2") {
+		t.Fatal("list leaks a password")
+	}
+	if code, _, _ := c.do("POST", "/api/v1/cameras", `{"id":"cam010","main_url":"rtsp://x/y"}`); code != http.StatusConflict {
+		t.Errorf("duplicate create: %d", code)
+	}
+
+	// Disabling it stops it without touching the others.
+	before := streamField(c.camera("cam001"), "main", "frames").(float64)
+	if code, out, _ := c.do("PATCH", "/api/v1/cameras/cam010", `{"enabled":false}`); code != 200 || out["status"] != "disabled" || out["has_credentials"] != true {
+		t.Errorf("disable: %d %v", code, out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cam1 := c.camera("cam001")
+	if streamField(cam1, "main", "reconnects").(float64) != 0 || streamField(cam1, "main", "frames").(float64) <= before {
+		t.Errorf("editing cam010 disturbed cam001: %v", cam1["streams"])
+	}
+	if code, _, _ := c.do("DELETE", "/api/v1/cameras/cam010", ""); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
+	if code, _, _ := c.do("GET", "/api/v1/cameras/cam010", ""); code != http.StatusNotFound {
+		t.Errorf("get deleted: %d", code)
+	}
+
+	// Kill a camera and bring it back: the API and metrics say what happened.
+	if err := a.demo.sim.SetFault("cam003", sim.Fault{Refuse: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "cam003 offline", func() bool { return c.camera("cam003")["status"] != "online" })
+	time.Sleep(time.Second)
+	a.demo.sim.ClearFault("cam003")
+	waitUntil(t, 10*time.Second, "cam003 back", func() bool { return c.camera("cam003")["status"] == "online" })
+	_, outages, raw := c.do("GET", "/api/v1/cameras/cam003/outages?from=2020-01-01T00:00:00Z", "")
+	list, _ := outages["outages"].([]any)
+	if len(list) < 1 || list[0].(map[string]any)["end"] == nil {
+		t.Fatalf("outages after kill/restore: %s", raw)
+	}
+	if r := streamField(c.camera("cam003"), "main", "reconnects").(float64); r != 1 {
+		t.Errorf("cam003 reconnects = %v", r)
+	}
+	_, _, metrics := c.do("GET", "/metrics", "")
+	for _, want := range []string{
+		"# HELP vigil_camera_up ",
+		`vigil_camera_up{camera="cam001",stream="main"} 1`,
+		`vigil_camera_up{camera="fixed-01",stream="main"} 0`,
+		`vigil_ingest_reconnects_total{camera="cam003",stream="main"} 1`,
+		`vigil_ingest_outages_total{camera="cam003",reason=`,
+		"# HELP vigil_ingest_frames_total ", "# HELP vigil_ingest_bytes_total ",
+		"# HELP vigil_ingest_rtp_packets_lost_total ", "# HELP vigil_ingest_last_frame_age_seconds ",
+		"vigil_cameras_configured 4", "process_resident_memory_bytes",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(metrics, "cam010") {
+		t.Error("/metrics still has series of a deleted camera")
+	}
+}
+
+func TestAPIRejectsBadRequests(t *testing.T) {
+	a, _ := startApp(t, "")
+	c := client{t, "http://" + a.Addr()}
+	for _, tc := range []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"POST", "/api/v1/cameras", `{"id":"cam020","kind":"dome","main_url":"http://x"}`, 422, `"field": "main_url"`},
+		{"POST", "/api/v1/cameras", `{"id":"cam020","kind":"dome","main_url":"http://x"}`, 422, `"field": "kind"`},
+		{"POST", "/api/v1/cameras", `{"id":"Bad Id","main_url":"rtsp://x/y"}`, 422, `"field": "id"`},
+		{"POST", "/api/v1/cameras", `{"id":"cam020",`, 400, "invalid JSON"},
+		{"POST", "/api/v1/cameras", `{"id":"cam020","colour":"red"}`, 400, "unknown field"},
+		{"POST", "/api/v1/cameras", ``, 400, "empty"},
+		{"POST", "/api/v1/cameras", `{"name":"` + strings.Repeat("x", 70000) + `"}`, 400, "larger than"},
+		{"PUT", "/api/v1/cameras/cam001", `{"id":"cam002","main_url":"rtsp://x/y"}`, 400, "cannot change"},
+		{"PATCH", "/api/v1/cameras/nope", `{}`, 404, "not found"},
+		{"GET", "/api/v1/cameras/cam001/outages?from=yesterday", "", 400, "RFC 3339"},
+		{"GET", "/api/v1/cameras/cam001/outages?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "", 400, "must be after"},
+		{"GET", "/api/v2/nothing", "", 404, "no such endpoint"},
+	} {
+		code, _, raw := c.do(tc.method, tc.path, tc.body)
+		if code != tc.code || !strings.Contains(raw, tc.want) {
+			t.Errorf("%s %s %.40s: %d %s; want %d with %q", tc.method, tc.path, tc.body, code, raw, tc.code, tc.want)
+		}
+	}
+	// None of that created anything.
+	_, out, _ := c.do("GET", "/api/v1/cameras", "")
+	if n := len(out["cameras"].([]any)); n != 3 {
+		t.Errorf("%d cameras after bad requests, want the 3 demo cameras", n)
+	}
+}
+
+func TestReloadAppliesCameraListOnly(t *testing.T) {
+	a, path := startApp(t, "")
+	c := client{t, "http://" + a.Addr()}
+	waitUntil(t, 30*time.Second, "cam001 online", func() bool { return c.camera("cam001")["status"] == "online" })
+
+	raw, _ := os.ReadFile(path)
+	added := string(raw) + fmt.Sprintf("cameras:\n  - id: file-cam\n    main_url: %s\n", a.demo.sim.URL(1, "sub"))
+	os.WriteFile(path, []byte(added), 0o600)
+	if err := a.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 15*time.Second, "file-cam online", func() bool { return c.camera("file-cam")["status"] == "online" })
+	if r := streamField(c.camera("cam001"), "main", "reconnects").(float64); r != 0 {
+		t.Errorf("reload restarted cam001")
+	}
+
+	// A broken file is refused and the running cameras stay.
+	os.WriteFile(path, bytes.ReplaceAll([]byte(added), []byte("main_url: rtsp"), []byte("main_url: http")), 0o600)
+	if err := a.Reload(); err == nil || !strings.Contains(err.Error(), "cameras[0].main_url") {
+		t.Fatalf("reload of a bad file: %v", err)
+	}
+	if c.camera("file-cam")["status"] != "online" {
+		t.Error("a failed reload stopped a camera")
+	}
+
+	// Removing it from the file removes it.
+	os.WriteFile(path, raw, 0o600)
+	if err := a.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := c.do("GET", "/api/v1/cameras/file-cam", ""); code != http.StatusNotFound {
+		t.Errorf("camera removed from the file still there: %d", code)
+	}
+}

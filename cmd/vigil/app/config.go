@@ -1,0 +1,241 @@
+// Package app wires Vigil's components into the service: configuration,
+// store, ingest supervisor, HTTP server and the demo site.
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// Config is the service configuration: one YAML file. Every field has a
+// documented default (DefaultConfig) and an environment override named
+// VIGIL_ + the YAML path in capitals, e.g. VIGIL_INGEST_READ_TIMEOUT=15s.
+type Config struct {
+	// Listen is the HTTP address of the API, the web UI and /metrics.
+	Listen string `yaml:"listen"`
+	// DataDir holds the database and (later) recordings.
+	DataDir string `yaml:"data_dir"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json.
+	LogFormat string `yaml:"log_format"`
+
+	Ingest IngestConfig `yaml:"ingest"`
+
+	// Cameras declared here are seeded into the store and managed by this
+	// file: the API shows them but cannot change them. Reloaded on SIGHUP.
+	Cameras []CameraConfig `yaml:"cameras"`
+
+	Demo DemoConfig `yaml:"demo"`
+}
+
+// IngestConfig tunes the camera workers.
+type IngestConfig struct {
+	// Transport is tcp (RTP interleaved in RTSP, the default: survives NAT
+	// and lossy radio links) or udp.
+	Transport string `yaml:"transport"`
+	// ReadTimeout: a stream that sends nothing for this long is offline.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// ReconnectMin and ReconnectMax bound the reconnect backoff.
+	ReconnectMin time.Duration `yaml:"reconnect_min"`
+	ReconnectMax time.Duration `yaml:"reconnect_max"`
+	// GOPCacheBytes bounds the per-stream cache that lets a new viewer
+	// start at the latest keyframe.
+	GOPCacheBytes int `yaml:"gop_cache_bytes"`
+}
+
+// CameraConfig is a camera declared in the config file.
+type CameraConfig struct {
+	ID        string   `yaml:"id"`
+	Name      string   `yaml:"name"`
+	Site      string   `yaml:"site"`
+	Ward      string   `yaml:"ward"`
+	Latitude  *float64 `yaml:"latitude"`
+	Longitude *float64 `yaml:"longitude"`
+	// Kind is fixed or mobile (a redeployable camera).
+	Kind    string `yaml:"kind"`
+	MainURL string `yaml:"main_url"`
+	SubURL  string `yaml:"sub_url"`
+	// Credentials: Password, or better PasswordEnv naming an environment
+	// variable that holds it, so the file can be shared.
+	Username      string `yaml:"username"`
+	Password      string `yaml:"password"`
+	PasswordEnv   string `yaml:"password_env"`
+	RetentionDays int    `yaml:"retention_days"`
+	// Enabled defaults to true.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// DemoConfig runs an in-process camera simulator and registers its cameras.
+type DemoConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Cameras is how many simulated cameras to run.
+	Cameras int `yaml:"cameras"`
+	// RTSPListen is the simulator's RTSP address (loopback).
+	RTSPListen string `yaml:"rtsp_listen"`
+	// ClipDir caches the simulator's generated clips; default DATA_DIR/clips.
+	ClipDir string `yaml:"clip_dir"`
+}
+
+// DefaultConfig is the configuration with every default filled in.
+func DefaultConfig() Config {
+	return Config{
+		Listen:    ":8080",
+		DataDir:   "./data",
+		LogLevel:  "info",
+		LogFormat: "text",
+		Ingest: IngestConfig{
+			Transport:     "tcp",
+			ReadTimeout:   10 * time.Second,
+			ReconnectMin:  time.Second,
+			ReconnectMax:  30 * time.Second,
+			GOPCacheBytes: 8 << 20,
+		},
+		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
+	}
+}
+
+// DemoSiteConfig is what `vigil serve` runs with no -config: the demo site.
+func DemoSiteConfig() Config {
+	c := DefaultConfig()
+	c.Demo.Enabled = true
+	return c
+}
+
+// LoadConfig reads a config file over the defaults, applies environment
+// overrides and validates the result.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err = dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) /* an empty file means all defaults */ {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err = applyEnv(&c, os.LookupEnv); err != nil {
+		return c, err
+	}
+	if err = c.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate checks the configuration and names every bad field.
+func (c *Config) Validate() error {
+	var es store.FieldErrors
+	bad := func(field, format string, args ...any) {
+		es = append(es, &store.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q is not host:port: %v", c.Listen, err)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "is required")
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		bad("log_level", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log_format", "%q must be text or json", c.LogFormat)
+	}
+	in := c.Ingest
+	if in.Transport != "tcp" && in.Transport != "udp" {
+		bad("ingest.transport", "%q must be tcp or udp", in.Transport)
+	}
+	if in.ReadTimeout < time.Second {
+		bad("ingest.read_timeout", "%v must be at least 1s", in.ReadTimeout)
+	}
+	if in.ReconnectMin <= 0 {
+		bad("ingest.reconnect_min", "%v must be positive", in.ReconnectMin)
+	}
+	if in.ReconnectMax < in.ReconnectMin {
+		bad("ingest.reconnect_max", "%v must not be less than reconnect_min (%v)", in.ReconnectMax, in.ReconnectMin)
+	}
+	if in.GOPCacheBytes < 0 {
+		bad("ingest.gop_cache_bytes", "%d must not be negative", in.GOPCacheBytes)
+	}
+	seen := map[string]int{}
+	for i, cc := range c.Cameras {
+		prefix := fmt.Sprintf("cameras[%d]", i)
+		if j, dup := seen[cc.ID]; dup {
+			bad(prefix+".id", "%q is also cameras[%d]", cc.ID, j)
+		}
+		seen[cc.ID] = i
+		if cc.PasswordEnv != "" && cc.Password != "" {
+			bad(prefix+".password_env", "set password or password_env, not both")
+		}
+		if cc.PasswordEnv != "" {
+			if _, ok := os.LookupEnv(cc.PasswordEnv); !ok {
+				bad(prefix+".password_env", "environment variable %s is not set", cc.PasswordEnv)
+			}
+		}
+		cam := cc.Camera()
+		if err := cam.Validate(); err != nil {
+			var fe store.FieldErrors
+			if errors.As(err, &fe) {
+				es = append(es, fe.Prefix(prefix)...)
+			}
+		}
+	}
+	if c.Demo.Enabled {
+		if c.Demo.Cameras < 1 || c.Demo.Cameras > 999 {
+			bad("demo.cameras", "%d must be between 1 and 999", c.Demo.Cameras)
+		}
+		if _, _, err := net.SplitHostPort(c.Demo.RTSPListen); err != nil {
+			bad("demo.rtsp_listen", "%q is not host:port: %v", c.Demo.RTSPListen, err)
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// Camera converts a config entry into a store record.
+func (cc CameraConfig) Camera() store.Camera {
+	c := store.Camera{
+		ID: cc.ID, Name: cc.Name, Site: cc.Site, Ward: cc.Ward,
+		Latitude: cc.Latitude, Longitude: cc.Longitude, Kind: cc.Kind,
+		MainURL: cc.MainURL, SubURL: cc.SubURL, Username: cc.Username, Password: cc.Password,
+		RetentionDays: cc.RetentionDays, Enabled: cc.Enabled == nil || *cc.Enabled,
+		ManagedBy: store.ManagedByConfig,
+	}
+	if cc.PasswordEnv != "" {
+		c.Password = os.Getenv(cc.PasswordEnv)
+	}
+	c.Normalize()
+	return c
+}
+
+// slogLevel parses a validated level.
+func (c *Config) slogLevel() slog.Level {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(strings.ToUpper(c.LogLevel)))
+	return lvl
+}
+
+// DemoConfigFromEnv is the demo site's configuration with VIGIL_*
+// environment overrides applied.
+func DemoConfigFromEnv() (Config, error) {
+	c := DemoSiteConfig()
+	if err := applyEnv(&c, os.LookupEnv); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}

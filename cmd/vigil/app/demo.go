@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// demoSite runs the camera simulator in-process and registers its cameras,
+// so `make run` shows a working control room with no hardware.
+type demoSite struct {
+	Config  DemoConfig
+	DataDir string
+	Logger  *slog.Logger
+
+	sim *sim.Server
+}
+
+// demoPlaces are plausible spots in a London borough for the demo cameras.
+var demoPlaces = []struct {
+	name, site, ward string
+	lat, lon         float64
+	kind             string
+}{
+	{"High Street / Market Square", "Town centre", "Abbey", 51.5390, 0.0810, store.KindFixed},
+	{"Station Parade", "Town centre", "Abbey", 51.5395, 0.0805, store.KindFixed},
+	{"Ripple Road junction", "Ripple Road", "Thames", 51.5330, 0.0870, store.KindFixed},
+	{"Longbridge Road shops", "Longbridge", "Longbridge", 51.5470, 0.0950, store.KindFixed},
+	{"Park entrance (mobile)", "Barking Park", "Longbridge", 51.5440, 0.0860, store.KindMobile},
+	{"Bus garage forecourt", "Ripple Road", "Thames", 51.5310, 0.0920, store.KindFixed},
+	{"Estate car park (mobile)", "Gascoigne estate", "Gascoigne", 51.5350, 0.0760, store.KindMobile},
+	{"Riverside walk", "Town quay", "Gascoigne", 51.5360, 0.0730, store.KindFixed},
+}
+
+// Initialize starts the simulator and registers any demo camera the store
+// does not have yet (an operator's edits to demo cameras are kept).
+func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
+	cfg := sim.DefaultConfig()
+	cfg.Listen = d.Config.RTSPListen
+	cfg.Cameras = d.Config.Cameras
+	cfg.ClipDir = d.Config.ClipDir
+	if cfg.ClipDir == "" {
+		cfg.ClipDir = filepath.Join(d.DataDir, "clips")
+	}
+	cfg.Logger = d.Logger
+	d.sim = &sim.Server{Config: cfg}
+	if err := d.sim.Initialize(); err != nil {
+		d.sim = nil
+		return err
+	}
+	for i := 1; i <= d.Config.Cameras; i++ {
+		c := store.Camera{
+			ID:        fmt.Sprintf("cam%03d", i),
+			MainURL:   d.sim.URL(i, "main"),
+			SubURL:    d.sim.URL(i, "sub"),
+			Enabled:   true,
+			ManagedBy: store.ManagedByDemo,
+		}
+		p := demoPlaces[(i-1)%len(demoPlaces)]
+		c.Name, c.Site, c.Ward, c.Kind = p.name, p.site, p.ward, p.kind
+		lat, lon := p.lat+float64((i-1)/len(demoPlaces))*0.002, p.lon
+		c.Latitude, c.Longitude = &lat, &lon
+		if i > len(demoPlaces) {
+			c.Name = fmt.Sprintf("%s %d", p.name, 1+(i-1)/len(demoPlaces))
+		}
+		c.Normalize()
+		err := reg.Create(ctx, &c)
+		if err != nil && !errors.Is(err, store.ErrExists) {
+			return err
+		}
+	}
+	d.Logger.Info("demo cameras simulated", "cameras", d.Config.Cameras, "rtsp", d.sim.Addr())
+	return nil
+}
+
+// Close stops the simulator.
+func (d *demoSite) Close() {
+	if d.sim != nil {
+		d.sim.Close()
+	}
+}

@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ui"
+)
+
+// registry keeps the camera store and the ingest supervisor in step: every
+// write goes to the store first, then restarts only the camera written.
+type registry struct {
+	store *store.Store
+	sup   *ingest.Supervisor
+
+	mu sync.Mutex // serializes writes so store and supervisor agree
+}
+
+var _ ui.Cameras = (*registry)(nil)
+
+func ingestCamera(c store.Camera) ingest.Camera {
+	return ingest.Camera{
+		ID:      c.ID,
+		Enabled: c.Enabled,
+		Main:    ingest.Target{URL: c.MainURL, User: c.Username, Pass: c.Password},
+		Sub:     ingest.Target{URL: c.SubURL, User: c.Username, Pass: c.Password},
+	}
+}
+
+func (r *registry) List(ctx context.Context) ([]store.Camera, error) {
+	return r.store.ListCameras(ctx)
+}
+
+func (r *registry) Get(ctx context.Context, id string) (store.Camera, error) {
+	return r.store.GetCamera(ctx, id)
+}
+
+func (r *registry) Create(ctx context.Context, c *store.Camera) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.store.CreateCamera(ctx, c); err != nil {
+		return err
+	}
+	r.sup.Upsert(ingestCamera(*c))
+	return nil
+}
+
+func (r *registry) Update(ctx context.Context, c *store.Camera) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.writable(ctx, c.ID); err != nil {
+		return err
+	}
+	if err := r.store.UpdateCamera(ctx, c); err != nil {
+		return err
+	}
+	r.sup.Upsert(ingestCamera(*c))
+	return nil
+}
+
+func (r *registry) Delete(ctx context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.writable(ctx, id); err != nil {
+		return err
+	}
+	if err := r.store.DeleteCamera(ctx, id); err != nil {
+		return err
+	}
+	r.sup.Remove(id)
+	return nil
+}
+
+func (r *registry) writable(ctx context.Context, id string) error {
+	old, err := r.store.GetCamera(ctx, id)
+	if err != nil {
+		return err
+	}
+	if old.ManagedBy == store.ManagedByConfig {
+		return fmt.Errorf("%s: %w", id, ui.ErrManaged)
+	}
+	return nil
+}
+
+func (r *registry) Status(id string) (ingest.CameraStatus, bool) {
+	return r.sup.Status(id)
+}
+
+func (r *registry) Outages(ctx context.Context, id string, from, to time.Time) ([]ingest.Outage, error) {
+	return r.store.ListOutages(ctx, id, from, to)
+}
+
+// syncConfig makes the config-managed cameras in the store equal to the
+// config file's list, and returns how many were added, changed and removed.
+// A camera of the same id that the API created is taken over by the file.
+func (r *registry) syncConfig(ctx context.Context, cams []CameraConfig) (added, changed, removed int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	inFile := map[string]bool{}
+	for _, cc := range cams {
+		c := cc.Camera()
+		inFile[c.ID] = true
+		old, gerr := r.store.GetCamera(ctx, c.ID)
+		switch {
+		case errors.Is(gerr, store.ErrNotFound):
+			if err = r.store.CreateCamera(ctx, &c); err != nil {
+				return
+			}
+			added++
+		case gerr != nil:
+			return added, changed, removed, gerr
+		case !sameCamera(old, c):
+			if err = r.store.UpdateCamera(ctx, &c); err != nil {
+				return
+			}
+			changed++
+		}
+	}
+	all, err := r.store.ListCameras(ctx)
+	if err != nil {
+		return
+	}
+	for _, c := range all {
+		if c.ManagedBy == store.ManagedByConfig && !inFile[c.ID] {
+			if err = r.store.DeleteCamera(ctx, c.ID); err != nil {
+				return
+			}
+			removed++
+		}
+	}
+	return added, changed, removed, nil
+}
+
+// startAll makes the supervisor run exactly the cameras in the store.
+func (r *registry) startAll(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all, err := r.store.ListCameras(ctx)
+	if err != nil {
+		return err
+	}
+	cams := make([]ingest.Camera, len(all))
+	for i, c := range all {
+		cams[i] = ingestCamera(c)
+	}
+	r.sup.Apply(cams)
+	return nil
+}
+
+func sameCamera(a, b store.Camera) bool {
+	a.CreatedAt, a.UpdatedAt, b.CreatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	eq := func(x, y *float64) bool { return (x == nil && y == nil) || (x != nil && y != nil && *x == *y) }
+	if !eq(a.Latitude, b.Latitude) || !eq(a.Longitude, b.Longitude) {
+		return false
+	}
+	a.Latitude, a.Longitude, b.Latitude, b.Longitude = nil, nil, nil, nil
+	return a == b
+}

@@ -1,0 +1,86 @@
+// Command vigil is the Vigil video management service.
+//
+//	vigil serve [-config FILE]   run the service (the demo site with no -config)
+//	vigil check -config FILE     validate a config file and exit
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vigil-cctv/vigil/cmd/vigil/app"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	switch os.Args[1] {
+	case "serve":
+		os.Exit(serve(os.Args[2:]))
+	case "check":
+		os.Exit(check(os.Args[2:]))
+	default:
+		usage()
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE")
+	os.Exit(2)
+}
+
+func serve(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	path := fs.String("config", "", "config file (YAML); without it, the demo site runs")
+	fs.Parse(args)
+
+	cfg, err := loadOrDemo(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		return 1
+	}
+	a := &app.App{Config: cfg, ConfigPath: *path, LogOutput: os.Stderr}
+	if err := a.Initialize(); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		return 1
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	for s := range sig {
+		if s == syscall.SIGHUP {
+			if err := a.Reload(); err != nil {
+				fmt.Fprintln(os.Stderr, "vigil:", err)
+			}
+			continue
+		}
+		break
+	}
+	a.Close()
+	return 0
+}
+
+func check(args []string) int {
+	fs := flag.NewFlagSet("check", flag.ExitOnError)
+	path := fs.String("config", "", "config file (YAML)")
+	fs.Parse(args)
+	if *path == "" {
+		usage()
+	}
+	if _, err := app.LoadConfig(*path); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		return 1
+	}
+	fmt.Println("config ok")
+	return 0
+}
+
+func loadOrDemo(path string) (app.Config, error) {
+	if path != "" {
+		return app.LoadConfig(path)
+	}
+	return app.DemoConfigFromEnv()
+}

@@ -107,7 +107,11 @@ func (w *Worker) run() {
 
 	for {
 		w.connFrames.Store(0)
-		w.setState(StateConnecting, "")
+		// Keep the last error visible while retrying.
+		w.mu.Lock()
+		lastErr := w.lastErr
+		w.mu.Unlock()
+		w.setState(StateConnecting, lastErr)
 		errC := make(chan error, 1)
 		go func() { errC <- w.Source(w.ctx, w.Target, w) }()
 
@@ -179,14 +183,24 @@ func (w *Worker) failed(err error) {
 		w.m.reconnects.Inc()
 	}
 	w.mu.Unlock()
+	w.mu.Lock()
+	repeated := w.lastErr == err.Error()
+	w.mu.Unlock()
 	w.setState(state, err.Error())
 	if w.currentOutage() == nil {
 		if !wasOnline && w.frames.Load() == 0 {
 			start = w.started
 		}
 		w.startOutage(start, err)
+		repeated = false
 	}
-	w.Logger.Warn("camera stream failed", "error", err, "state", state, "was_online", wasOnline)
+	// A camera that stays down is retried forever: say so once, not on
+	// every retry (300 cameras behind a failed link would flood the log).
+	level := slog.LevelWarn
+	if repeated {
+		level = slog.LevelDebug
+	}
+	w.Logger.Log(w.ctx, level, "camera stream failed", "error", err, "state", state, "was_online", wasOnline)
 }
 
 func (w *Worker) startOutage(start time.Time, err error) {

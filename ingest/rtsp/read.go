@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -130,10 +131,16 @@ func videoCodecs(desc *description.Session) []string {
 	return out
 }
 
-// redact removes the camera password from an error text: statuses and logs
-// must never carry credentials.
+// redact makes a failure readable for an operator and removes the camera
+// password from its text: statuses and logs must never carry credentials.
 func redact(err error, t ingest.Target) error {
-	if err == nil || t.Pass == "" || !strings.Contains(err.Error(), t.Pass) {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("camera closed the connection: %w", err)
+	}
+	if t.Pass == "" || !strings.Contains(err.Error(), t.Pass) {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), t.Pass, "xxxxx"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -97,7 +98,7 @@ func (a *App) Initialize() (err error) {
 		return fmt.Errorf("http: listen %s: %w", a.Config.Listen, err)
 	}
 	cams, _ := a.store.ListCameras(ctx)
-	a.logger.Info("vigil is running", "http", "http://"+a.server.Addr(), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	a.logger.Info("vigil is running", "http", browsable(a.server.Addr()), "cameras", len(cams), "data_dir", a.Config.DataDir)
 	return nil
 }
 
@@ -163,4 +164,17 @@ func newLogger(w io.Writer, c *Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// browsable turns a listen address into a URL a person can open: a
+// wildcard host becomes localhost.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -197,9 +197,15 @@ func TestServiceAPIEndToEnd(t *testing.T) {
 	a.demo.sim.ClearFault("cam003")
 	waitUntil(t, 10*time.Second, "cam003 back", func() bool { return c.camera("cam003")["status"] == "online" })
 	_, outages, raw := c.do("GET", "/api/v1/cameras/cam003/outages?from=2020-01-01T00:00:00Z", "")
+	var mainOutage map[string]any
 	list, _ := outages["outages"].([]any)
-	if len(list) < 1 || list[0].(map[string]any)["end"] == nil {
-		t.Fatalf("outages after kill/restore: %s", raw)
+	for _, o := range list {
+		if m := o.(map[string]any); m["stream"] == "main" {
+			mainOutage = m
+		}
+	}
+	if mainOutage == nil || mainOutage["end"] == nil || !strings.Contains(mainOutage["reason"].(string), "closed the connection") {
+		t.Fatalf("main stream outage after kill/restore: %s", raw)
 	}
 	if r := streamField(c.camera("cam003"), "main", "reconnects").(float64); r != 1 {
 		t.Errorf("cam003 reconnects = %v", r)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -436,5 +437,92 @@ func TestNoGoroutineLeakAfterCamerasRemoved(t *testing.T) {
 	}
 	if got := fmt.Sprint(r.sup.IDs()); got != "[]" {
 		t.Fatalf("cameras left: %s", got)
+	}
+}
+
+// freeUDPPair finds an even UDP port whose successor is free too (RTP and
+// RTCP), for a simulator serving over UDP.
+func freeUDPPair(t testing.TB) (string, string) {
+	for range 50 {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port &^ 1
+		c.Close()
+		a, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		b, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		if a != nil {
+			a.Close()
+		}
+		if b != nil {
+			b.Close()
+		}
+		if err1 == nil && err2 == nil {
+			return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1)
+		}
+	}
+	t.Fatal("no free UDP port pair")
+	return "", ""
+}
+
+func TestUDPTransport(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Cameras = 2
+	cfg.Main = sim.StreamSpec{Width: 320, Height: 180, FPS: 25, GOP: time.Second, Bitrate: 300_000}
+	cfg.Sub = sim.StreamSpec{Width: 160, Height: 96, FPS: 5, GOP: 2 * time.Second, Bitrate: 64_000}
+	cfg.ClipDir = filepath.Join(moduleRoot(t), "data", "clips")
+	cfg.ClipSeconds = 4
+	cfg.UDPRTPAddress, cfg.UDPRTCPAddress = freeUDPPair(t)
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &sim.Server{Config: cfg}
+	if err := s.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+
+	r := newRig(t, 5*time.Second)
+	c := simCamera(s, 1)
+	c.Main.Transport, c.Sub.Transport = "udp", "udp"
+	r.sup.Upsert(c)
+	reader := r.sup.Hub("cam001", "main").Attach(ingest.ReaderOptions{Name: "test", Queue: 256, Start: ingest.StartNextKeyframe})
+	defer reader.Close()
+	waitFor(t, 15*time.Second, "cam001 online over UDP", func() bool {
+		return streamState(r, "cam001", "main").State == ingest.StateOnline && streamState(r, "cam001", "sub").State == ingest.StateOnline
+	})
+	// Access units alias RTP payloads (no copy on the hot path); that is
+	// only safe while gortsplib gives each UDP packet its own buffer. Hold
+	// a keyframe while more packets arrive.
+	first := <-reader.C()
+	want := make([][]byte, len(first.NALUs))
+	for i, n := range first.NALUs {
+		want[i] = append([]byte(nil), n...)
+	}
+	time.Sleep(time.Second)
+	for i, n := range first.NALUs {
+		if string(n) != string(want[i]) {
+			t.Fatalf("NALU %d of a held access unit changed under the reader", i)
+		}
+	}
+}
+
+func TestShortStallCountsLostPacketsWithoutReconnect(t *testing.T) {
+	s := startSim(t, 1, nil)
+	r := newRig(t, 5*time.Second)
+	c := simCamera(s, 1)
+	c.Sub = ingest.Target{}
+	r.sup.Upsert(c)
+	waitFor(t, 15*time.Second, "online", func() bool { return streamState(r, "cam001", "main").State == ingest.StateOnline })
+	if err := s.SetFault("cam001", sim.Fault{StallFor: 1500 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "lost packets counted", func() bool { return streamState(r, "cam001", "main").PacketsLost > 0 })
+	st := streamState(r, "cam001", "main")
+	if st.Reconnects != 0 || st.State != ingest.StateOnline {
+		t.Fatalf("a 1.5 s stall under a 5 s read timeout must not reconnect: %+v", st)
+	}
+	if v := testutil.ToFloat64(r.metrics.PacketsLost.WithLabelValues("cam001", "main")); v != float64(st.PacketsLost) {
+		t.Fatalf("vigil_ingest_rtp_packets_lost_total = %v, status says %d", v, st.PacketsLost)
 	}
 }

@@ -28,8 +28,6 @@ const maxBackwardStep = time.Second
 // session-relative, monotonic PTS. It is not safe for concurrent use.
 type assembler struct {
 	camera, stream string
-	// copyNALUs is needed when the transport reuses packet buffers (UDP).
-	copyNALUs bool
 
 	decoder *rtph264.Decoder
 	session *ingest.Session
@@ -40,8 +38,12 @@ type assembler struct {
 	lastRecv time.Time
 }
 
-func newAssembler(camera, stream string, sps, pps []byte, copyNALUs bool) (*assembler, error) {
-	a := &assembler{camera: camera, stream: stream, copyNALUs: copyNALUs}
+// newAssembler starts a session with the SDP's parameters (may be nil).
+// NALUs of the access units alias the RTP packets' payloads: gortsplib
+// (v4.16.2) gives every packet its own buffer on TCP and UDP alike
+// (TestUDPTransport guards this).
+func newAssembler(camera, stream string, sps, pps []byte) (*assembler, error) {
+	a := &assembler{camera: camera, stream: stream}
 	a.decoder = &rtph264.Decoder{PacketizationMode: 1}
 	if err := a.decoder.Init(); err != nil {
 		return nil, err
@@ -84,9 +86,6 @@ func (a *assembler) push(pkt *rtp.Packet, recv time.Time, ntp time.Time, ntpOK b
 	}
 	if len(nalus) == 0 {
 		return nil, false, errNeedMore
-	}
-	if a.copyNALUs {
-		nalus = copyNALUs(nalus)
 	}
 
 	changed := a.trackParameters(nalus, recv)
@@ -160,18 +159,4 @@ func ticksToDuration(t int64) time.Duration {
 
 func durationToTicks(d time.Duration) int64 {
 	return int64(d) * clockRate / int64(time.Second)
-}
-
-func copyNALUs(nalus [][]byte) [][]byte {
-	size := 0
-	for _, n := range nalus {
-		size += len(n)
-	}
-	buf := make([]byte, 0, size)
-	out := make([][]byte, len(nalus))
-	for i, n := range nalus {
-		buf = append(buf, n...)
-		out[i] = buf[len(buf)-len(n):]
-	}
-	return out
 }

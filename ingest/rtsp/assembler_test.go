@@ -87,7 +87,7 @@ func run(t testing.TB, a *assembler, pkts []*rtp.Packet, start time.Time, step t
 }
 
 func TestAssemblerBuildsAccessUnits(t *testing.T) {
-	a, err := newAssembler("cam001", "main", nil, nil, false)
+	a, err := newAssembler("cam001", "main", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestAssemblerBuildsAccessUnits(t *testing.T) {
 }
 
 func TestAssemblerSessionFromSDPIsKeptWhenSPSMatches(t *testing.T) {
-	a, _ := newAssembler("cam001", "main", testSPS, testPPS, false)
+	a, _ := newAssembler("cam001", "main", testSPS, testPPS)
 	id := a.session.ID
 	r := run(t, a, packetize(t, testGOP(3), 0), time.Now(), 40*time.Millisecond)
 	if r.changes != 0 || r.aus[0].Session.ID != id {
@@ -126,7 +126,7 @@ func TestAssemblerSessionFromSDPIsKeptWhenSPSMatches(t *testing.T) {
 }
 
 func TestAssemblerNewSessionOnParameterChange(t *testing.T) {
-	a, _ := newAssembler("cam001", "main", testSPS, testPPS, false)
+	a, _ := newAssembler("cam001", "main", testSPS, testPPS)
 	id := a.session.ID
 	gop := testGOP(2)
 	gop = append(gop, [][]byte{testSPS, {0x68, 0xce, 0x3c, 0x80}, slice(0x65, 3000, 1)})
@@ -137,7 +137,7 @@ func TestAssemblerNewSessionOnParameterChange(t *testing.T) {
 }
 
 func TestAssemblerRebasesTimestampJumps(t *testing.T) {
-	a, _ := newAssembler("cam001", "main", nil, nil, false)
+	a, _ := newAssembler("cam001", "main", nil, nil)
 	pkts := packetize(t, testGOP(10), 1000)
 	// The camera's clock jumps 10 minutes forward after the fifth frame.
 	for _, p := range pkts {
@@ -159,7 +159,7 @@ func TestAssemblerRebasesTimestampJumps(t *testing.T) {
 	}
 
 	// And backwards.
-	b, _ := newAssembler("cam001", "main", nil, nil, false)
+	b, _ := newAssembler("cam001", "main", nil, nil)
 	pkts = packetize(t, testGOP(6), 50*clockRate)
 	for _, p := range pkts {
 		if p.Timestamp >= 50*clockRate+3*3600 {
@@ -175,7 +175,7 @@ func TestAssemblerRebasesTimestampJumps(t *testing.T) {
 }
 
 func TestAssemblerSurvivesLossAndGarbage(t *testing.T) {
-	a, _ := newAssembler("cam001", "main", nil, nil, false)
+	a, _ := newAssembler("cam001", "main", nil, nil)
 	pkts := packetize(t, testGOP(5), 0)
 	// Lose the second fragment of the keyframe, then feed garbage.
 	lossy := append([]*rtp.Packet{}, pkts[:1]...)
@@ -201,15 +201,6 @@ func TestAssemblerSurvivesLossAndGarbage(t *testing.T) {
 	}
 }
 
-func TestCopyNALUsDetachesFromPacketBuffers(t *testing.T) {
-	buf := []byte{0x65, 1, 2, 3, 0x41, 4}
-	out := copyNALUs([][]byte{buf[:4], buf[4:]})
-	buf[1], buf[5] = 9, 9
-	if out[0][1] != 1 || out[1][1] != 4 || len(out[0]) != 4 || len(out[1]) != 2 {
-		t.Fatalf("copy shares memory with the packet buffer: %v", out)
-	}
-}
-
 // FuzzAssembler feeds arbitrary RTP packet sequences through the access-unit
 // path. Input: repeated [uint16 length][packet bytes].
 func FuzzAssembler(f *testing.F) {
@@ -217,7 +208,7 @@ func FuzzAssembler(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := newAssembler("cam", "main", nil, nil, true)
+		a, err := newAssembler("cam", "main", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

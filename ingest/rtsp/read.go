@@ -35,9 +35,8 @@ func Read(ctx context.Context, t ingest.Target, sink ingest.Sink) error {
 		OnPacketsLost: sink.PacketsLost,
 		OnDecodeError: sink.DecodeError,
 	}
-	udp := t.Transport == "udp"
 	transport := gortsplib.TransportTCP
-	if udp {
+	if t.Transport == "udp" {
 		transport = gortsplib.TransportUDP
 	}
 	c.Transport = &transport
@@ -49,7 +48,7 @@ func Read(ctx context.Context, t ingest.Target, sink ingest.Sink) error {
 	defer stop()
 	defer c.Close()
 
-	err = play(c, t, u, udp, sink)
+	err = play(c, t, u, sink)
 	if err == nil {
 		err = c.Wait()
 	}
@@ -59,7 +58,7 @@ func Read(ctx context.Context, t ingest.Target, sink ingest.Sink) error {
 	return redact(err, t)
 }
 
-func play(c *gortsplib.Client, t ingest.Target, u *base.URL, udp bool, sink ingest.Sink) error {
+func play(c *gortsplib.Client, t ingest.Target, u *base.URL, sink ingest.Sink) error {
 	desc, _, err := c.Describe(u)
 	if err != nil {
 		var bad liberrors.ErrClientBadStatusCode
@@ -76,7 +75,7 @@ func play(c *gortsplib.Client, t ingest.Target, u *base.URL, udp bool, sink inge
 	if _, err = c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return err
 	}
-	asm, err := newAssembler(t.Camera, t.Stream, forma.SPS, forma.PPS, udp)
+	asm, err := newAssembler(t.Camera, t.Stream, forma.SPS, forma.PPS)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,9 @@ func moduleRoot(t testing.TB) string {
 	}
 }
 
-// startSim serves n small cameras on loopback (small frames keep -race fast).
-func startSim(t testing.TB, n int, faults map[string]sim.Fault) *sim.Server {
+// startSim serves n small cameras on loopback (small frames keep -race
+// fast); tune may change the configuration further.
+func startSim(t testing.TB, n int, faults map[string]sim.Fault, tune ...func(*sim.Config)) *sim.Server {
 	cfg := sim.DefaultConfig()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Cameras = n
@@ -49,6 +50,9 @@ func startSim(t testing.TB, n int, faults map[string]sim.Fault) *sim.Server {
 	cfg.SenderReportPeriod = time.Second
 	cfg.Faults = faults
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, f := range tune {
+		f(&cfg)
+	}
 	s := &sim.Server{Config: cfg}
 	if err := s.Initialize(); err != nil {
 		t.Fatal(err)
@@ -468,20 +472,9 @@ func freeUDPPair(t testing.TB) (string, string) {
 }
 
 func TestUDPTransport(t *testing.T) {
-	cfg := sim.DefaultConfig()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Cameras = 2
-	cfg.Main = sim.StreamSpec{Width: 320, Height: 180, FPS: 25, GOP: time.Second, Bitrate: 300_000}
-	cfg.Sub = sim.StreamSpec{Width: 160, Height: 96, FPS: 5, GOP: 2 * time.Second, Bitrate: 64_000}
-	cfg.ClipDir = filepath.Join(moduleRoot(t), "data", "clips")
-	cfg.ClipSeconds = 4
-	cfg.UDPRTPAddress, cfg.UDPRTCPAddress = freeUDPPair(t)
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &sim.Server{Config: cfg}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startSim(t, 2, nil, func(c *sim.Config) {
+		c.UDPRTPAddress, c.UDPRTCPAddress = freeUDPPair(t)
+	})
 
 	r := newRig(t, 5*time.Second)
 	c := simCamera(s, 1)

@@ -94,6 +94,9 @@ func (s *Server) Initialize() error {
 				return nil, err
 			}
 			s.ln = ln
+			if s.TCPWriteDelay > 0 {
+				return &coalescingListener{Listener: ln, delay: s.TCPWriteDelay}, nil
+			}
 			return ln, nil
 		},
 	}

@@ -242,7 +242,7 @@ func (s *Server) URL(cam int, stream string) string {
 	return "rtsp://" + addr + "/" + CameraName(cam) + "/" + stream
 }
 
-// Cameras' names, in order: cam001, cam002, ...
+// CameraNames returns the cameras' names, in order: cam001, cam002, ...
 func (s *Server) CameraNames() []string {
 	out := make([]string, len(s.cameras))
 	for i, c := range s.cameras {

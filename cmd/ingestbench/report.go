@@ -1,0 +1,195 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Targets of the ingest benchmark (the acceptance figures).
+const (
+	targetCPURatio  = 1.3
+	targetRSSMiB    = 1024
+	targetLost      = 0
+	minSimRealTime  = 0.99 // camsim below this fraction of the nominal frame rate is a harness limit
+	busyMachineFrac = 0.95 // machine-wide CPU above this fraction of all cores: figures are contended
+)
+
+// figures are one side's results.
+type figures struct {
+	side                string
+	cores               float64 // CPU window
+	peakRSSMiB          float64 // whole child
+	rssMiB, heapMiB     float64 // at the end of the CPU window
+	framesRx, expected  uint64  // frames window
+	lost, extra         uint64  // frames window, summed per camera
+	lostCams            []string
+	ingested            uint64 // vigil: published by the worker
+	hubDrops            uint64
+	rtpLost             int64 // vigil: RTP packets lost, the window's own pause excluded
+	decodeErrs          uint64
+	failures            uint64
+	mbps                float64
+	simCores            float64
+	simFPS              float64 // per camera, CPU window
+	lateSkipped         uint64
+	simWriteErrs        uint64
+	machineBusy         float64
+	windowSecs, cpuSecs float64
+}
+
+func sum(v []uint64) uint64 {
+	var n uint64
+	for _, x := range v {
+		n += x
+	}
+	return n
+}
+
+// delta sums b[i]-a[i].
+func delta(a, b []uint64) uint64 {
+	var n uint64
+	for i := range b {
+		if i < len(a) {
+			n += b[i] - a[i]
+		}
+	}
+	return n
+}
+
+func (r *results) figures(p *phase) figures {
+	f := figures{side: p.side}
+	cpu := p.c.Usage.At.Sub(p.b.Usage.At).Seconds()
+	f.cpuSecs = cpu
+	f.windowSecs = p.d.Usage.At.Sub(p.a.Usage.At).Seconds()
+	f.cores = cores(p.b.Usage, p.c.Usage)
+	if p.rusage != nil {
+		f.peakRSSMiB = float64(p.rusage.Maxrss) / 1024
+	}
+	f.rssMiB, f.heapMiB = float64(p.c.Usage.RSSKiB)/1024, p.c.HeapMiB
+	for i := range p.sd.Cams {
+		exp := p.sd.Cams[i].AUs - p.sa.Cams[i].AUs
+		rx := p.d.Frames[i] - p.a.Frames[i]
+		f.expected += exp
+		f.framesRx += rx
+		switch {
+		case rx < exp:
+			f.lost += exp - rx
+			f.lostCams = append(f.lostCams, fmt.Sprintf("cam%03d:%d", i+1, exp-rx))
+		case rx > exp:
+			f.extra += rx - exp
+		}
+		f.lateSkipped += p.sd.Cams[i].LateSkipped - p.sa.Cams[i].LateSkipped
+		f.simWriteErrs += p.sd.Cams[i].WriteErrors - p.sa.Cams[i].WriteErrors
+	}
+	f.ingested = delta(p.a.Ingested, p.d.Ingested)
+	f.hubDrops = delta(p.a.HubDrops, p.d.HubDrops)
+	f.decodeErrs = delta(p.a.DecodeErrs, p.d.DecodeErrs)
+	f.failures = delta(p.a.Failures, p.d.Failures)
+	if p.side == "vigil" {
+		var pause uint64
+		for i := range p.stallAfter.Cams {
+			pause += p.stallAfter.Cams[i].Stalled - p.stallBefore.Cams[i].Stalled
+		}
+		f.rtpLost = int64(delta(p.a.RTPLost, p.d.RTPLost)) - int64(pause)
+	}
+	if cpu > 0 {
+		f.mbps = float64(delta(p.b.Bytes, p.c.Bytes)) * 8 / cpu / 1e6
+		var aus uint64
+		for i := range p.sc.Cams {
+			aus += p.sc.Cams[i].AUs - p.sb.Cams[i].AUs
+		}
+		f.simFPS = float64(aus) / float64(len(p.sc.Cams)) / p.sc.Usage.At.Sub(p.sb.Usage.At).Seconds()
+	}
+	f.simCores = cores(p.sb.Usage, p.sc.Usage)
+	f.machineBusy = machineBusy(p.machB, p.machC, r.ncpu)
+	return f
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "[PASS]"
+	}
+	return "[FAIL]"
+}
+
+func (r *results) print(w io.Writer) {
+	o := r.opts
+	s := o.sim
+	rate := s.mainBitrate + " bit/s"
+	if cfg, err := s.config(); err == nil {
+		rate = fmt.Sprintf("%g Mbit/s", float64(cfg.Main.Bitrate)/1e6)
+	}
+	fmt.Fprintf(w, "\ningest benchmark: %d cameras x main (%s %dfps %s, GOP %gs), %g s measured after %g s warm-up, loopback TCP, %d CPUs\n",
+		s.cameras, s.mainSize, s.mainFPS, rate, s.gop.Seconds(), o.duration.Seconds(), o.warmup.Seconds(), r.ncpu)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "side\tcores\trss_MiB\tframes_rx\tframes_expected\tlost\thub_drops\trtp_lost\treconnects\tMbit/s\t")
+	all := map[string]figures{}
+	for _, p := range r.phases {
+		f := r.figures(p)
+		all[p.side] = f
+		name, hub, rtp := "bare loop", "-", "-"
+		if p.side == "vigil" {
+			name, hub, rtp = "vigil", fmt.Sprint(f.hubDrops), fmt.Sprint(f.rtpLost)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%d\t%d\t%d\t%s\t%s\t%d\t%.1f\t\n",
+			name, f.cores, f.peakRSSMiB, f.framesRx, f.expected, f.lost, hub, rtp, f.failures, f.mbps)
+	}
+	tw.Flush()
+
+	bare, haveBare := all["bare"]
+	vigil, haveVigil := all["vigil"]
+	if haveBare && haveVigil && bare.cores > 0 {
+		ratio := vigil.cores / bare.cores
+		fmt.Fprintf(w, "ratio (vigil/bare) CPU: %.2f   target <= %.1f   %s\n", ratio, targetCPURatio, verdict(ratio <= targetCPURatio))
+	} else {
+		fmt.Fprintln(w, "ratio (vigil/bare) CPU: n/a (run both phases)")
+	}
+	if haveVigil {
+		fmt.Fprintf(w, "RSS vigil: %.0f MiB  target < %d MiB %s; frames lost: %d target %d %s\n",
+			vigil.peakRSSMiB, targetRSSMiB, verdict(vigil.peakRSSMiB < targetRSSMiB),
+			vigil.lost, targetLost, verdict(vigil.lost <= targetLost))
+	}
+
+	fmt.Fprintln(w, "\ndetails:")
+	for _, p := range r.phases {
+		f := all[p.side]
+		fmt.Fprintf(w, "  %-5s CPU window %.1f s, frames window %.1f s; RSS at window end %.0f MiB (Go heap in use %.0f MiB); peak %.0f MiB\n",
+			f.side, f.cpuSecs, f.windowSecs, f.rssMiB, f.heapMiB, f.peakRSSMiB)
+		if f.side == "vigil" {
+			fmt.Fprintf(w, "        ingested by the workers %d (camera->hub lost %d), reader drops %d, RTP packets lost %d, decode errors %d\n",
+				f.ingested, int64(f.expected)-int64(f.ingested), f.hubDrops, f.rtpLost, f.decodeErrs)
+		}
+		if len(f.lostCams) > 0 {
+			shown := f.lostCams
+			if len(shown) > 12 {
+				shown = append(shown[:12:12], fmt.Sprintf("... (%d cameras)", len(f.lostCams)))
+			}
+			fmt.Fprintf(w, "        frames lost by camera: %s\n", strings.Join(shown, " "))
+		}
+		if f.extra > 0 {
+			// Only seen with packet loss: an access unit whose marker packet
+			// was lost is completed by the next one's first packet, after the
+			// window edge.
+			fmt.Fprintf(w, "        note: %d frames received beyond what camsim sent in the window (access units completed across the window edge after packet loss)\n", f.extra)
+		}
+		fmt.Fprintf(w, "        camsim: %.2f cores, %.2f fps per camera (nominal %d), %d frames skipped running late, %d packets dropped at its write queues\n",
+			f.simCores, f.simFPS, o.sim.mainFPS, f.lateSkipped, f.simWriteErrs)
+		fmt.Fprintf(w, "        machine: %.2f of %d cores busy during the CPU window\n", f.machineBusy, r.ncpu)
+		var limits []string
+		if f.simFPS < minSimRealTime*float64(o.sim.mainFPS) || f.lateSkipped > 0 {
+			limits = append(limits, fmt.Sprintf("camsim fell behind real time (%.2f of %d fps, %d frames skipped): the receiver saw less than the nominal load; lost frames are still counted against what camsim did send",
+				f.simFPS, o.sim.mainFPS, f.lateSkipped))
+		}
+		if f.simWriteErrs > 0 {
+			limits = append(limits, fmt.Sprintf("camsim's per-session write queues overflowed (%d packets): the receiver did not drain its socket fast enough, or camsim's writers were starved of CPU; the frames they broke count as lost", f.simWriteErrs))
+		}
+		if f.machineBusy > busyMachineFrac*float64(r.ncpu) {
+			limits = append(limits, fmt.Sprintf("the machine was CPU-saturated (%.2f of %d cores): figures are contended", f.machineBusy, r.ncpu))
+		}
+		for _, l := range limits {
+			fmt.Fprintf(w, "        HARNESS LIMIT: %s\n", l)
+		}
+	}
+}

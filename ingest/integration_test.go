@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,48 +16,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
-// moduleRoot finds the repository root, where the clip cache lives.
-func moduleRoot(t testing.TB) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-// startSim serves n small cameras on loopback (small frames keep -race
-// fast); tune may change the configuration further.
+// startSim serves n small cameras on loopback with the given faults.
 func startSim(t testing.TB, n int, faults map[string]sim.Fault, tune ...func(*sim.Config)) *sim.Server {
-	cfg := sim.DefaultConfig()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Cameras = n
-	cfg.Main = sim.StreamSpec{Width: 320, Height: 180, FPS: 25, GOP: time.Second, Bitrate: 300_000}
-	cfg.Sub = sim.StreamSpec{Width: 160, Height: 96, FPS: 5, GOP: 2 * time.Second, Bitrate: 64_000}
-	cfg.ClipDir = filepath.Join(moduleRoot(t), "data", "clips")
-	cfg.ClipSeconds = 4
-	cfg.SenderReportPeriod = time.Second
-	cfg.Faults = faults
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, f := range tune {
-		f(&cfg)
-	}
-	s := &sim.Server{Config: cfg}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return simtest.Start(t, n, append([]func(*sim.Config){func(c *sim.Config) { c.Faults = faults }}, tune...)...)
 }
 
 type rig struct {

@@ -5,6 +5,7 @@ package rtsp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format/rtph264"
@@ -31,6 +32,17 @@ type assembler struct {
 
 	decoder *rtph264.Decoder
 	session *ingest.Session
+
+	// RTP sequence tracking: afterLoss is set from a gap until the next
+	// complete frame.
+	seqKnown  bool
+	nextSeq   uint16
+	afterLoss bool
+
+	// pending is set while the decoder holds packets of an unfinished
+	// frame with timestamp pendingTS.
+	pending   bool
+	pendingTS uint32
 
 	started  bool
 	lastTS   uint32
@@ -72,26 +84,56 @@ func (a *assembler) newSession(sps, pps []byte, now time.Time) *ingest.Session {
 // errNeedMore means the packet was consumed and no access unit is complete.
 var errNeedMore = errors.New("need more packets")
 
-// push consumes one packet received at recv. ntp is the camera's wall time
-// for the packet when known from RTCP sender reports. It returns an access
-// unit, errNeedMore, or a decode error (the stream goes on).
-// The bool reports whether the session changed (new parameters).
-func (a *assembler) push(pkt *rtp.Packet, recv time.Time, ntp time.Time, ntpOK bool) (*ingest.AccessUnit, bool, error) {
+// errAfterLoss wraps a decode failure that follows lost packets: the frame
+// was incomplete, not malformed. Loss is counted on its own, so these must
+// not send an engineer after a broken camera encoder.
+var errAfterLoss = errors.New("frame incomplete after packet loss")
+
+// push consumes one packet. It returns the NALUs of a completed access unit
+// with that unit's RTP timestamp, errNeedMore, or a decode error (the
+// stream goes on). Timing is added by accessUnit, once per frame.
+func (a *assembler) push(pkt *rtp.Packet) ([][]byte, uint32, error) {
+	if a.seqKnown && pkt.SequenceNumber != a.nextSeq {
+		a.afterLoss = true
+	}
+	a.seqKnown, a.nextSeq = true, pkt.SequenceNumber+1
+
 	nalus, err := a.decoder.Decode(pkt)
 	if err != nil {
 		if errors.Is(err, rtph264.ErrMorePacketsNeeded) || errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) {
-			return nil, false, errNeedMore
+			a.pending, a.pendingTS = true, pkt.Timestamp
+			return nil, 0, errNeedMore
 		}
-		return nil, false, err
+		a.pending = false
+		if a.afterLoss {
+			return nil, 0, fmt.Errorf("%w: %w", errAfterLoss, err)
+		}
+		return nil, 0, err
+	}
+	a.afterLoss = false
+	ts := pkt.Timestamp
+	if a.pending && a.pendingTS != ts {
+		// The decoder closed the buffered frame because this packet has a
+		// new timestamp (a camera that does not set the marker bit): the
+		// frame is the buffered one, and this packet starts the next.
+		ts = a.pendingTS
+		a.pendingTS = pkt.Timestamp
+	} else {
+		a.pending = false
 	}
 	if len(nalus) == 0 {
-		return nil, false, errNeedMore
+		return nil, 0, errNeedMore
 	}
+	return nalus, ts, nil
+}
 
-	changed := a.trackParameters(nalus, recv)
-	pts, jumped := a.timestamp(pkt.Timestamp, recv)
-
-	au := &ingest.AccessUnit{
+// accessUnit stamps a completed access unit: recv is when it arrived, ntp
+// the camera's wall time for its timestamp when known from RTCP sender
+// reports. changed reports a new session (new parameters).
+func (a *assembler) accessUnit(nalus [][]byte, ts uint32, recv, ntp time.Time, ntpOK bool) (au *ingest.AccessUnit, changed bool) {
+	changed = a.trackParameters(nalus, recv)
+	pts, jumped := a.timestamp(ts, recv)
+	au = &ingest.AccessUnit{
 		Session:       a.session,
 		PTS:           pts,
 		WallTime:      recv,
@@ -103,7 +145,7 @@ func (a *assembler) push(pkt *rtp.Packet, recv time.Time, ntp time.Time, ntpOK b
 	if ntpOK {
 		au.WallTime, au.WallFromSR = ntp, true
 	}
-	return au, changed, nil
+	return au, changed
 }
 
 // trackParameters starts a new session when in-band SPS/PPS differ from the

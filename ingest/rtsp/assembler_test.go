@@ -57,9 +57,10 @@ func testGOP(n int) [][][]byte {
 }
 
 type result struct {
-	aus     []*ingest.AccessUnit
-	changes int
-	errs    []error
+	aus        []*ingest.AccessUnit
+	timestamps []uint32 // RTP timestamp of each access unit
+	changes    int
+	errs       []error
 }
 
 func run(t testing.TB, a *assembler, pkts []*rtp.Packet, start time.Time, step time.Duration) result {
@@ -71,13 +72,15 @@ func run(t testing.TB, a *assembler, pkts []*rtp.Packet, start time.Time, step t
 			frame++
 		}
 		recv := start.Add(time.Duration(frame) * step)
-		au, changed, err := a.push(p, recv, time.Time{}, false)
+		nalus, ts, err := a.push(p)
 		switch {
 		case errors.Is(err, errNeedMore):
 		case err != nil:
 			r.errs = append(r.errs, err)
 		default:
+			au, changed := a.accessUnit(nalus, ts, recv, time.Time{}, false)
 			r.aus = append(r.aus, au)
+			r.timestamps = append(r.timestamps, ts)
 			if changed {
 				r.changes++
 			}
@@ -174,6 +177,30 @@ func TestAssemblerRebasesTimestampJumps(t *testing.T) {
 	}
 }
 
+func TestAssemblerTellsLossFromMalformedInput(t *testing.T) {
+	a, _ := newAssembler("cam001", "main", nil, nil)
+	pkts := packetize(t, testGOP(3), 0)
+	// Lose the second fragment of the keyframe: what follows is loss.
+	r := run(t, a, append(pkts[:1:1], pkts[2:]...), time.Now(), 40*time.Millisecond)
+	if len(r.errs) == 0 {
+		t.Fatal("a frame with a missing fragment decoded")
+	}
+	for _, err := range r.errs {
+		if !errors.Is(err, errAfterLoss) {
+			t.Fatalf("error after a sequence gap not marked as loss: %v", err)
+		}
+	}
+	// In sequence, a broken FU-A is malformed input.
+	b, _ := newAssembler("cam001", "main", nil, nil)
+	clean := packetize(t, testGOP(2), 0)
+	bad := &rtp.Packet{Header: clean[0].Header, Payload: []byte{0x7c, 0x05, 1, 2}} // FU-A continuation, no start
+	bad.SequenceNumber = clean[len(clean)-1].SequenceNumber + 1
+	r = run(t, b, append(clean, bad), time.Now(), 40*time.Millisecond)
+	if len(r.errs) != 1 || errors.Is(r.errs[0], errAfterLoss) {
+		t.Fatalf("malformed packet in sequence: errors %v; want one, not marked as loss", r.errs)
+	}
+}
+
 func TestAssemblerSurvivesLossAndGarbage(t *testing.T) {
 	a, _ := newAssembler("cam001", "main", nil, nil)
 	pkts := packetize(t, testGOP(5), 0)
@@ -228,10 +255,11 @@ func FuzzAssembler(f *testing.F) {
 			}
 			data = data[n:]
 			recv = recv.Add(40 * time.Millisecond)
-			au, _, err := a.push(&pkt, recv, time.Time{}, false)
+			nalus, ts, err := a.push(&pkt)
 			if err != nil {
 				continue
 			}
+			au, _ := a.accessUnit(nalus, ts, recv, time.Time{}, false)
 			if len(au.NALUs) == 0 || au.Session == nil {
 				t.Fatalf("access unit without NALUs or session")
 			}
@@ -300,6 +328,34 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", seed)
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", i)), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// Some cameras never set the RTP marker bit (gortsplib cites the FLIR
+// M400): a frame ends when the next timestamp begins, and must keep its own
+// timestamp, not the next frame's.
+func TestAssemblerFramesWithoutMarkerBit(t *testing.T) {
+	a, _ := newAssembler("cam001", "main", nil, nil)
+	pkts := packetize(t, testGOP(6), 7200)
+	for _, p := range pkts {
+		p.Marker = false
+	}
+	r := run(t, a, pkts, time.Now(), 40*time.Millisecond)
+	// The last frame is still waiting for the next timestamp.
+	if len(r.errs) > 0 || len(r.aus) != 5 {
+		t.Fatalf("got %d access units, errors %v; want 5", len(r.aus), r.errs)
+	}
+	for i, au := range r.aus {
+		if want := time.Duration(i) * 40 * time.Millisecond; au.PTS != want {
+			t.Fatalf("au %d PTS %v, want %v", i, au.PTS, want)
+		}
+		if au.Keyframe != (i == 0) {
+			t.Fatalf("au %d keyframe=%v", i, au.Keyframe)
+		}
+		// Wall time comes from this timestamp: it must be the frame's own.
+		if want := uint32(7200 + i*3600); r.timestamps[i] != want {
+			t.Fatalf("au %d has RTP timestamp %d, want its own %d", i, r.timestamps[i], want)
 		}
 	}
 }

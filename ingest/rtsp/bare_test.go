@@ -3,10 +3,6 @@ package rtsp_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,45 +10,13 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 )
 
-// repoRoot finds the module root, where the clip cache (data/clips) lives.
-func repoRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-// startBareSim serves n small cameras (320x180, 25 fps, 1 s GOP) on loopback.
+// startBareSim serves n small cameras on loopback.
 func startBareSim(t *testing.T, n int, faults map[string]sim.Fault) *sim.Server {
-	t.Helper()
-	cfg := sim.DefaultConfig()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Cameras = n
-	cfg.Main = sim.StreamSpec{Width: 320, Height: 180, FPS: 25, GOP: time.Second, Bitrate: 300_000}
-	cfg.Sub = sim.StreamSpec{Width: 160, Height: 96, FPS: 5, GOP: 2 * time.Second, Bitrate: 64_000}
-	cfg.ClipDir = filepath.Join(repoRoot(t), "data", "clips")
-	cfg.ClipSeconds = 4
-	cfg.Faults = faults
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &sim.Server{Config: cfg}
-	if err := s.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return simtest.Start(t, n, func(c *sim.Config) { c.Faults = faults })
 }
 
 type bareCount struct {

@@ -87,16 +87,17 @@ func play(c *gortsplib.Client, t ingest.Target, u *base.URL, sink ingest.Sink) e
 		}
 	})
 	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
-		recv := time.Now()
-		ntp, ntpOK := clock.at(pkt.Timestamp)
-		au, changed, err := asm.push(pkt, recv, ntp, ntpOK)
+		nalus, ts, err := asm.push(pkt)
 		switch {
-		case errors.Is(err, errNeedMore):
+		case errors.Is(err, errNeedMore), errors.Is(err, errAfterLoss):
+			// A frame cut short by loss is counted as packets lost.
 			return
 		case err != nil:
 			sink.DecodeError(err)
 			return
 		}
+		ntp, ntpOK := clock.at(ts)
+		au, changed := asm.accessUnit(nalus, ts, time.Now(), ntp, ntpOK)
 		if changed {
 			sink.SessionStarted(au.Session)
 		}

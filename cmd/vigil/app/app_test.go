@@ -13,15 +13,8 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 )
-
-func repoRoot(t *testing.T) string {
-	dir, _ := filepath.Abs("../../..")
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		t.Fatal("repository root not found from", dir)
-	}
-	return dir
-}
 
 // startApp runs the whole service: HTTP on a free port, SQLite in a temp
 // dir, the in-process camera simulator with three cameras.
@@ -41,7 +34,7 @@ demo:
   cameras: 3
   rtsp_listen: 127.0.0.1:0
   clip_dir: %s
-%s`, dir, filepath.Join(repoRoot(t), "data", "clips"), configBody)
+%s`, dir, simtest.ClipDir(t), configBody)
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

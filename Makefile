@@ -48,9 +48,16 @@ fmt-check:
 test: deps clips fmt-check vet
 	$(GO) test $(GOFLAGS_TEST) ./...
 
-# Short fuzzing of every parser of outside input (the seeds also run in `make test`).
+# Fuzz every parser of outside input for FUZZTIME each (their seed corpora
+# also run in `make test`).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui:FuzzCameraInput \
+	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzAssembler -fuzztime 60s ./ingest/rtsp/
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*}"; \
+		$(GO) test -run XXX -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
 
 bench: build clips
 	$(GO) run ./cmd/ingestbench

@@ -116,21 +116,26 @@ func DemoSiteConfig() Config {
 // LoadConfig reads a config file over the defaults, applies environment
 // overrides and validates the result.
 func LoadConfig(path string) (Config, error) {
-	c := DefaultConfig()
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return c, fmt.Errorf("config: %w", err)
+		return DefaultConfig(), fmt.Errorf("config: %w", err)
 	}
+	return ParseConfig(path, raw)
+}
+
+// ParseConfig is LoadConfig on the file's contents; name appears in errors.
+func ParseConfig(name string, raw []byte) (Config, error) {
+	c := DefaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err = dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) /* an empty file means all defaults */ {
-		return c, fmt.Errorf("config %s: %w", path, err)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) /* an empty file means all defaults */ {
+		return c, fmt.Errorf("config %s: %w", name, err)
 	}
-	if err = applyEnv(&c, os.LookupEnv); err != nil {
+	if err := applyEnv(&c, os.LookupEnv); err != nil {
 		return c, err
 	}
-	if err = c.Validate(); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/vigil-cctv/vigil/cmd/vigil/app"
+	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 func main() {
@@ -40,7 +42,7 @@ func serve(args []string) int {
 
 	cfg, err := loadOrDemo(*path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "vigil:", err)
+		printConfigError(*path, err)
 		return 1
 	}
 	a := &app.App{Config: cfg, ConfigPath: *path, LogOutput: os.Stderr}
@@ -71,7 +73,7 @@ func check(args []string) int {
 		usage()
 	}
 	if _, err := app.LoadConfig(*path); err != nil {
-		fmt.Fprintln(os.Stderr, "vigil:", err)
+		printConfigError(*path, err)
 		return 1
 	}
 	fmt.Println("config ok")
@@ -83,4 +85,20 @@ func loadOrDemo(path string) (app.Config, error) {
 		return app.LoadConfig(path)
 	}
 	return app.DemoConfigFromEnv()
+}
+
+// printConfigError lists every bad field on its own line.
+func printConfigError(path string, err error) {
+	var fe store.FieldErrors
+	if !errors.As(err, &fe) {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		return
+	}
+	if path == "" {
+		path = "the demo site's settings (VIGIL_* environment)"
+	}
+	fmt.Fprintf(os.Stderr, "vigil: %d problem(s) in %s:\n", len(fe), path)
+	for _, e := range fe {
+		fmt.Fprintf(os.Stderr, "  %s\n", e)
+	}
 }

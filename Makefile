@@ -8,7 +8,8 @@ CLIPS         := $(DATA)/clips
 BIN           := ./bin
 # ffmpeg (libx264) makes the simulator's clips; prometheus gives promtool,
 # which checks deploy/'s rules in the tests.
-APT_PACKAGES  := ffmpeg prometheus ca-certificates
+# libavcodec/libswscale (+ pkg-config, gcc) for the cgo H.264 decoder (snapshots, analytics).
+APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc libavcodec-dev libswscale-dev
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m
 
 .PHONY: all deps build clips run test vet fmt-check fuzz bench clean

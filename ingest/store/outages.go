@@ -48,13 +48,7 @@ func (s *Store) CloseDanglingOutages(ctx context.Context, at time.Time) (int64, 
 // ListOutages returns a camera's outages overlapping [from, to), oldest
 // first. Zero times leave that side open.
 func (s *Store) ListOutages(ctx context.Context, camera string, from, to time.Time) ([]ingest.Outage, error) {
-	fromUS, toUS := int64(0), int64(1<<62)
-	if !from.IsZero() {
-		fromUS = toMicros(from)
-	}
-	if !to.IsZero() {
-		toUS = toMicros(to)
-	}
+	fromUS, toUS := openRange(from, to)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, camera_id, stream, start_us, end_us, reason
 		FROM outages WHERE camera_id = $1 AND start_us < $3 AND (end_us IS NULL OR end_us > $2)
 		ORDER BY start_us, id`, camera, fromUS, toUS)

@@ -81,6 +81,54 @@ var migrations = []string{
 		reason    TEXT NOT NULL
 	);
 	CREATE INDEX outages_camera_time ON outages(camera_id, start_us);`,
+
+	// 2: the recording index (issue 3). A camera's segments never overlap;
+	// playback looks them up by end time. Deletions are never forgotten.
+	`CREATE TABLE segments (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id  TEXT NOT NULL,
+		start_us   INTEGER NOT NULL,
+		end_us     INTEGER NOT NULL,
+		path       TEXT NOT NULL UNIQUE,
+		bytes      INTEGER NOT NULL,
+		sha256     TEXT NOT NULL,
+		stream_id  TEXT NOT NULL,
+		sequence   INTEGER NOT NULL,
+		frames     INTEGER NOT NULL,
+		repaired   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX segments_camera_end ON segments(camera_id, end_us);
+	CREATE INDEX segments_start ON segments(start_us);
+	CREATE TABLE gaps (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id TEXT NOT NULL,
+		start_us  INTEGER NOT NULL,
+		end_us    INTEGER NOT NULL,
+		reason    TEXT NOT NULL
+	);
+	CREATE INDEX gaps_camera_end ON gaps(camera_id, end_us);
+	CREATE TABLE holds (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id  TEXT NOT NULL,
+		start_us   INTEGER NOT NULL,
+		end_us     INTEGER NOT NULL,
+		reason     TEXT NOT NULL,
+		created_by TEXT NOT NULL,
+		created_us INTEGER NOT NULL
+	);
+	CREATE INDEX holds_camera ON holds(camera_id, start_us);
+	CREATE TABLE deletions (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id  TEXT NOT NULL,
+		start_us   INTEGER NOT NULL,
+		end_us     INTEGER NOT NULL,
+		path       TEXT NOT NULL,
+		bytes      INTEGER NOT NULL,
+		sha256     TEXT NOT NULL,
+		reason     TEXT NOT NULL,
+		deleted_us INTEGER NOT NULL
+	);
+	CREATE INDEX deletions_camera ON deletions(camera_id, start_us);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

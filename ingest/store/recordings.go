@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Segment is one sealed recording file in the index.
+type Segment struct {
+	ID       int64
+	Camera   string
+	Start    time.Time // wall time of the first frame
+	End      time.Time // wall time where the last frame ends
+	Path     string    // relative to the recordings directory
+	Bytes    int64
+	SHA256   [32]byte
+	StreamID uuid.UUID // the ingest session that produced it
+	Sequence uint64    // position within the stream: contiguity across files
+	Frames   int
+	Repaired bool // cut at its last complete fragment after a crash
+}
+
+// Gap is a span with no footage, and why.
+type Gap struct {
+	ID     int64
+	Camera string
+	Start  time.Time
+	End    time.Time
+	Reason string
+}
+
+// Hold keeps a camera's footage in a time range from deletion.
+type Hold struct {
+	ID        int64
+	Camera    string
+	Start     time.Time
+	End       time.Time
+	Reason    string
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+// Deletion records a segment removed by retention or by hand: what it was,
+// its hash, and why. Deletions are kept for good.
+type Deletion struct {
+	Segment   Segment
+	Reason    string
+	DeletedAt time.Time
+}
+
+// AddSegment indexes a sealed segment; s.ID is set.
+func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
+	if !seg.End.After(seg.Start) {
+		return fmt.Errorf("segment %s: end %v is not after start %v", seg.Path, seg.End, seg.Start)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO segments
+		(camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+		seg.Camera, toMicros(seg.Start), toMicros(seg.End), seg.Path, seg.Bytes,
+		hex.EncodeToString(seg.SHA256[:]), seg.StreamID.String(), int64(seg.Sequence), seg.Frames, seg.Repaired)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("segment %s: %w", seg.Path, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("index segment %s: %w", seg.Path, err)
+	}
+	seg.ID, err = res.LastInsertId()
+	return err
+}
+
+const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired`
+
+// Segments returns a camera's segments overlapping [from, to), oldest first.
+// Zero times leave that side open.
+func (s *Store) Segments(ctx context.Context, camera string, from, to time.Time) ([]Segment, error) {
+	fromUS, toUS := openRange(from, to)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
+		WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us`, camera, fromUS, toUS)
+	if err != nil {
+		return nil, fmt.Errorf("segments of %s: %w", camera, err)
+	}
+	defer rows.Close()
+	var out []Segment
+	for rows.Next() {
+		seg, err := scanSegment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, seg)
+	}
+	return out, rows.Err()
+}
+
+// SegmentByPath finds a segment by its path, or ErrNotFound.
+func (s *Store) SegmentByPath(ctx context.Context, path string) (Segment, error) {
+	seg, err := scanSegment(s.db.QueryRowContext(ctx, `SELECT `+segmentColumns+` FROM segments WHERE path = $1`, path))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Segment{}, fmt.Errorf("segment %s: %w", path, ErrNotFound)
+	}
+	return seg, err
+}
+
+// OldestSegments returns up to n segments of all cameras, oldest first: the
+// candidates for retention.
+func (s *Store) OldestSegments(ctx context.Context, n int) ([]Segment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments ORDER BY start_us LIMIT $1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("oldest segments: %w", err)
+	}
+	defer rows.Close()
+	var out []Segment
+	for rows.Next() {
+		seg, err := scanSegment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, seg)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSegment removes a segment from the index and records the deletion,
+// in one transaction: the record of what was deleted is never lost.
+func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, at time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE id = $1`, seg.ID)
+	if err != nil {
+		return fmt.Errorf("delete segment %s: %w", seg.Path, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("segment %d (%s): %w", seg.ID, seg.Path, ErrNotFound)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO deletions
+		(camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		seg.Camera, toMicros(seg.Start), toMicros(seg.End), seg.Path, seg.Bytes,
+		hex.EncodeToString(seg.SHA256[:]), reason, toMicros(at))
+	if err != nil {
+		return fmt.Errorf("record deletion of %s: %w", seg.Path, err)
+	}
+	return tx.Commit()
+}
+
+// Deletions returns a camera's deletion records overlapping [from, to).
+func (s *Store) Deletions(ctx context.Context, camera string, from, to time.Time) ([]Deletion, error) {
+	fromUS, toUS := openRange(from, to)
+	rows, err := s.db.QueryContext(ctx, `SELECT camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us
+		FROM deletions WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us`, camera, fromUS, toUS)
+	if err != nil {
+		return nil, fmt.Errorf("deletions of %s: %w", camera, err)
+	}
+	defer rows.Close()
+	var out []Deletion
+	for rows.Next() {
+		var d Deletion
+		var start, end, at int64
+		var sum string
+		if err := rows.Scan(&d.Segment.Camera, &start, &end, &d.Segment.Path, &d.Segment.Bytes, &sum, &d.Reason, &at); err != nil {
+			return nil, err
+		}
+		d.Segment.Start, d.Segment.End, d.DeletedAt = fromMicros(start), fromMicros(end), fromMicros(at)
+		if err := decodeSHA(sum, &d.Segment.SHA256); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// AddGap records a span without footage; g.ID is set.
+func (s *Store) AddGap(ctx context.Context, g *Gap) error {
+	if g.End.Before(g.Start) {
+		return fmt.Errorf("gap of %s: end %v before start %v", g.Camera, g.End, g.Start)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO gaps (camera_id, start_us, end_us, reason) VALUES ($1,$2,$3,$4)`,
+		g.Camera, toMicros(g.Start), toMicros(g.End), g.Reason)
+	if err != nil {
+		return fmt.Errorf("record gap of %s: %w", g.Camera, err)
+	}
+	g.ID, err = res.LastInsertId()
+	return err
+}
+
+// Gaps returns a camera's gaps overlapping [from, to), oldest first.
+func (s *Store) Gaps(ctx context.Context, camera string, from, to time.Time) ([]Gap, error) {
+	fromUS, toUS := openRange(from, to)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, camera_id, start_us, end_us, reason FROM gaps
+		WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us`, camera, fromUS, toUS)
+	if err != nil {
+		return nil, fmt.Errorf("gaps of %s: %w", camera, err)
+	}
+	defer rows.Close()
+	var out []Gap
+	for rows.Next() {
+		var g Gap
+		var start, end int64
+		if err := rows.Scan(&g.ID, &g.Camera, &start, &end, &g.Reason); err != nil {
+			return nil, err
+		}
+		g.Start, g.End = fromMicros(start), fromMicros(end)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// AddHold places a legal hold; h.ID and h.CreatedAt are set.
+func (s *Store) AddHold(ctx context.Context, h *Hold) error {
+	if !h.End.After(h.Start) {
+		return fmt.Errorf("hold on %s: end must be after start", h.Camera)
+	}
+	if strings.TrimSpace(h.Reason) == "" || strings.TrimSpace(h.CreatedBy) == "" {
+		return errors.New("hold: a reason and who placed it are required")
+	}
+	h.CreatedAt = time.Now().UTC()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO holds (camera_id, start_us, end_us, reason, created_by, created_us)
+		VALUES ($1,$2,$3,$4,$5,$6)`, h.Camera, toMicros(h.Start), toMicros(h.End), h.Reason, h.CreatedBy, toMicros(h.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("place hold on %s: %w", h.Camera, err)
+	}
+	h.ID, err = res.LastInsertId()
+	return err
+}
+
+// Held reports whether any hold on camera overlaps [start, end).
+func (s *Store) Held(ctx context.Context, camera string, start, end time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM holds
+		WHERE camera_id = $1 AND start_us < $3 AND end_us > $2`, camera, toMicros(start), toMicros(end)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("holds of %s: %w", camera, err)
+	}
+	return n > 0, nil
+}
+
+func openRange(from, to time.Time) (int64, int64) {
+	fromUS, toUS := int64(-1<<62), int64(1<<62)
+	if !from.IsZero() {
+		fromUS = toMicros(from)
+	}
+	if !to.IsZero() {
+		toUS = toMicros(to)
+	}
+	return fromUS, toUS
+}
+
+func scanSegment(r scanner) (Segment, error) {
+	var seg Segment
+	var start, end, seq int64
+	var sum, stream string
+	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired)
+	if err != nil {
+		return Segment{}, err
+	}
+	seg.Start, seg.End, seg.Sequence = fromMicros(start), fromMicros(end), uint64(seq)
+	if seg.StreamID, err = uuid.Parse(stream); err != nil {
+		return Segment{}, fmt.Errorf("segment %s: stream id: %w", seg.Path, err)
+	}
+	return seg, decodeSHA(sum, &seg.SHA256)
+}
+
+func decodeSHA(s string, dst *[32]byte) error {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return fmt.Errorf("stored sha256 %q is not 32 hex bytes", s)
+	}
+	copy(dst[:], b)
+	return nil
+}

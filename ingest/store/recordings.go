@@ -107,10 +107,10 @@ func (s *Store) SegmentByPath(ctx context.Context, path string) (Segment, error)
 	return seg, err
 }
 
-// OldestSegments returns up to n segments of all cameras, oldest first: the
-// candidates for retention.
-func (s *Store) OldestSegments(ctx context.Context, n int) ([]Segment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments ORDER BY start_us LIMIT $1`, n)
+// OldestSegments returns up to n segments of all cameras, oldest first,
+// skipping the first skip: the candidates when the disk runs short.
+func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments ORDER BY start_us, id LIMIT $1 OFFSET $2`, n, skip)
 	if err != nil {
 		return nil, fmt.Errorf("oldest segments: %w", err)
 	}
@@ -275,4 +275,52 @@ func decodeSHA(s string, dst *[32]byte) error {
 	}
 	copy(dst[:], b)
 	return nil
+}
+
+// SegmentsEndingBefore returns up to n of a camera's segments that end
+// before cutoff, oldest first: the ones its retention period has passed.
+func (s *Store) SegmentsEndingBefore(ctx context.Context, camera string, cutoff time.Time, n int) ([]Segment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
+		WHERE camera_id = $1 AND end_us <= $2 ORDER BY end_us LIMIT $3`, camera, toMicros(cutoff), n)
+	if err != nil {
+		return nil, fmt.Errorf("expired segments of %s: %w", camera, err)
+	}
+	defer rows.Close()
+	var out []Segment
+	for rows.Next() {
+		seg, err := scanSegment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, seg)
+	}
+	return out, rows.Err()
+}
+
+// RecordedBytes is the size of every indexed segment.
+func (s *Store) RecordedBytes(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT sum(bytes) FROM segments`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("recorded bytes: %w", err)
+	}
+	return n.Int64, nil
+}
+
+// RecordedCameras lists the cameras that have indexed segments, including
+// cameras since removed from the registry (their footage still expires).
+func (s *Store) RecordedCameras(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT camera_id FROM segments ORDER BY camera_id`)
+	if err != nil {
+		return nil, fmt.Errorf("recorded cameras: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

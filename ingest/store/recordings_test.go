@@ -87,7 +87,7 @@ func TestDeletionIsRecordedWithItsHash(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	segs := fiveMinuteSegments(t, s, "cam001", start, 4)
-	oldest, err := s.OldestSegments(ctx, 2)
+	oldest, err := s.OldestSegments(ctx, 0, 2)
 	if err != nil || len(oldest) != 2 || oldest[0].Path != segs[0].Path {
 		t.Fatalf("oldest: %v %v", oldest, err)
 	}

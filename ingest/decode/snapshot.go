@@ -33,12 +33,12 @@ func Snapshot(sps, pps []byte, keyframe [][]byte, maxWidth int, quality int) ([]
 	au = append(au, keyframe...)
 	f, err := d.Decode(au)
 	if err != nil {
-		return nil, fmt.Errorf("decode: snapshot: %w", err)
+		return nil, err
 	}
 	if f == nil {
 		// The decoder may hold the picture for reordering: drain it.
 		if f, err = d.Flush(); err != nil {
-			return nil, fmt.Errorf("decode: snapshot: %w", err)
+			return nil, err
 		}
 	}
 	if f == nil {
@@ -53,7 +53,7 @@ func Snapshot(sps, pps []byte, keyframe [][]byte, maxWidth int, quality int) ([]
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, fmt.Errorf("decode: snapshot: %w", err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package segment
+
+import "os"
+
+// datasync commits the file to stable storage.
+func datasync(f *os.File) error { return f.Sync() }

@@ -155,6 +155,12 @@ func Scan(r io.ReaderAt, size int64) (*Index, error) {
 	for off := x.InitSize; off < size; {
 		f, next, err := scanFragment(r, off, size, buf)
 		if errors.Is(err, errTruncated) {
+			// A write cut short is the end of the file: a complete fragment
+			// after it means a damaged size field, and cutting there would
+			// lose footage.
+			if at, ok := fragmentAfter(r, off+1, size); ok {
+				return nil, corrupt(off, "broken fragment followed by a complete one at %d", at)
+			}
 			x.Torn = true
 			break
 		}
@@ -177,6 +183,33 @@ func Scan(r io.ReaderAt, size int64) (*Index, error) {
 		x.Complete = off
 	}
 	return x, nil
+}
+
+// fragmentMagic starts every fragment: a 32-byte version 1 prft box.
+var fragmentMagic = []byte{0, 0, 0, prftSize, 'p', 'r', 'f', 't', 1}
+
+// fragmentAfter looks for a complete fragment starting after off.
+func fragmentAfter(r io.ReaderAt, off, size int64) (int64, bool) {
+	const chunk = 64 << 10
+	b := make([]byte, chunk+len(fragmentMagic))
+	for p := off; p < size; p += chunk {
+		n := min(int64(len(b)), size-p)
+		if _, err := r.ReadAt(b[:n], p); err != nil {
+			return 0, false
+		}
+		for i := 0; ; {
+			j := bytes.Index(b[i:n], fragmentMagic)
+			if j < 0 {
+				break
+			}
+			at := p + int64(i+j)
+			if _, _, err := scanFragment(r, at, size, nil); err == nil {
+				return at, true
+			}
+			i += j + 1
+		}
+	}
+	return 0, false
 }
 
 // zerosToEnd checks that the file holds only zeros from off to size.

@@ -324,3 +324,13 @@ func (s *Store) RecordedCameras(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// LastSegment returns a camera's most recent segment, or ErrNotFound.
+func (s *Store) LastSegment(ctx context.Context, camera string) (Segment, error) {
+	seg, err := scanSegment(s.db.QueryRowContext(ctx, `SELECT `+segmentColumns+` FROM segments
+		WHERE camera_id = $1 ORDER BY end_us DESC LIMIT 1`, camera))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Segment{}, fmt.Errorf("segments of %s: %w", camera, ErrNotFound)
+	}
+	return seg, err
+}

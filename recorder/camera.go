@@ -1,0 +1,269 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/segment"
+)
+
+// gapTolerance: a break in wall time shorter than this is jitter, not a gap.
+const gapTolerance = time.Second
+
+// retryAfterFailure is how long a camera waits before trying to write
+// again after a write error (a full disk, a read-only directory).
+const retryAfterFailure = time.Second
+
+// Gap reasons (the metric label is the class, the index keeps the detail).
+const (
+	gapCamera  = "camera_offline"
+	gapBehind  = "recorder_behind"
+	gapDisk    = "disk_full"
+	gapWrite   = "write_error"
+	gapClock   = "clock_jump"
+	gapStopped = "recorder_stopped"
+)
+
+// cameraRecorder writes one camera's main stream. It runs on its own
+// goroutine behind the hub's bounded queue: a slow disk never stalls ingest.
+type cameraRecorder struct {
+	rec    *Recorder
+	camera string
+	hub    *ingest.Hub
+	logger *slog.Logger
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	reader *ingest.Reader
+
+	// Owned by the run goroutine.
+	w          *segment.Writer
+	path       string // of the open segment, relative to Dir
+	session    *ingest.Session
+	seq        uint64
+	segPTS     time.Duration // PTS of the open segment's first frame
+	lastEnd    time.Time     // wall time where the footage on disk ends
+	lastFrame  time.Time     // wall time of the last frame written
+	unsynced   time.Time     // arrival of the oldest frame not yet synced
+	drops      uint64
+	breakClass string // why the next segment does not follow on
+	breakWhy   string
+	failedAt   time.Time
+}
+
+func (c *cameraRecorder) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.done = make(chan struct{})
+	c.reader = c.hub.Attach(ingest.ReaderOptions{Name: "recorder", Queue: c.rec.Queue, Start: ingest.StartNextKeyframe})
+	if last, err := c.rec.Store.LastSegment(ctx, c.camera); err == nil {
+		// Footage resumes after a restart: the time between is a gap.
+		c.lastEnd = last.End
+		c.breakClass, c.breakWhy = gapStopped, "recorder not running (service stopped or restarted)"
+	}
+	go c.run(ctx)
+}
+
+func (c *cameraRecorder) close() {
+	c.cancel()
+	<-c.done
+}
+
+func (c *cameraRecorder) run(ctx context.Context) {
+	defer close(c.done)
+	defer c.reader.Close()
+	defer c.rec.Metrics.Up.DeleteLabelValues(c.camera)
+	sync := time.NewTicker(c.rec.SyncInterval)
+	defer sync.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.seal()
+			return
+		case au, ok := <-c.reader.C():
+			if !ok { // the camera was removed
+				c.seal()
+				return
+			}
+			c.write(au)
+		case <-sync.C:
+			c.sync()
+		}
+	}
+}
+
+func (c *cameraRecorder) write(au *ingest.AccessUnit) {
+	if d := c.reader.Dropped(); d > c.drops {
+		c.rec.Metrics.Dropped.WithLabelValues(c.camera).Add(float64(d - c.drops))
+		c.drops = d
+		c.cut(gapBehind, "recorder fell behind: frames dropped")
+	}
+	switch {
+	case c.w != nil && au.Session != c.session:
+		c.cut(gapCamera, c.outageReason(au.WallTime))
+	case c.w != nil && au.Discontinuity:
+		c.cut(gapClock, "camera clock jumped")
+	case c.w != nil && au.Keyframe && au.PTS-c.segPTS >= c.rec.SegmentDuration:
+		c.seal() // a normal rotation: the next segment follows on
+	}
+	if c.w == nil {
+		// A segment starts on a keyframe. Frames before the first keyframe
+		// of a stream are undecodable anyway; frames lost to a write
+		// failure are counted.
+		failing := !c.failedAt.IsZero()
+		if !au.Keyframe || (failing && time.Since(c.failedAt) < retryAfterFailure) {
+			if failing {
+				c.dropFrame()
+			}
+			return
+		}
+		if err := c.open(au); err != nil {
+			c.failed(err)
+			c.dropFrame()
+			return
+		}
+	}
+	if err := c.w.WriteAccessUnit(au); err != nil {
+		c.failed(err)
+		return
+	}
+	c.lastFrame = au.WallTime
+	if c.unsynced.IsZero() {
+		c.unsynced = au.Received
+	}
+}
+
+// cut seals the open segment because the stream does not continue: the
+// next segment starts after a gap of the given reason.
+func (c *cameraRecorder) cut(class, why string) {
+	c.seal()
+	if c.breakClass == "" {
+		c.breakClass, c.breakWhy = class, why
+	}
+}
+
+func (c *cameraRecorder) open(au *ingest.AccessUnit) error {
+	if au.Session == c.session && c.lastEnd.After(time.Time{}) {
+		c.seq++
+	} else {
+		c.seq = 0
+	}
+	if c.breakClass != "" && !c.lastEnd.IsZero() {
+		if au.WallTime.Sub(c.lastEnd) > gapTolerance {
+			c.rec.gap(c.camera, c.lastEnd, au.WallTime, c.breakClass, c.breakWhy)
+		}
+	} else if !c.lastEnd.IsZero() && au.WallTime.Sub(c.lastEnd) > gapTolerance {
+		c.rec.gap(c.camera, c.lastEnd, au.WallTime, gapCamera, "stream interrupted")
+	}
+	c.breakClass, c.breakWhy = "", ""
+
+	start := au.WallTime.UTC()
+	rel := filepath.ToSlash(filepath.Join(c.camera, start.Format("2006/01/02"),
+		fmt.Sprintf("%s_%d.mp4", start.Format("20060102T150405.000Z"), c.seq)))
+	abs := filepath.Join(c.rec.Dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return err
+	}
+	s := au.Session
+	w, err := segment.Create(abs, segment.Header{
+		Camera: c.camera, StreamID: s.ID, Sequence: c.seq,
+		SPS: s.SPS, PPS: s.PPS, Width: s.Width, Height: s.Height, Start: start,
+	})
+	if err != nil {
+		return err
+	}
+	c.w, c.path, c.session, c.segPTS = w, rel, s, au.PTS
+	c.failedAt = time.Time{}
+	c.rec.Metrics.Up.WithLabelValues(c.camera).Set(1)
+	return nil
+}
+
+// seal closes the open segment and indexes it. A segment that cannot be
+// closed cleanly is repaired to its last complete fragment.
+func (c *cameraRecorder) seal() {
+	if c.w == nil {
+		return
+	}
+	w, rel := c.w, c.path
+	c.w = nil
+	abs := filepath.Join(c.rec.Dir, filepath.FromSlash(rel))
+	info, err := w.Close()
+	repaired := false
+	if err != nil {
+		c.logger.Error("closing segment failed; repairing it", "path", rel, "error", err)
+		if info, err = segment.Repair(abs); err != nil {
+			c.logger.Error("segment lost", "path", rel, "error", err)
+			os.Remove(abs)
+			return
+		}
+		repaired = true
+	}
+	c.unsynced = time.Time{}
+	c.lastEnd = info.End
+	seg := store.Segment{
+		Camera: c.camera, Start: info.Start, End: info.End, Path: rel, Bytes: info.Bytes,
+		SHA256: info.SHA256, StreamID: info.StreamID, Sequence: info.Sequence, Frames: info.Frames, Repaired: repaired,
+	}
+	if err := c.rec.Store.AddSegment(context.Background(), &seg); err != nil {
+		// The file is on disk and whole; recovery at the next start indexes it.
+		c.logger.Error("cannot index segment", "path", rel, "error", err)
+		return
+	}
+	c.rec.Metrics.Segments.WithLabelValues(c.camera).Inc()
+	c.rec.Metrics.Bytes.WithLabelValues(c.camera).Add(float64(info.Bytes))
+}
+
+func (c *cameraRecorder) sync() {
+	if c.w == nil || c.unsynced.IsZero() {
+		return
+	}
+	if err := c.w.Sync(); err != nil {
+		c.failed(err)
+		return
+	}
+	c.rec.Metrics.WriteLag.Observe(time.Since(c.unsynced).Seconds())
+	c.unsynced = time.Time{}
+}
+
+// failed handles a write error: the segment is sealed as far as it got,
+// retention is asked for space, and the camera retries shortly.
+func (c *cameraRecorder) failed(err error) {
+	class, why := gapWrite, "write error: "+err.Error()
+	if errors.Is(err, syscall.ENOSPC) {
+		class, why = gapDisk, "disk full"
+		if c.rec.Retention != nil {
+			c.rec.Retention.Kick()
+		}
+	}
+	if c.failedAt.IsZero() {
+		c.logger.Error("recording failed", "error", err, "gap", class)
+	}
+	c.failedAt = time.Now()
+	c.rec.Metrics.Up.WithLabelValues(c.camera).Set(0)
+	c.cut(class, why)
+}
+
+func (c *cameraRecorder) dropFrame() {
+	c.rec.Metrics.Dropped.WithLabelValues(c.camera).Inc()
+}
+
+// outageReason names the camera outage behind a new ingest session.
+func (c *cameraRecorder) outageReason(at time.Time) string {
+	outages, err := c.rec.Store.ListOutages(context.Background(), c.camera, c.lastFrame, at)
+	if err == nil {
+		for i := len(outages) - 1; i >= 0; i-- {
+			if outages[i].Stream == ingest.StreamMain {
+				return "camera offline: " + outages[i].Reason
+			}
+		}
+	}
+	return "camera stream restarted"
+}

@@ -1,0 +1,36 @@
+package recorder
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the recorder's series.
+type Metrics struct {
+	Up       *prometheus.GaugeVec
+	Bytes    *prometheus.CounterVec
+	Segments *prometheus.CounterVec
+	GapSecs  *prometheus.CounterVec
+	Dropped  *prometheus.CounterVec
+	WriteLag prometheus.Histogram
+}
+
+// NewMetrics registers the recorder's series on reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Up: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_recorder_up",
+			Help: "1 while the camera's main stream is being written to disk."}, []string{"camera"}),
+		Bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_recorder_bytes_written_total",
+			Help: "Bytes of sealed segments written."}, []string{"camera"}),
+		Segments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_recorder_segments_total",
+			Help: "Segments sealed and indexed."}, []string{"camera"}),
+		GapSecs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_recorder_gap_seconds_total",
+			Help: "Seconds without footage, by reason."}, []string{"camera", "reason"}),
+		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_recorder_dropped_frames_total",
+			Help: "Frames the recorder lost: it fell behind, or could not write them."}, []string{"camera"}),
+		WriteLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_recorder_write_lag_seconds",
+			Help:    "Time from a frame's arrival to its being synced to disk.",
+			Buckets: []float64{0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30}}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Up, m.Bytes, m.Segments, m.GapSecs, m.Dropped, m.WriteLag)
+	}
+	return m
+}

@@ -1,0 +1,135 @@
+// Package recorder writes every camera's main stream to IDR-aligned fMP4
+// segments, indexes them, keeps them for their retention period and plays
+// them back by time.
+package recorder
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// Defaults.
+const (
+	DefaultSegmentDuration = 5 * time.Minute
+	DefaultSyncInterval    = 2 * time.Second
+	// DefaultQueue is how many frames a camera's writer may lag behind
+	// ingest: 40 s of a 25 fps stream, enough to ride out a disk stall.
+	DefaultQueue = 1000
+)
+
+// Recorder records the main stream of every camera it is given.
+type Recorder struct {
+	// Dir is the recordings root (DATA/recordings).
+	Dir             string
+	SegmentDuration time.Duration
+	SyncInterval    time.Duration
+	Queue           int
+	Store           *store.Store
+	// Retention is kicked when a disk is full; may be nil.
+	Retention *Retention
+	Metrics   *Metrics
+	Logger    *slog.Logger
+
+	mu      sync.Mutex
+	cameras map[string]*cameraRecorder
+	closed  bool
+}
+
+// Initialize prepares the recordings directory.
+func (r *Recorder) Initialize() error {
+	if r.SegmentDuration == 0 {
+		r.SegmentDuration = DefaultSegmentDuration
+	}
+	if r.SyncInterval == 0 {
+		r.SyncInterval = DefaultSyncInterval
+	}
+	if r.Queue == 0 {
+		r.Queue = DefaultQueue
+	}
+	if r.Metrics == nil {
+		r.Metrics = NewMetrics(nil)
+	}
+	if err := os.MkdirAll(r.Dir, 0o750); err != nil {
+		return fmt.Errorf("recordings directory: %w", err)
+	}
+	r.cameras = map[string]*cameraRecorder{}
+	return nil
+}
+
+// Record starts recording a camera from its main stream hub; a camera
+// already recorded from the same hub is left alone.
+func (r *Recorder) Record(camera string, hub *ingest.Hub) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	if c, ok := r.cameras[camera]; ok {
+		if c.hub == hub {
+			return
+		}
+		c.close()
+	}
+	c := &cameraRecorder{rec: r, camera: camera, hub: hub, logger: r.Logger.With("camera", camera)}
+	c.start()
+	r.cameras[camera] = c
+}
+
+// Stop seals a camera's open segment and stops recording it.
+func (r *Recorder) Stop(camera string) {
+	r.mu.Lock()
+	c, ok := r.cameras[camera]
+	delete(r.cameras, camera)
+	r.mu.Unlock()
+	if ok {
+		c.close()
+	}
+}
+
+// Recording lists the cameras being recorded.
+func (r *Recorder) Recording() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.cameras))
+	for id := range r.cameras {
+		out = append(out, id)
+	}
+	return out
+}
+
+// Close seals every open segment.
+func (r *Recorder) Close() {
+	r.mu.Lock()
+	r.closed = true
+	cams := r.cameras
+	r.cameras = map[string]*cameraRecorder{}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range cams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close()
+		}()
+	}
+	wg.Wait()
+}
+
+// gap records a span without footage; errors are logged, never fatal.
+func (r *Recorder) gap(camera string, start, end time.Time, class, reason string) {
+	if !end.After(start) {
+		return
+	}
+	g := store.Gap{Camera: camera, Start: start, End: end, Reason: reason}
+	if err := r.Store.AddGap(context.Background(), &g); err != nil {
+		r.Logger.Error("cannot record gap", "camera", camera, "error", err)
+	}
+	r.Metrics.GapSecs.WithLabelValues(camera, class).Add(end.Sub(start).Seconds())
+}

@@ -14,6 +14,9 @@ import (
 // maxInitBox bounds the size of ftyp, moov and the stream box.
 const maxInitBox = 1 << 20
 
+// maxMoof bounds the size of a moof: 16 bytes a sample, 65536 samples.
+const maxMoof = 1 << 20
+
 // Index describes a segment file: its stream and its complete fragments.
 type Index struct {
 	Camera   string
@@ -192,6 +195,7 @@ var fragmentMagic = []byte{0, 0, 0, prftSize, 'p', 'r', 'f', 't', 1}
 func fragmentAfter(r io.ReaderAt, off, size int64) (int64, bool) {
 	const chunk = 64 << 10
 	b := make([]byte, chunk+len(fragmentMagic))
+	var moof []byte
 	for p := off; p < size; p += chunk {
 		n := min(int64(len(b)), size-p)
 		if _, err := r.ReadAt(b[:n], p); err != nil {
@@ -203,9 +207,11 @@ func fragmentAfter(r io.ReaderAt, off, size int64) (int64, bool) {
 				break
 			}
 			at := p + int64(i+j)
-			if _, _, err := scanFragment(r, at, size, nil); err == nil {
+			_, m, err := scanFragment(r, at, size, moof)
+			if err == nil {
 				return at, true
 			}
+			moof = m
 			i += j + 1
 		}
 	}
@@ -413,7 +419,7 @@ func scanFragment(r io.ReaderAt, off, size int64, buf []byte) (Fragment, []byte,
 		return f, buf, corrupt(f.MoofOffset, "box %q where moof was expected", h.typ[:])
 	}
 	f.MoofSize = h.size
-	buf, err = readBox(r, f.MoofOffset, h, size, buf)
+	buf, err = readBox(r, f.MoofOffset, h, maxMoof, buf)
 	if err != nil {
 		return f, buf, err
 	}

@@ -45,6 +45,11 @@ type Decoder struct {
 
 // New returns a single-threaded H.264 decoder.
 func New() (*Decoder, error) {
+	return newDecoder(MaxPixels)
+}
+
+// newDecoder is New with a picture size bound (the fuzzer keeps it small).
+func newDecoder(maxPixels int64) (*Decoder, error) {
 	C.vigil_quiet_log()
 	codec := C.avcodec_find_decoder(C.AV_CODEC_ID_H264)
 	if codec == nil {
@@ -56,7 +61,7 @@ func New() (*Decoder, error) {
 		return nil, errors.New("decode: avcodec_alloc_context3 failed")
 	}
 	d.ctx.thread_count = 1
-	d.ctx.max_pixels = MaxPixels
+	d.ctx.max_pixels = C.int64_t(maxPixels)
 	if res := C.avcodec_open2(d.ctx, codec, nil); res < 0 {
 		d.Close()
 		return nil, avError("avcodec_open2", res)

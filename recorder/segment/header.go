@@ -32,6 +32,12 @@ type Header struct {
 }
 
 // Info describes a finished (or repaired) segment file.
+//
+// Duration is the decode timeline of the file (the sum of the sample
+// durations; the next segment of the stream continues it). Without B-frames
+// it is also the presentation span; with B-frames the first DTS equals the
+// first PTS and the reorder delay is taken out of the first samples'
+// durations, so Duration is shorter than End-Start by that delay.
 type Info struct {
 	Path      string
 	Bytes     int64

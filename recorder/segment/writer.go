@@ -229,7 +229,9 @@ func (w *Writer) complete(dur int64) {
 	})
 	w.fragDur += dur
 	w.lastDur = uint32(dur)
-	w.end = w.pend.wall.Add(ticksDuration(dur))
+	if end := w.pend.wall.Add(ticksDuration(dur)); end.After(w.end) {
+		w.end = end // the latest presentation end, in case of reordering
+	}
 	w.hasPend = false
 }
 

@@ -193,8 +193,8 @@ var fragmentMagic = []byte{0, 0, 0, prftSize, 'p', 'r', 'f', 't', 1}
 
 // fragmentAfter looks for a complete fragment starting after off.
 func fragmentAfter(r io.ReaderAt, off, size int64) (int64, bool) {
-	const chunk = 64 << 10
-	b := make([]byte, chunk+len(fragmentMagic))
+	chunk := min(int64(64<<10), size-off)
+	b := make([]byte, chunk+int64(len(fragmentMagic)))
 	var moof []byte
 	for p := off; p < size; p += chunk {
 		n := min(int64(len(b)), size-p)

@@ -237,3 +237,46 @@ func TestNTPRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteErrorBreaksWriter checks that a failed write is reported, sticks,
+// and leaves a file Repair recovers up to the last complete fragment.
+func TestWriteErrorBreaksWriter(t *testing.T) {
+	c := loadClip(t)
+	aus := c.accessUnits(100)
+	p := filepath.Join(t.TempDir(), "s.mp4")
+	w, err := Create(p, testHeader(c, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, au := range aus[:60] {
+		if err := w.WriteAccessUnit(au); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	w.f.Close() // the disk goes away
+	var werr error
+	for _, au := range aus[60:] {
+		if werr = w.WriteAccessUnit(au); werr != nil {
+			break
+		}
+	}
+	if werr == nil {
+		t.Fatal("no error writing to a closed file")
+	}
+	if err := w.WriteAccessUnit(aus[99]); !errors.Is(err, werr) {
+		t.Errorf("error did not stick: %v", err)
+	}
+	if err := w.Flush(); err == nil {
+		t.Error("Flush after a write error succeeded")
+	}
+	if info, err := w.Close(); err == nil || info.Frames != 50 {
+		t.Errorf("Close after a write error: %v, %d frames", err, info.Frames)
+	}
+	info, err := Repair(p)
+	if err != nil || info.Frames != 50 {
+		t.Fatalf("repair: %v %+v", err, info)
+	}
+}

@@ -25,6 +25,9 @@ func testClips(t testing.TB) (mainPath, subPath string) {
 	return paths[0], paths[1]
 }
 
+// clipDir is the repository's data/clips.
+func clipDir(t testing.TB) string { return simtest.ClipDir(t) }
+
 // readAUs splits an Annex-B file into access units on AUD NALUs (type 9),
 // dropping the AUDs.
 func readAUs(t testing.TB, path string) [][][]byte {

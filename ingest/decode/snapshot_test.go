@@ -23,6 +23,7 @@ func TestSnapshot(t *testing.T) {
 		{mainPath, 1000, 320, 180}, // never scaled up
 		{mainPath, 101, 101, 57},   // odd sizes
 		{subPath, 80, 80, 48},
+		{subPath, -1, 160, 96},
 	}
 	for _, c := range cases {
 		aus := readAUs(t, c.path)
@@ -39,6 +40,13 @@ func TestSnapshot(t *testing.T) {
 			t.Errorf("%s max %d: %v, want %dx%d", filepath.Base(c.path), c.maxWidth, img.Bounds(), c.wantW, c.wantH)
 		}
 		t.Logf("%s max %d: %d-byte JPEG %v", filepath.Base(c.path), c.maxWidth, len(out), img.Bounds())
+	}
+	// A whole access unit as the hub carries it (SPS, PPS and SEI repeated
+	// inside) is fine too.
+	aus := readAUs(t, mainPath)
+	sps, pps, _ := splitParams(aus[0])
+	if _, err := Snapshot(sps, pps, aus[0], 160, 85); err != nil {
+		t.Errorf("whole AU: %v", err)
 	}
 }
 

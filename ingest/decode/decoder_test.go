@@ -311,3 +311,34 @@ func TestJoinMidGOP(t *testing.T) {
 		t.Fatal("clip has a single IDR")
 	}
 }
+
+// TestDamagedMidStream: lost access units and a damaged slice after the
+// stream started still give pictures (libavcodec conceals), and the damaged
+// one is flagged Corrupt.
+func TestDamagedMidStream(t *testing.T) {
+	mainPath, _ := testClips(t)
+	aus := readAUs(t, mainPath)
+	d, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i, au := range aus[:12] {
+		if i == 3 || i == 4 {
+			continue // lost
+		}
+		damaged := i == 8
+		if damaged {
+			au = [][]byte{flip(au[len(au)-1], rng)}
+		}
+		f, err := d.Decode(au)
+		if err != nil || f == nil {
+			t.Fatalf("AU %d: frame %v, err %v", i, f != nil, err)
+		}
+		if damaged && !f.Corrupt {
+			t.Errorf("AU %d: damaged slice not flagged Corrupt", i)
+		}
+		t.Logf("AU %d: corrupt %v", i, f.Corrupt)
+	}
+}

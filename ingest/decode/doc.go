@@ -11,4 +11,9 @@
 // Input is outside data (cameras, recorded segments): damaged or hostile
 // access units give errors or no picture, never a crash, and the decoder
 // keeps working for the next access unit.
+//
+// Side effect: the first New lowers libav's process-wide log level from its
+// default (info) to fatal, so damaged input does not flood stderr with
+// per-slice messages; the errors come back to the caller instead. A level set
+// by the program beforehand is left alone.
 package decode

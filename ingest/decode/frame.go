@@ -10,13 +10,14 @@ import (
 
 // Frame is a decoded picture. It refers to the Decoder's reused buffers and
 // is valid until the Decoder's next Decode, Flush or Close; after that its
-// methods return nil.
+// methods return nil. Like its Decoder, it is for one goroutine at a time.
 type Frame struct {
 	Width, Height int
 	// Keyframe is set for pictures libavcodec marks as key (IDR).
 	Keyframe bool
-	// Corrupt is set when libavcodec concealed errors in the picture
-	// (missing references, damaged slices).
+	// Corrupt is set when libavcodec concealed errors in this picture
+	// (damaged slices). Lost access units (frame_num gaps) are concealed
+	// without it, and pictures predicted from a damaged one are not flagged.
 	Corrupt bool
 
 	d   *Decoder

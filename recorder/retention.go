@@ -91,6 +91,9 @@ func (r *Retention) Initialize() {
 	go r.run()
 }
 
+// Running reports whether Initialize has started the passes.
+func (r *Retention) Running() bool { return r.done != nil }
+
 // Close stops the passes and waits for the one under way.
 func (r *Retention) Close() {
 	r.cancel()

@@ -30,6 +30,7 @@ var ErrManaged = errors.New("camera is managed by the config file; change it the
 
 type cameraAPI struct {
 	cameras Cameras
+	recs    Recordings // nil when recording is off
 	logger  *slog.Logger
 }
 
@@ -41,6 +42,7 @@ func (a *cameraAPI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /api/v1/cameras/{id}", a.patch)
 	mux.HandleFunc("DELETE /api/v1/cameras/{id}", a.delete)
 	mux.HandleFunc("GET /api/v1/cameras/{id}/outages", a.outages)
+	mux.HandleFunc("GET /api/v1/cameras/{id}/recordings", a.recordings)
 }
 
 // cameraJSON is a camera as the API shows it: never its credentials.

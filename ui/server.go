@@ -16,10 +16,12 @@ import (
 
 // Server is the HTTP server.
 type Server struct {
-	Listen   string
-	Cameras  Cameras
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
+	Listen  string
+	Cameras Cameras
+	// Recordings may be nil (recording off).
+	Recordings Recordings
+	Gatherer   prometheus.Gatherer
+	Logger     *slog.Logger
 
 	srv  *http.Server
 	ln   net.Listener
@@ -66,7 +68,7 @@ func (s *Server) Close() {
 // Handler routes every request.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := &cameraAPI{cameras: s.Cameras, logger: s.Logger}
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, logger: s.Logger}
 	api.routes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),

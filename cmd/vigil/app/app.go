@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
 )
 
@@ -31,6 +32,8 @@ type App struct {
 	store    *store.Store
 	sup      *ingest.Supervisor
 	registry *registry
+	rec      *recorder.Recorder
+	ret      *recorder.Retention
 	server   *ui.Server
 	demo     *demoSite
 }
@@ -73,6 +76,12 @@ func (a *App) Initialize() (err error) {
 	}
 	a.sup.Initialize()
 	a.registry = &registry{store: a.store, sup: a.sup}
+	if a.Config.Recorder.Enabled {
+		if err = a.startRecorder(ctx); err != nil {
+			return err
+		}
+		a.registry.rec = a.rec
+	}
 
 	if a.Config.Demo.Enabled {
 		a.demo = &demoSite{Config: a.Config.Demo, DataDir: a.Config.DataDir, Logger: a.logger.With("component", "camsim")}
@@ -93,12 +102,39 @@ func (a *App) Initialize() (err error) {
 		Gatherer: a.metrics,
 		Logger:   a.logger.With("component", "http"),
 	}
+	if a.rec != nil {
+		a.server.Recordings = a.store
+	}
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil
 		return fmt.Errorf("http: listen %s: %w", a.Config.Listen, err)
 	}
 	cams, _ := a.store.ListCameras(ctx)
 	a.logger.Info("vigil is running", "http", browsable(a.server.Addr()), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	return nil
+}
+
+// startRecorder reconciles the recordings with the index (a crash's torn
+// segment is repaired and indexed), then starts retention and the recorder.
+func (a *App) startRecorder(ctx context.Context) error {
+	rc := a.Config.Recorder
+	dir := filepath.Join(a.Config.DataDir, "recordings")
+	log := a.logger.With("component", "recorder")
+	a.ret = &recorder.Retention{
+		Store: a.store, Dir: dir, QuotaBytes: rc.QuotaBytes, MinFreeBytes: rc.MinFreeBytes,
+		Interval: rc.RetentionInterval, Logger: log, Metrics: recorder.NewRetentionMetrics(a.metrics),
+	}
+	a.rec = &recorder.Recorder{
+		Dir: dir, SegmentDuration: rc.SegmentDuration, SyncInterval: rc.SyncInterval, Queue: rc.QueueFrames,
+		Store: a.store, Retention: a.ret, Metrics: recorder.NewMetrics(a.metrics), Logger: log,
+	}
+	if err := a.rec.Initialize(); err != nil {
+		return err
+	}
+	if _, err := a.rec.Reconcile(ctx); err != nil {
+		return err
+	}
+	a.ret.Initialize()
 	return nil
 }
 
@@ -109,6 +145,12 @@ func (a *App) Addr() string { return a.server.Addr() }
 func (a *App) Close() {
 	if a.server != nil {
 		a.server.Close()
+	}
+	if a.rec != nil {
+		a.rec.Close() // seal open segments while their hubs still exist
+	}
+	if a.ret != nil && a.ret.Running() {
+		a.ret.Close()
 	}
 	if a.sup != nil {
 		a.sup.Close()
@@ -137,7 +179,7 @@ func (a *App) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo {
+	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo || c.Recorder != old.Recorder {
 		a.logger.Warn("reload: only the camera list is applied; restart Vigil for other settings")
 	}
 	a.logger.Info("configuration reloaded", "cameras_changed", n)

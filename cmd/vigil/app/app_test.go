@@ -290,3 +290,47 @@ func TestReloadAppliesCameraListOnly(t *testing.T) {
 		t.Errorf("camera removed from the file still there: %d", code)
 	}
 }
+
+func TestRecordingThroughTheService(t *testing.T) {
+	a, _ := startApp(t, "recorder:\n  segment_duration: 2s\n  sync_interval: 500ms\n")
+	c := client{t, "http://" + a.Addr()}
+	waitUntil(t, 30*time.Second, "cam003 online", func() bool { return c.camera("cam003")["status"] == "online" })
+	time.Sleep(5 * time.Second)
+
+	if err := a.demo.sim.SetFault("cam003", sim.Fault{Refuse: true}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	a.demo.sim.ClearFault("cam003")
+	waitUntil(t, 10*time.Second, "cam003 back", func() bool { return c.camera("cam003")["status"] == "online" })
+	time.Sleep(4 * time.Second)
+
+	code, out, raw := c.do("GET", "/api/v1/cameras/cam003/recordings", "")
+	if code != 200 {
+		t.Fatalf("recordings: %d %s", code, raw)
+	}
+	spans, _ := out["spans"].([]any)
+	gaps, _ := out["gaps"].([]any)
+	if len(spans) != 2 || len(gaps) != 1 {
+		t.Fatalf("want two spans of footage around one gap: %s", raw)
+	}
+	gap := gaps[0].(map[string]any)
+	if !strings.Contains(gap["reason"].(string), "camera offline") || out["timezone"] != "Europe/London" {
+		t.Fatalf("gap: %v", gap)
+	}
+	first := spans[0].(map[string]any)
+	if first["segments"].(float64) < 2 || first["start_local"] == "" {
+		t.Fatalf("first span: %v", first)
+	}
+	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/recordings?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z", ""); code != 400 {
+		t.Errorf("a range over 35 days: %d", code)
+	}
+	_, _, metrics := c.do("GET", "/metrics", "")
+	for _, want := range []string{`vigil_recorder_up{camera="cam001"} 1`, `vigil_recorder_segments_total{camera="cam003"}`,
+		`vigil_recorder_gap_seconds_total{camera="cam003",reason="camera_offline"}`, "vigil_storage_free_bytes ",
+		"vigil_recorder_write_lag_seconds_bucket", "vigil_retention_deleted_bytes_total"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}

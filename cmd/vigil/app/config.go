@@ -33,6 +33,8 @@ type Config struct {
 
 	Ingest IngestConfig `yaml:"ingest"`
 
+	Recorder RecorderConfig `yaml:"recorder"`
+
 	// Cameras declared here are seeded into the store and managed by this
 	// file: the API shows them but cannot change them. Reloaded on SIGHUP.
 	Cameras []CameraConfig `yaml:"cameras"`
@@ -53,6 +55,26 @@ type IngestConfig struct {
 	// GOPCacheBytes bounds the per-stream cache that lets a new viewer
 	// start at the latest keyframe.
 	GOPCacheBytes int `yaml:"gop_cache_bytes"`
+}
+
+// RecorderConfig tunes recording and retention. Recordings live in
+// DATA_DIR/recordings.
+type RecorderConfig struct {
+	// Enabled records every enabled camera's main stream.
+	Enabled bool `yaml:"enabled"`
+	// SegmentDuration: a segment closes on the first keyframe after this.
+	SegmentDuration time.Duration `yaml:"segment_duration"`
+	// SyncInterval is how often written footage is forced to disk
+	// (fdatasync), bounding unwritten data.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+	// QueueFrames is how far a camera's writer may fall behind ingest.
+	QueueFrames int `yaml:"queue_frames"`
+	// QuotaBytes caps all recordings (0: no cap); the oldest go first.
+	QuotaBytes int64 `yaml:"quota_bytes"`
+	// MinFreeBytes is the free disk space to keep; the oldest go first.
+	MinFreeBytes int64 `yaml:"min_free_bytes"`
+	// RetentionInterval is how often retention runs.
+	RetentionInterval time.Duration `yaml:"retention_interval"`
 }
 
 // CameraConfig is a camera declared in the config file.
@@ -101,6 +123,14 @@ func DefaultConfig() Config {
 			ReconnectMin:  time.Second,
 			ReconnectMax:  30 * time.Second,
 			GOPCacheBytes: 8 << 20,
+		},
+		Recorder: RecorderConfig{
+			Enabled:           true,
+			SegmentDuration:   5 * time.Minute,
+			SyncInterval:      2 * time.Second,
+			QueueFrames:       1000,
+			MinFreeBytes:      1 << 30,
+			RetentionInterval: time.Minute,
 		},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
@@ -174,6 +204,25 @@ func (c *Config) Validate() error {
 	}
 	if in.GOPCacheBytes < 0 {
 		bad("ingest.gop_cache_bytes", "%d must not be negative", in.GOPCacheBytes)
+	}
+	rc := c.Recorder
+	if rc.SegmentDuration < 2*time.Second || rc.SegmentDuration > time.Hour {
+		bad("recorder.segment_duration", "%v must be between 2s and 1h", rc.SegmentDuration)
+	}
+	if rc.SyncInterval < 100*time.Millisecond || rc.SyncInterval > time.Minute {
+		bad("recorder.sync_interval", "%v must be between 100ms and 1m", rc.SyncInterval)
+	}
+	if rc.QueueFrames < 50 || rc.QueueFrames > 100000 {
+		bad("recorder.queue_frames", "%d must be between 50 and 100000", rc.QueueFrames)
+	}
+	if rc.QuotaBytes < 0 {
+		bad("recorder.quota_bytes", "%d must not be negative", rc.QuotaBytes)
+	}
+	if rc.MinFreeBytes < 0 {
+		bad("recorder.min_free_bytes", "%d must not be negative", rc.MinFreeBytes)
+	}
+	if rc.RetentionInterval < time.Second {
+		bad("recorder.retention_interval", "%v must be at least 1s", rc.RetentionInterval)
 	}
 	seen := map[string]int{}
 	for i, cc := range c.Cameras {

@@ -59,7 +59,7 @@ func setScalar(v reflect.Value, raw string) error {
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(raw)
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int64: // byte counts and frame counts
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return err

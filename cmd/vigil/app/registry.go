@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
 )
 
@@ -17,6 +18,7 @@ import (
 type registry struct {
 	store *store.Store
 	sup   *ingest.Supervisor
+	rec   *recorder.Recorder // nil when recording is off
 
 	mu sync.Mutex // serializes writes so store and supervisor agree
 }
@@ -47,6 +49,7 @@ func (r *registry) Create(ctx context.Context, c *store.Camera) error {
 		return err
 	}
 	r.sup.Upsert(ingestCamera(*c))
+	r.record(*c)
 	return nil
 }
 
@@ -60,6 +63,7 @@ func (r *registry) Update(ctx context.Context, c *store.Camera) error {
 		return err
 	}
 	r.sup.Upsert(ingestCamera(*c))
+	r.record(*c)
 	return nil
 }
 
@@ -73,7 +77,24 @@ func (r *registry) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	r.sup.Remove(id)
+	if r.rec != nil {
+		r.rec.Stop(id)
+	}
 	return nil
+}
+
+// record makes the recorder follow a camera: enabled cameras are recorded
+// from their main stream's hub (which survives ingest restarts).
+func (r *registry) record(c store.Camera) {
+	if r.rec == nil {
+		return
+	}
+	hub := r.sup.Hub(c.ID, ingest.StreamMain)
+	if !c.Enabled || hub == nil {
+		r.rec.Stop(c.ID)
+		return
+	}
+	r.rec.Record(c.ID, hub)
 }
 
 func (r *registry) writable(ctx context.Context, id string) error {
@@ -149,6 +170,18 @@ func (r *registry) startAll(ctx context.Context) error {
 		cams[i] = ingestCamera(c)
 	}
 	r.sup.Apply(cams)
+	if r.rec != nil {
+		known := map[string]bool{}
+		for _, c := range all {
+			known[c.ID] = true
+			r.record(c)
+		}
+		for _, id := range r.rec.Recording() {
+			if !known[id] {
+				r.rec.Stop(id)
+			}
+		}
+	}
 	return nil
 }
 

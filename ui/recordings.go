@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+	_ "time/tzdata" // Europe/London even where the system has no zoneinfo
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// Recordings is what the API needs of the recording index.
+type Recordings interface {
+	Segments(ctx context.Context, camera string, from, to time.Time) ([]store.Segment, error)
+	Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error)
+}
+
+// The control room's time zone: times are stored and sent in UTC, and shown
+// in local time alongside.
+var london = mustLoad("Europe/London")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // embedded by time/tzdata: cannot happen
+	}
+	return loc
+}
+
+// maxListRange bounds one recordings listing.
+const maxListRange = 35 * 24 * time.Hour
+
+// spanJoin: segments closer than this are one span of footage.
+const spanJoin = time.Second
+
+type spanJSON struct {
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	StartLocal string    `json:"start_local"`
+	EndLocal   string    `json:"end_local"`
+	Segments   int       `json:"segments"`
+	Bytes      int64     `json:"bytes"`
+}
+
+type gapJSON struct {
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	StartLocal string    `json:"start_local"`
+	EndLocal   string    `json:"end_local"`
+	Reason     string    `json:"reason"`
+}
+
+func local(t time.Time) string { return t.In(london).Format(time.RFC3339) }
+
+// recordings lists the footage spans and gaps of a camera in a time range
+// (default: the last 24 hours).
+func (a *cameraAPI) recordings(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if a.recs == nil {
+		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
+		return
+	}
+	if _, err := a.cameras.Get(r.Context(), id); err != nil {
+		a.fail(w, err)
+		return
+	}
+	from, to, err := timeRange(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	if to.IsZero() {
+		to = time.Now().UTC()
+	}
+	if from.IsZero() {
+		from = to.Add(-24 * time.Hour)
+	}
+	if !to.After(from) || to.Sub(from) > maxListRange {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("the range must be positive and at most %v", maxListRange), nil)
+		return
+	}
+	segs, err := a.recs.Segments(r.Context(), id, from, to)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	gaps, err := a.recs.Gaps(r.Context(), id, from, to)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	spans := []spanJSON{}
+	for _, s := range segs {
+		if n := len(spans); n > 0 && s.Start.Sub(spans[n-1].End) <= spanJoin {
+			spans[n-1].End = s.End
+			spans[n-1].Segments++
+			spans[n-1].Bytes += s.Bytes
+			continue
+		}
+		spans = append(spans, spanJSON{Start: s.Start, End: s.End, Segments: 1, Bytes: s.Bytes})
+	}
+	for i := range spans {
+		spans[i].StartLocal, spans[i].EndLocal = local(spans[i].Start), local(spans[i].End)
+	}
+	gapList := make([]gapJSON, len(gaps))
+	for i, g := range gaps {
+		gapList[i] = gapJSON{Start: g.Start, End: g.End, StartLocal: local(g.Start), EndLocal: local(g.End), Reason: g.Reason}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"camera": id, "from": from.UTC(), "to": to.UTC(), "timezone": london.String(),
+		"spans": spans, "gaps": gapList,
+	})
+}

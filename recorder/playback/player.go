@@ -1,0 +1,60 @@
+package playback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Default bounds on the length of a range.
+const (
+	DefaultMaxStream   = 24 * time.Hour
+	DefaultMaxDownload = 6 * time.Hour
+)
+
+// Player reads recorded segments from Dir. Its fields are read-only once
+// in use; a Player is safe for concurrent use.
+type Player struct {
+	// Dir is the recordings directory the index's paths are relative to.
+	Dir string
+
+	// MaxStream bounds the range of WriteFMP4; zero means DefaultMaxStream.
+	MaxStream time.Duration
+
+	// MaxDownload bounds the range of WriteMP4; zero means
+	// DefaultMaxDownload.
+	MaxDownload time.Duration
+}
+
+func checkLength(r *Range, limit, def time.Duration, what string) error {
+	if r == nil || len(r.Segments) == 0 {
+		return errors.New("playback: empty plan")
+	}
+	if !r.From.Before(r.To) {
+		return fmt.Errorf("%w: from %s is not before to %s", ErrBadRange,
+			r.From.UTC().Format(timeFormat), r.To.UTC().Format(timeFormat))
+	}
+	if limit <= 0 {
+		limit = def
+	}
+	if d := r.Duration(); d > limit {
+		return fmt.Errorf("%w: %v asked, %s is at most %v", ErrRangeTooLong, d, what, limit)
+	}
+	return nil
+}
+
+// WriteFMP4 streams the range as one fragmented MP4 for dir: see
+// Player.WriteFMP4.
+func WriteFMP4(ctx context.Context, w io.Writer, dir string, r *Range) error {
+	p := &Player{Dir: dir}
+	return p.WriteFMP4(ctx, w, r)
+}
+
+// WriteMP4 writes the range as one progressive MP4 from dir: see
+// Player.WriteMP4.
+func WriteMP4(ctx context.Context, w io.Writer, dir string, r *Range) error {
+	p := &Player{Dir: dir}
+	return p.WriteMP4(ctx, w, r)
+}

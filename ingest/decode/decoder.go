@@ -105,12 +105,14 @@ func (d *Decoder) Close() {
 
 // Decode feeds one access unit (NAL units without start codes; they are
 // Annex-B prefixed here) and returns the picture it completes, or nil when
-// the decoder needs more data (no keyframe yet, or frames held for
-// reordering; parameter sets alone; slices before the first IDR, as when
-// joining a stream mid-GOP). Errors describe damaged input and are not fatal: keep feeding.
+// there is nothing to show yet: parameter sets alone, slices before the
+// first IDR (joining a stream mid-GOP), or pictures held for reordering
+// (streams with B-frames; see Flush). Should one access unit release more
+// than one picture, the latest is returned. Errors describe damaged or oversized
+// input and are not fatal: keep feeding, the next IDR recovers.
 //
 // The returned Frame, and any Frame before it, is valid until the next
-// Decode or Close.
+// Decode, Flush or Close.
 func (d *Decoder) Decode(nalus [][]byte) (*Frame, error) {
 	if d.ctx == nil {
 		return nil, ErrClosed
@@ -169,9 +171,10 @@ func (d *Decoder) waiting(nalus [][]byte) bool {
 	return !slice || (!d.started && !idr)
 }
 
-// Flush drains a picture the decoder still holds (with B-frames, pictures
-// come out late) and resets it for a new stream, which must start with a
-// keyframe. It returns nil when nothing was held.
+// Flush drains the pictures the decoder still holds (with B-frames,
+// pictures come out late), returns the last of them, or nil when none was
+// held, and resets the decoder for a new stream, which must start with a
+// keyframe.
 func (d *Decoder) Flush() (*Frame, error) {
 	if d.ctx == nil {
 		return nil, ErrClosed

@@ -9,7 +9,7 @@ import (
 
 // encodeClip makes a small H.264 clip of a solid colour with the ffmpeg
 // command (libx264), in pixel format pixFmt.
-func encodeClip(t *testing.T, pixFmt, colour string, w, h int) string {
+func encodeClip(t *testing.T, pixFmt, colour string, w, h int, x264 string) string {
 	t.Helper()
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -17,9 +17,9 @@ func encodeClip(t *testing.T, pixFmt, colour string, w, h int) string {
 	}
 	out := filepath.Join(t.TempDir(), pixFmt+".h264")
 	cmd := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-		"-i", fmt.Sprintf("color=c=%s:s=%dx%d:r=5:d=1", colour, w, h),
+		"-i", fmt.Sprintf("color=c=%s:s=%dx%d:r=5:d=2", colour, w, h),
 		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pixFmt,
-		"-x264-params", "aud=1", "-threads", "1", "-y", out)
+		"-x264-params", "aud=1"+x264, "-threads", "1", "-y", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, b)
 	}
@@ -42,7 +42,7 @@ func TestPixelFormats(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.pixFmt, func(t *testing.T) {
-			path := encodeClip(t, c.pixFmt, "white", 96, 64)
+			path := encodeClip(t, c.pixFmt, "white", 96, 64, "")
 			d, err := New()
 			if err != nil {
 				t.Fatal(err)
@@ -68,8 +68,8 @@ func TestPixelFormats(t *testing.T) {
 			if fr, _ := d.Flush(); fr != nil {
 				n++
 			}
-			if n != 5 {
-				t.Errorf("%d pictures, want 5", n)
+			if n != 10 {
+				t.Errorf("%d pictures, want 10", n)
 			}
 		})
 	}
@@ -106,5 +106,31 @@ func TestCropped1080p(t *testing.T) {
 	}
 	if f.Width != 1920 || f.Height != 1080 || f.Gray().Bounds().Dy() != 1080 || f.RGBA().Bounds().Dy() != 1080 {
 		t.Errorf("%dx%d, want 1920x1080", f.Width, f.Height)
+	}
+}
+
+// TestBFrames: with B-frames libavcodec holds pictures for reordering; Decode
+// returns nil meanwhile (not an error) and Flush gives the last one.
+func TestBFrames(t *testing.T) {
+	path := encodeClip(t, "yuv420p", "blue", 64, 48, ":bframes=2:b-adapt=0:keyint=10")
+	aus := readAUs(t, path)
+	d, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n := decodeAll(t, d, aus, nil)
+	f, err := d.Flush()
+	if err != nil || f == nil {
+		t.Fatalf("Flush: frame %v, err %v; want the held picture", f != nil, err)
+	}
+	n++
+	t.Logf("%d access units, %d pictures (the other held ones are dropped by Flush)", len(aus), n)
+	if n < len(aus)-2 || n > len(aus) {
+		t.Errorf("%d pictures from %d access units", n, len(aus))
+	}
+	// After Flush the decoder starts again at an IDR.
+	if f, err := d.Decode(aus[0]); err != nil || f != nil && f.Width != 64 {
+		t.Fatalf("IDR after Flush: %v, %v", f != nil, err)
 	}
 }

@@ -88,8 +88,8 @@ func TestStartsOnKeyframeAtOrBeforeFrom(t *testing.T) {
 		{from: 11300 * time.Millisecond, to: 15 * time.Second, first: 10 * time.Second, frames: 25},
 		{from: 13 * time.Second, to: 13200 * time.Millisecond, first: 12 * time.Second, frames: 6},
 		{from: 12 * time.Second, to: 23 * time.Second, first: 12 * time.Second, frames: 55}, // across a segment boundary
-		{from: -time.Minute, to: time.Second, first: 0, frames: 5},                        // before the footage
-		{from: 29 * time.Second, to: time.Hour, first: 28 * time.Second, frames: 10},      // past its end
+		{from: -time.Minute, to: time.Second, first: 0, frames: 5},                          // before the footage
+		{from: 29 * time.Second, to: time.Hour, first: 28 * time.Second, frames: 10},        // past its end
 	} {
 		r := plan(t, st, "cam001", start.Add(tc.from), start.Add(tc.to))
 		var b bytes.Buffer

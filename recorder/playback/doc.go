@@ -28,7 +28,8 @@
 //
 // Media time 0 is the wall time of the first sample written. Within one
 // ingest session (segments of one StreamID with consecutive Sequence
-// numbers) decode times continue exactly from the camera's PTS. Wherever
+// numbers, each starting within 500 ms of where the index says the previous
+// ended) decode times continue exactly from the camera's PTS. Wherever
 // footage is not contiguous (a gap, a new session after a camera or
 // recorder restart, a segment left out because it is unreadable) the
 // timeline is re-anchored to the wall clock: the next sample's decode time

@@ -19,6 +19,12 @@ import (
 // maxFragmentData bounds the sample data of one fragment read into memory.
 const maxFragmentData = 64 << 20
 
+// contiguity is how far apart in the index the end of a segment and the
+// start of the next of the same stream may be for their decode times to
+// continue exactly; further apart, the timeline is re-anchored to the wall
+// clock.
+const contiguity = 500 * time.Millisecond
+
 // chunk is the part of one segment fragment that falls in the range, with
 // its place on the output timeline.
 type chunk struct {
@@ -58,6 +64,7 @@ type walker struct {
 	end      uint64    // output decode time after the last sample given
 	prevID   uuid.UUID
 	prevSeq  uint64
+	prevEnd  time.Time // index end of the last segment played
 	broken   bool // footage left out since the last segment played
 	first    *segment.Index
 	initData []byte
@@ -297,14 +304,15 @@ func (w *walker) fragment() (*chunk, error) {
 		case !w.started:
 			w.started, w.origin = true, wall
 			o.base = -int64(first)
-		case !w.broken && seg.StreamID == w.prevID && seg.Sequence == w.prevSeq+1:
+		case !w.broken && seg.StreamID == w.prevID && seg.Sequence == w.prevSeq+1 &&
+			seg.Start.Sub(w.prevEnd).Abs() <= contiguity:
 			o.base = int64(w.end) - int64(first)
 		default:
 			want := max(ticks(wall.Sub(w.origin)), int64(w.end))
 			o.base = want - int64(first)
 		}
 		o.based = true
-		w.prevID, w.prevSeq, w.broken = seg.StreamID, seg.Sequence, false
+		w.prevID, w.prevSeq, w.prevEnd, w.broken = seg.StreamID, seg.Sequence, seg.End, false
 	}
 	c := &w.ch
 	c.seg = o.n

@@ -65,7 +65,7 @@ type walker struct {
 	prevID   uuid.UUID
 	prevSeq  uint64
 	prevEnd  time.Time // index end of the last segment played
-	broken   bool // footage left out since the last segment played
+	broken   bool      // footage left out since the last segment played
 	first    *segment.Index
 	initData []byte
 

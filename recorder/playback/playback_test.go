@@ -267,3 +267,41 @@ func TestBadRequests(t *testing.T) {
 		t.Fatalf("corrupt files: %v", err)
 	}
 }
+
+// Playback from the middle of a long segment indexes only a prefix of it
+// first, then the rest: the output is the same as from a whole index.
+func TestStartMidSegmentScansPrefixThenRest(t *testing.T) {
+	st, dir := openStore(t)
+	c := testClip(t, 320, 180, 25, 25)
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	segs := footage(t, st, dir, "cam001", c, start, 2*time.Minute, time.Minute)
+	if segs[0].Bytes < 4*prefixMargin {
+		t.Fatalf("segment of %d bytes: too small to test a prefix scan", segs[0].Bytes)
+	}
+	r := plan(t, st, "cam001", start.Add(20500*time.Millisecond), start.Add(90*time.Second))
+
+	w := newWalker(dir, r, false)
+	o, err := w.open(0, r.From)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.f.Close()
+	if !o.partial || len(o.idx.Fragments) >= 59 || len(o.idx.Fragments) < 21 {
+		t.Fatalf("prefix scan: partial %v, %d fragments", o.partial, len(o.idx.Fragments))
+	}
+
+	var b bytes.Buffer
+	if err := WriteFMP4(context.Background(), &b, dir, r); err != nil {
+		t.Fatal(err)
+	}
+	out := readFMP4(t, b.Bytes())
+	out.checkTimeline(t)
+	if len(out.samples) != 70*25 || !out.samples[0].Wall.Equal(start.Add(20*time.Second)) {
+		t.Fatalf("%d frames from %v", len(out.samples), out.samples[0].Wall.Sub(start))
+	}
+	for i, s := range out.samples {
+		if want := start.Add(20*time.Second + time.Duration(i)*40*time.Millisecond); !s.Wall.Equal(want) {
+			t.Fatalf("frame %d at %v, want %v", i, s.Wall.Sub(start), want.Sub(start))
+		}
+	}
+}

@@ -40,13 +40,15 @@ type chunk struct {
 
 // openSeg is the segment being read.
 type openSeg struct {
-	n     int // index in Range.Segments
-	f     *os.File
-	idx   *segment.Index
-	frag  int   // next fragment to read
-	skip  int   // samples to skip in that fragment (the start keyframe's position)
-	base  int64 // output decode time minus segment decode time; valid once based
-	based bool
+	n       int // index in Range.Segments
+	f       *os.File
+	size    int64
+	idx     *segment.Index
+	partial bool  // idx covers a prefix of the file
+	frag    int   // next fragment to read
+	skip    int   // samples to skip in that fragment (the start keyframe's position)
+	base    int64 // output decode time minus segment decode time; valid once based
+	based   bool
 }
 
 // walker reads a Range fragment by fragment and lays its samples on one
@@ -111,8 +113,13 @@ func (w *walker) noFootage() error {
 	return &NoFootageError{Camera: w.r.Camera, From: w.r.From, To: w.r.To, Gaps: w.r.Gaps, Unreadable: w.skipped}
 }
 
-// open opens and scans segment n.
-func (w *walker) open(n int) (*openSeg, error) {
+// open opens and scans segment n. For the first segment, where playback
+// starts at from, only a prefix of the file reaching past from is scanned
+// when the index times allow an estimate (fragments are about equally long
+// in bytes and time): the time to the first byte then grows with the
+// position of from in the segment, not the segment's length. The rest is
+// scanned when the walk gets there (rescan).
+func (w *walker) open(n int, from time.Time) (*openSeg, error) {
 	s := &w.r.Segments[n]
 	f, err := os.Open(filepath.Join(w.dir, filepath.FromSlash(s.Path)))
 	if err != nil {
@@ -123,16 +130,43 @@ func (w *walker) open(n int) (*openSeg, error) {
 		f.Close()
 		return nil, err
 	}
-	idx, err := segment.Scan(f, st.Size())
-	if err != nil {
+	o := &openSeg{n: n, f: f, size: st.Size()}
+	if span := s.End.Sub(s.Start); !from.IsZero() && span > 0 && from.After(s.Start) {
+		frac := float64(from.Sub(s.Start)) / float64(span)
+		limit := int64(frac*1.1*float64(o.size)) + prefixMargin
+		if limit < o.size {
+			idx, err := segment.Scan(newHeaderReader(f, limit), limit)
+			if err == nil && len(idx.Fragments) > 0 && idx.Fragments[len(idx.Fragments)-1].Wall.After(from) {
+				o.idx, o.partial = idx, true
+				return o, nil
+			}
+		}
+	}
+	if err := o.rescan(); err != nil {
 		f.Close()
 		return nil, err
 	}
-	if len(idx.Fragments) == 0 {
-		f.Close()
-		return nil, fmt.Errorf("no complete fragment")
+	return o, nil
+}
+
+// prefixMargin is added to the estimated offset of from in a segment.
+const prefixMargin = 256 << 10
+
+// rescan indexes the whole segment. Fragment numbers of a prefix scan stay
+// valid: Scan reads fragments in order from the init.
+func (o *openSeg) rescan() error {
+	idx, err := segment.Scan(newHeaderReader(o.f, o.size), o.size)
+	if err != nil {
+		return err
 	}
-	return &openSeg{n: n, f: f, idx: idx}, nil
+	if len(idx.Fragments) == 0 {
+		return fmt.Errorf("no complete fragment")
+	}
+	if o.idx != nil && len(idx.Fragments) < len(o.idx.Fragments) {
+		return fmt.Errorf("segment shrank while read")
+	}
+	o.idx, o.partial = idx, false
+	return nil
 }
 
 // readMoof reads and parses the moof of fragment i of o.
@@ -221,7 +255,11 @@ func (w *walker) nextChunk(ctx context.Context) (*chunk, error) {
 			}
 			n := w.next
 			w.next++
-			o, err := w.open(n)
+			var from time.Time
+			if w.first == nil {
+				from = w.r.From
+			}
+			o, err := w.open(n, from)
 			if err != nil {
 				w.leaveOut(n, err)
 				continue
@@ -263,6 +301,11 @@ func (w *walker) nextChunk(ctx context.Context) (*chunk, error) {
 // of it in the range, or nil when it has none.
 func (w *walker) fragment() (*chunk, error) {
 	o := w.cur
+	if o.frag >= len(o.idx.Fragments) && o.partial {
+		if err := o.rescan(); err != nil {
+			return nil, err
+		}
+	}
 	if o.frag >= len(o.idx.Fragments) {
 		w.close()
 		return nil, nil

@@ -3,9 +3,11 @@
 // progressive MP4 file for download and evidence working copies (WriteMP4).
 //
 // Plan picks the segments of the index that overlap [from, to). A Player
-// then reads them fragment by fragment: memory is bounded by one fragment's
-// moof (sample data is copied from the file to the output in small pieces,
-// never held whole) and, for WriteMP4, by the sample tables of the range.
+// then reads them fragment by fragment, never a whole segment: WriteFMP4
+// holds one fragment (about a second of video, at most 64 MiB) at a time,
+// read whole before any of it is written so that a read error leaves it out
+// cleanly; WriteMP4 holds the sample tables of the range (about 13 bytes a
+// frame) and copies sample data in 64 KiB pieces.
 //
 // # Times
 //
@@ -36,7 +38,10 @@
 // is its wall time minus the wall time of the first sample, so a gap appears
 // in the timeline with its real length and a player scrubbing by wall time
 // finds footage where the clock says it is (never earlier than the end of
-// the previous sample: decode times only increase). The fMP4 stream carries
+// the previous sample: decode times only increase). In the fMP4 stream a
+// gap is a jump of the next fragment's decode time (a hole in the browser's
+// buffered ranges, which the player skips); in the MP4 file the last frame
+// before a gap lasts until the next one. The fMP4 stream carries
 // a prft box with the wall time of every fragment, so the web player can
 // read the mapping back; its init is the first segment's, whose Vigil
 // stream box gets the wall time of media time 0.

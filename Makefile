@@ -52,7 +52,8 @@ test: deps clips fmt-check vet
 # Fuzz every parser of outside input for FUZZTIME each (their seed corpora
 # also run in `make test`).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui:FuzzCameraInput \
+FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui:FuzzCameraInput ./ingest/decode:FuzzDecode \
+	./recorder/segment:FuzzScan \
 	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -60,8 +61,11 @@ fuzz:
 		$(GO) test -run XXX -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
 	done
 
+# The 300-camera ingest benchmark, then the Go benchmarks (segment writer,
+# decoder, playback), each against a baseline measured in the same run.
 bench: build clips
 	$(GO) run ./cmd/ingestbench
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./recorder/... ./ingest/decode/
 
 clean:
 	rm -rf $(BIN)

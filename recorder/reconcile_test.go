@@ -30,9 +30,15 @@ func TestReconcileAfterACrash(t *testing.T) {
 	r := newRig(t, 1)
 	rec := r.recorder(t)
 	r.recordAll(rec, 1)
-	time.Sleep(5 * time.Second)
-	rec.Close()
 	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if segs, _ := r.store.Segments(ctx, "cam001", time.Time{}, time.Time{}); len(segs) >= 3 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	rec.Close()
 	segs, _ := r.store.Segments(ctx, "cam001", time.Time{}, time.Time{})
 	if len(segs) < 3 {
 		t.Fatalf("%d segments recorded", len(segs))

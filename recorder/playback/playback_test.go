@@ -268,14 +268,14 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-// Playback from the middle of a long segment indexes only a prefix of it
+// Playback from the middle of a long segment indexes only a window of it
 // first, then the rest: the output is the same as from a whole index.
-func TestStartMidSegmentScansPrefixThenRest(t *testing.T) {
+func TestStartMidSegmentScansWindowThenRest(t *testing.T) {
 	st, dir := openStore(t)
 	c := testClip(t, 320, 180, 25, 25)
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	segs := footage(t, st, dir, "cam001", c, start, 2*time.Minute, time.Minute)
-	if segs[0].Bytes < 4*prefixMargin {
+	if segs[0].Bytes < 4*windowMargin {
 		t.Fatalf("segment of %d bytes: too small to test a prefix scan", segs[0].Bytes)
 	}
 	r := plan(t, st, "cam001", start.Add(20500*time.Millisecond), start.Add(90*time.Second))
@@ -286,8 +286,11 @@ func TestStartMidSegmentScansPrefixThenRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.f.Close()
-	if !o.partial || len(o.idx.Fragments) >= 59 || len(o.idx.Fragments) < 21 {
-		t.Fatalf("prefix scan: partial %v, %d fragments", o.partial, len(o.idx.Fragments))
+	if !o.partial || o.idx.Fragments[0].Offset <= int64(len(o.init)) || len(o.idx.Fragments) >= 40 {
+		t.Fatalf("window scan: partial %v, %d fragments from offset %d", o.partial, len(o.idx.Fragments), o.idx.Fragments[0].Offset)
+	}
+	if w := o.idx.Fragments[o.frag]; w.Wall.After(r.From) || !w.Wall.Add(2*time.Second).After(r.From) {
+		t.Fatalf("start fragment at %v for %v", w.Wall.Sub(start), r.From.Sub(start))
 	}
 
 	var b bytes.Buffer
@@ -302,6 +305,34 @@ func TestStartMidSegmentScansPrefixThenRest(t *testing.T) {
 	for i, s := range out.samples {
 		if want := start.Add(20*time.Second + time.Duration(i)*40*time.Millisecond); !s.Wall.Equal(want) {
 			t.Fatalf("frame %d at %v, want %v", i, s.Wall.Sub(start), want.Sub(start))
+		}
+	}
+}
+
+// A GOP longer than the window before from: the segment is indexed from its
+// start to find the keyframe.
+func TestLongGOPFallsBackToWholeIndex(t *testing.T) {
+	st, dir := openStore(t)
+	c := testClip(t, 160, 96, 5, 75) // 15 s GOP
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	footage(t, st, dir, "cam001", c, start, 2*time.Minute, time.Minute)
+	for _, tc := range []struct{ from, first time.Duration }{
+		{44 * time.Second, 30 * time.Second},
+		{46 * time.Second, 45 * time.Second},
+		{74 * time.Second, 60 * time.Second},
+	} {
+		r := plan(t, st, "cam001", start.Add(tc.from), start.Add(tc.from+5*time.Second))
+		var b bytes.Buffer
+		if err := WriteFMP4(context.Background(), &b, dir, r); err != nil {
+			t.Fatal(err)
+		}
+		out := readFMP4(t, b.Bytes())
+		out.checkTimeline(t)
+		if got := out.samples[0].Wall.Sub(start); got != tc.first {
+			t.Errorf("from %v: starts at %v, want %v", tc.from, got, tc.first)
+		}
+		if want := int((tc.from + 5*time.Second - tc.first) / (200 * time.Millisecond)); len(out.samples) != want {
+			t.Errorf("from %v: %d frames, want %d", tc.from, len(out.samples), want)
 		}
 	}
 }

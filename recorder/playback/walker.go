@@ -44,7 +44,8 @@ type openSeg struct {
 	f       *os.File
 	size    int64
 	idx     *segment.Index
-	partial bool  // idx covers a prefix of the file
+	partial bool // idx covers a window of the file: more follows
+	init    []byte
 	frag    int   // next fragment to read
 	skip    int   // samples to skip in that fragment (the start keyframe's position)
 	base    int64 // output decode time minus segment decode time; valid once based
@@ -113,60 +114,60 @@ func (w *walker) noFootage() error {
 	return &NoFootageError{Camera: w.r.Camera, From: w.r.From, To: w.r.To, Gaps: w.r.Gaps, Unreadable: w.skipped}
 }
 
-// open opens and scans segment n. For the first segment, where playback
-// starts at from, only a prefix of the file reaching past from is scanned
-// when the index times allow an estimate (fragments are about equally long
-// in bytes and time): the time to the first byte then grows with the
-// position of from in the segment, not the segment's length. The rest is
-// scanned when the walk gets there (rescan).
+// open opens segment n and indexes it, or for the first segment (from set)
+// the window of it around from (see window.go), positioned on the start
+// keyframe.
 func (w *walker) open(n int, from time.Time) (*openSeg, error) {
 	s := &w.r.Segments[n]
 	f, err := os.Open(filepath.Join(w.dir, filepath.FromSlash(s.Path)))
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
+	o, err := w.index(n, f, from)
 	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	o := &openSeg{n: n, f: f, size: st.Size()}
-	if span := s.End.Sub(s.Start); !from.IsZero() && span > 0 && from.After(s.Start) {
-		frac := float64(from.Sub(s.Start)) / float64(span)
-		limit := int64(frac*1.1*float64(o.size)) + prefixMargin
-		if limit < o.size {
-			idx, err := segment.Scan(newHeaderReader(f, limit), limit)
-			if err == nil && len(idx.Fragments) > 0 && idx.Fragments[len(idx.Fragments)-1].Wall.After(from) {
-				o.idx, o.partial = idx, true
-				return o, nil
-			}
-		}
-	}
-	if err := o.rescan(); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return o, nil
 }
 
-// prefixMargin is added to the estimated offset of from in a segment.
-const prefixMargin = 256 << 10
-
-// rescan indexes the whole segment. Fragment numbers of a prefix scan stay
-// valid: Scan reads fragments in order from the init.
-func (o *openSeg) rescan() error {
-	idx, err := segment.Scan(newHeaderReader(o.f, o.size), o.size)
+func (w *walker) index(n int, f *os.File, from time.Time) (*openSeg, error) {
+	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(idx.Fragments) == 0 {
-		return fmt.Errorf("no complete fragment")
+	o := &openSeg{n: n, f: f, size: st.Size()}
+	if o.init, err = readInit(f, o.size); err != nil {
+		// Let Scan say what is wrong.
+		if _, serr := segment.Scan(f, o.size); serr != nil {
+			return nil, serr
+		}
+		return nil, err
 	}
-	if o.idx != nil && len(idx.Fragments) < len(o.idx.Fragments) {
-		return fmt.Errorf("segment shrank while read")
+	init := int64(len(o.init))
+	s := &w.r.Segments[n]
+	if start, end := o.window(s.Start, s.End, from); start != init || end != o.size {
+		idx, err := o.scanWindow(start, end)
+		if err == nil && len(idx.Fragments) > 0 && (end == o.size || idx.Fragments[len(idx.Fragments)-1].Wall.After(from)) {
+			o.idx, o.partial = idx, end < o.size
+			if found, err := w.findStart(o, from); err == nil && (found || start == init) {
+				return o, nil
+			}
+		}
 	}
-	o.idx, o.partial = idx, false
-	return nil
+	if o.idx, err = o.scanWindow(init, o.size); err != nil {
+		return nil, err
+	}
+	o.partial = false
+	if len(o.idx.Fragments) == 0 {
+		return nil, fmt.Errorf("no complete fragment")
+	}
+	if !from.IsZero() {
+		if _, err := w.findStart(o, from); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
 }
 
 // readMoof reads and parses the moof of fragment i of o.
@@ -204,8 +205,8 @@ func sampleWall(fr *segment.Fragment, dts uint64, cts int32) time.Time {
 }
 
 // findStart positions o on the latest keyframe whose wall time is at or
-// before from; on its first sample when there is none.
-func (w *walker) findStart(o *openSeg, from time.Time) error {
+// before from; on its first sample when there is none (found is false).
+func (w *walker) findStart(o *openSeg, from time.Time) (found bool, err error) {
 	k := -1
 	for i := range o.idx.Fragments {
 		if o.idx.Fragments[i].Wall.After(from) {
@@ -216,7 +217,7 @@ func (w *walker) findStart(o *openSeg, from time.Time) error {
 	for j := k; j >= 0; j-- {
 		base, samples, err := w.readMoof(o, j)
 		if err != nil {
-			return err
+			return false, err
 		}
 		fr := &o.idx.Fragments[j]
 		dts, found := base, -1
@@ -231,11 +232,11 @@ func (w *walker) findStart(o *openSeg, from time.Time) error {
 		}
 		if found >= 0 {
 			o.frag, o.skip = j, found
-			return nil
+			return true, nil
 		}
 	}
 	o.frag, o.skip = 0, 0
-	return nil
+	return false, nil
 }
 
 // nextChunk returns the next chunk of the range, or io.EOF.
@@ -265,18 +266,7 @@ func (w *walker) nextChunk(ctx context.Context) (*chunk, error) {
 				continue
 			}
 			if w.first == nil {
-				init := make([]byte, o.idx.InitSize)
-				if _, err := o.f.ReadAt(init, 0); err != nil {
-					o.f.Close()
-					w.leaveOut(n, err)
-					continue
-				}
-				if err := w.findStart(o, w.r.From); err != nil {
-					o.f.Close()
-					w.leaveOut(n, err)
-					continue
-				}
-				w.first, w.initData = o.idx, init
+				w.first, w.initData = o.idx, o.init
 			} else if !bytes.Equal(o.idx.SPS, w.first.SPS) || !bytes.Equal(o.idx.PPS, w.first.PPS) {
 				o.f.Close()
 				w.changedAt = w.r.Segments[n].Start
@@ -302,7 +292,7 @@ func (w *walker) nextChunk(ctx context.Context) (*chunk, error) {
 func (w *walker) fragment() (*chunk, error) {
 	o := w.cur
 	if o.frag >= len(o.idx.Fragments) && o.partial {
-		if err := o.rescan(); err != nil {
+		if err := o.continueScan(); err != nil {
 			return nil, err
 		}
 	}

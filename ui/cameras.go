@@ -31,6 +31,7 @@ var ErrManaged = errors.New("camera is managed by the config file; change it the
 type cameraAPI struct {
 	cameras Cameras
 	recs    Recordings // nil when recording is off
+	snaps   Snapshots  // nil when recording is off
 	logger  *slog.Logger
 }
 
@@ -43,6 +44,7 @@ func (a *cameraAPI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/cameras/{id}", a.delete)
 	mux.HandleFunc("GET /api/v1/cameras/{id}/outages", a.outages)
 	mux.HandleFunc("GET /api/v1/cameras/{id}/recordings", a.recordings)
+	mux.HandleFunc("GET /api/v1/cameras/{id}/snapshot", a.snapshot)
 }
 
 // cameraJSON is a camera as the API shows it: never its credentials.

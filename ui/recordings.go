@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 	_ "time/tzdata" // Europe/London even where the system has no zoneinfo
 
@@ -14,6 +15,47 @@ import (
 type Recordings interface {
 	Segments(ctx context.Context, camera string, from, to time.Time) ([]store.Segment, error)
 	Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error)
+}
+
+// Snapshots renders a recorded picture; implemented by the recorder.
+type Snapshots interface {
+	Snapshot(ctx context.Context, camera string, at time.Time, maxWidth int) ([]byte, time.Time, error)
+}
+
+// snapshot answers a JPEG of the camera's picture at (the keyframe at or
+// before) ?at=, for the timeline; ?width= bounds its width (default 320).
+func (a *cameraAPI) snapshot(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if a.snaps == nil {
+		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
+		return
+	}
+	if _, err := a.cameras.Get(r.Context(), id); err != nil {
+		a.fail(w, err)
+		return
+	}
+	raw := r.URL.Query().Get("at")
+	at, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("at: %q is not an RFC 3339 time (e.g. 2026-03-29T01:30:00Z)", raw), nil)
+		return
+	}
+	width := 320
+	if v := r.URL.Query().Get("width"); v != "" {
+		if width, err = strconv.Atoi(v); err != nil || width < 32 || width > 3840 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("width: %q must be a number from 32 to 3840", v), nil)
+			return
+		}
+	}
+	jpeg, frameAt, err := a.snaps.Snapshot(r.Context(), id, at, width)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("X-Vigil-Frame-Time", frameAt.UTC().Format(time.RFC3339Nano))
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Write(jpeg)
 }
 
 // The control room's time zone: times are stored and sent in UTC, and shown

@@ -18,8 +18,9 @@ import (
 type Server struct {
 	Listen  string
 	Cameras Cameras
-	// Recordings may be nil (recording off).
+	// Recordings and Snapshots may be nil (recording off).
 	Recordings Recordings
+	Snapshots  Snapshots
 	Gatherer   prometheus.Gatherer
 	Logger     *slog.Logger
 
@@ -68,7 +69,7 @@ func (s *Server) Close() {
 // Handler routes every request.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, logger: s.Logger}
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, logger: s.Logger}
 	api.routes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),

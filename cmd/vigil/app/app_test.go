@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -321,6 +323,25 @@ func TestRecordingThroughTheService(t *testing.T) {
 	first := spans[0].(map[string]any)
 	if first["segments"].(float64) < 2 || first["start_local"] == "" {
 		t.Fatalf("first span: %v", first)
+	}
+	// A thumbnail from inside the footage, and a clear 404 inside the gap.
+	mid := first["start"].(string)
+	res, err := http.Get(c.base + "/api/v1/cameras/cam003/snapshot?width=160&at=" + url.QueryEscape(mid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(res.Body)
+	res.Body.Close()
+	if err != nil || res.Header.Get("Content-Type") != "image/jpeg" || img.Bounds().Dx() != 160 || res.Header.Get("X-Vigil-Frame-Time") == "" {
+		t.Fatalf("snapshot: %v %v %v", err, res.Header, img)
+	}
+	gapMid := gap["start"].(string)
+	if code, out, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at="+url.QueryEscape(gapMid), ""); code != 404 ||
+		!strings.Contains(out["error"].(string), "camera offline") {
+		t.Errorf("snapshot inside the gap: %d %v", code, out)
+	}
+	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at=soon", ""); code != 400 {
+		t.Errorf("snapshot at=soon: %d", code)
 	}
 	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/recordings?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z", ""); code != 400 {
 		t.Errorf("a range over 35 days: %d", code)

@@ -174,26 +174,26 @@ func (w *walker) index(n int, f *os.File, from time.Time) (*openSeg, error) {
 func (w *walker) readMoof(o *openSeg, i int) (uint64, []sample, error) {
 	fr := &o.idx.Fragments[i]
 	if fr.MoofSize > maxMoof {
-		return 0, nil, fmt.Errorf("fragment %d: moof of %d bytes", i, fr.MoofSize)
+		return 0, nil, fmt.Errorf("fragment %d at offset %d: moof of %d bytes", fr.Sequence, fr.Offset, fr.MoofSize)
 	}
 	if int64(cap(w.moof)) < fr.MoofSize {
 		w.moof = make([]byte, fr.MoofSize)
 	}
 	w.moof = w.moof[:fr.MoofSize]
 	if _, err := o.f.ReadAt(w.moof, fr.MoofOffset); err != nil {
-		return 0, nil, fmt.Errorf("fragment %d: %w", i, err)
+		return 0, nil, fmt.Errorf("fragment %d at offset %d: %w", fr.Sequence, fr.Offset, err)
 	}
 	base, samples, err := parseMoof(w.moof, w.ch.samples)
 	w.ch.samples = samples
 	if err != nil {
-		return 0, nil, fmt.Errorf("fragment %d at offset %d: %w", i, fr.Offset, err)
+		return 0, nil, fmt.Errorf("fragment %d at offset %d: %w", fr.Sequence, fr.Offset, err)
 	}
 	var size int64
 	for _, s := range samples {
 		size += int64(s.size)
 	}
 	if size != fr.DataSize {
-		return 0, nil, fmt.Errorf("fragment %d at offset %d changed since it was scanned", i, fr.Offset)
+		return 0, nil, fmt.Errorf("fragment %d at offset %d changed since it was scanned", fr.Sequence, fr.Offset)
 	}
 	return base, samples, nil
 }
@@ -313,7 +313,7 @@ func (w *walker) fragment() (*chunk, error) {
 	// to the first sample at or after To.
 	a, b := skip, len(samples)
 	if a >= b {
-		return nil, fmt.Errorf("fragment %d: start sample %d of %d", i, a, b)
+		return nil, fmt.Errorf("fragment %d at offset %d: start sample %d of %d", fr.Sequence, fr.Offset, a, b)
 	}
 	first, off := base, int64(0) // decode time and data offset of sample a
 	for _, s := range samples[:a] {
@@ -362,14 +362,14 @@ func (w *walker) fragment() (*chunk, error) {
 	c.wall = wall
 	if w.withData {
 		if c.dataLen > maxFragmentData {
-			return nil, fmt.Errorf("fragment %d: %d bytes of samples", i, c.dataLen)
+			return nil, fmt.Errorf("fragment %d at offset %d: %d bytes of samples", fr.Sequence, fr.Offset, c.dataLen)
 		}
 		if int64(cap(c.data)) < c.dataLen {
 			c.data = make([]byte, c.dataLen)
 		}
 		c.data = c.data[:c.dataLen]
 		if _, err := o.f.ReadAt(c.data, c.dataOff); err != nil {
-			return nil, fmt.Errorf("fragment %d: %w", i, err)
+			return nil, fmt.Errorf("fragment %d at offset %d: %w", fr.Sequence, fr.Offset, err)
 		}
 	}
 	w.end = c.dts + dur

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -158,4 +159,30 @@ func FuzzParseMoof(f *testing.F) {
 			t.Fatal("a moof without samples parsed")
 		}
 	})
+}
+
+// cancelWriter cancels its context at the first write: the client went away.
+type cancelWriter struct {
+	cancel context.CancelFunc
+	writes int
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.cancel()
+	return len(p), nil
+}
+
+func TestClientGoneStopsPlayback(t *testing.T) {
+	st, dir := openStore(t)
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	footage(t, st, dir, "cam001", testClip(t, 160, 96, 5, 10), start, time.Minute, 20*time.Second)
+	r := plan(t, st, "cam001", start, start.Add(time.Minute))
+	for name, write := range map[string]func(context.Context, io.Writer, string, *Range) error{"fMP4": WriteFMP4, "MP4": WriteMP4} {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := &cancelWriter{cancel: cancel}
+		if err := write(ctx, w, dir, r); !errors.Is(err, context.Canceled) || w.writes > 3 {
+			t.Fatalf("%s: %v after %d writes", name, err, w.writes)
+		}
+	}
 }

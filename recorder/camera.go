@@ -151,36 +151,35 @@ func (c *cameraRecorder) cut(class, why string) {
 }
 
 func (c *cameraRecorder) open(au *ingest.AccessUnit) error {
-	if au.Session == c.session && c.lastEnd.After(time.Time{}) {
-		c.seq++
-	} else {
-		c.seq = 0
+	seq := uint64(0)
+	if au.Session == c.session && !c.lastEnd.IsZero() {
+		seq = c.seq + 1
 	}
-	if c.breakClass != "" && !c.lastEnd.IsZero() {
-		if au.WallTime.Sub(c.lastEnd) > gapTolerance {
-			c.rec.gap(c.camera, c.lastEnd, au.WallTime, c.breakClass, c.breakWhy)
-		}
-	} else if !c.lastEnd.IsZero() && au.WallTime.Sub(c.lastEnd) > gapTolerance {
-		c.rec.gap(c.camera, c.lastEnd, au.WallTime, gapCamera, "stream interrupted")
-	}
-	c.breakClass, c.breakWhy = "", ""
-
 	start := au.WallTime.UTC()
 	rel := filepath.ToSlash(filepath.Join(c.camera, start.Format("2006/01/02"),
-		fmt.Sprintf("%s_%d.mp4", start.Format("20060102T150405.000Z"), c.seq)))
+		fmt.Sprintf("%s_%d.mp4", start.Format("20060102T150405.000Z"), seq)))
 	abs := filepath.Join(c.rec.Dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return err
 	}
 	s := au.Session
 	w, err := segment.Create(abs, segment.Header{
-		Camera: c.camera, StreamID: s.ID, Sequence: c.seq,
+		Camera: c.camera, StreamID: s.ID, Sequence: seq,
 		SPS: s.SPS, PPS: s.PPS, Width: s.Width, Height: s.Height, Start: start,
 	})
 	if err != nil {
 		return err
 	}
-	c.w, c.path, c.session, c.segPTS = w, rel, s, au.PTS
+	// Footage resumes here: what lies between is a gap, recorded once.
+	if !c.lastEnd.IsZero() && au.WallTime.Sub(c.lastEnd) > gapTolerance {
+		class, why := c.breakClass, c.breakWhy
+		if class == "" {
+			class, why = gapCamera, "stream interrupted"
+		}
+		c.rec.gap(c.camera, c.lastEnd, au.WallTime, class, why)
+	}
+	c.breakClass, c.breakWhy = "", ""
+	c.w, c.path, c.session, c.seq, c.segPTS = w, rel, s, seq, au.PTS
 	c.failedAt = time.Time{}
 	c.rec.Metrics.Up.WithLabelValues(c.camera).Set(1)
 	return nil
@@ -248,7 +247,10 @@ func (c *cameraRecorder) failed(err error) {
 	}
 	c.failedAt = time.Now()
 	c.rec.Metrics.Up.WithLabelValues(c.camera).Set(0)
-	c.cut(class, why)
+	c.seal()
+	// The recorder's own failure explains the gap better than whatever
+	// began it (a restart, a camera drop).
+	c.breakClass, c.breakWhy = class, why
 }
 
 func (c *cameraRecorder) dropFrame() {

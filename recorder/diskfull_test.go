@@ -23,16 +23,7 @@ import (
 // until it is full: the write fails with ENOSPC, retention frees the
 // oldest footage, recording resumes, and the lost span is a "disk full" gap.
 func TestDiskFullRecoversAndRecordsTheGap(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root (make test and CI run as root)")
-	}
-	root := t.TempDir()
-	dir := filepath.Join(root, "recordings")
-	os.MkdirAll(dir, 0o750)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1536k", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount a small tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	root, dir := mountTmpfs(t, "1536k")
 
 	st, err := store.Open(filepath.Join(root, "vigil.db"))
 	if err != nil {
@@ -99,5 +90,70 @@ func TestDiskFullRecoversAndRecordsTheGap(t *testing.T) {
 	}
 	if v := testutil.ToFloat64(m.GapSecs.WithLabelValues("cam001", "disk_full")); v <= 0 {
 		t.Errorf("vigil_recorder_gap_seconds_total{reason=disk_full} = %v", v)
+	}
+}
+
+// mountTmpfs mounts a tmpfs of the given size as root/recordings.
+func mountTmpfs(t *testing.T, size string) (root, dir string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root (make test and CI run as root)")
+	}
+	root = t.TempDir()
+	dir = filepath.Join(root, "recordings")
+	os.MkdirAll(dir, 0o750)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return root, dir
+}
+
+// TestReadOnlyDirectoryIsAGapNotACrash remounts the recordings read-only
+// while recording, then read-write: the failure is a gap naming the cause,
+// and recording resumes by itself.
+func TestReadOnlyDirectoryIsAGapNotACrash(t *testing.T) {
+	root, dir := mountTmpfs(t, "64m")
+	r := newRig(t, 1)
+	r.dir = dir
+	st, err := store.Open(filepath.Join(root, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r.store = st
+	rec := r.recorder(t)
+	r.recordAll(rec, 1)
+	time.Sleep(2500 * time.Millisecond)
+	rec.Close() // a filesystem with files open for writing cannot go read-only
+
+	remount := func(mode string) {
+		if out, err := exec.Command("mount", "-o", "remount,"+mode, dir).CombinedOutput(); err != nil {
+			t.Fatalf("remount %s: %v %s", mode, err, out)
+		}
+	}
+	remount("ro")
+	rec = r.recorder(t)
+	r.recordAll(rec, 1)
+	time.Sleep(3 * time.Second)
+	remount("rw")
+
+	ctx := context.Background()
+	var gaps []store.Gap
+	deadline := time.Now().Add(20 * time.Second)
+	for len(gaps) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		gaps, _ = st.Gaps(ctx, "cam001", time.Time{}, time.Time{})
+	}
+	time.Sleep(time.Second)
+	rec.Close()
+	if len(gaps) != 1 || !strings.Contains(gaps[0].Reason, "read-only file system") {
+		t.Fatalf("gaps: %+v; want one write error naming the read-only file system", gaps)
+	}
+	if d := gaps[0].End.Sub(gaps[0].Start); d < 2*time.Second || d > 10*time.Second {
+		t.Fatalf("gap of %v for 3 s read-only", d)
+	}
+	if segs, _ := st.Segments(ctx, "cam001", gaps[0].End, time.Time{}); len(segs) == 0 {
+		t.Fatal("recording did not resume after the remount")
 	}
 }

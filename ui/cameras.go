@@ -32,6 +32,7 @@ type cameraAPI struct {
 	cameras Cameras
 	recs    Recordings // nil when recording is off
 	snaps   Snapshots  // nil when recording is off
+	player  Player     // nil when recording is off
 	logger  *slog.Logger
 }
 
@@ -45,6 +46,7 @@ func (a *cameraAPI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/cameras/{id}/outages", a.outages)
 	mux.HandleFunc("GET /api/v1/cameras/{id}/recordings", a.recordings)
 	mux.HandleFunc("GET /api/v1/cameras/{id}/snapshot", a.snapshot)
+	mux.HandleFunc("GET /api/v1/cameras/{id}/playback", a.playback)
 }
 
 // cameraJSON is a camera as the API shows it: never its credentials.

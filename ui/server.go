@@ -21,6 +21,7 @@ type Server struct {
 	// Recordings and Snapshots may be nil (recording off).
 	Recordings Recordings
 	Snapshots  Snapshots
+	Player     Player
 	Gatherer   prometheus.Gatherer
 	Logger     *slog.Logger
 
@@ -69,7 +70,7 @@ func (s *Server) Close() {
 // Handler routes every request.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, logger: s.Logger}
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, logger: s.Logger}
 	api.routes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,6 +341,54 @@ func TestRecordingThroughTheService(t *testing.T) {
 	if code, out, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at="+url.QueryEscape(gapMid), ""); code != 404 ||
 		!strings.Contains(out["error"].(string), "camera offline") {
 		t.Errorf("snapshot inside the gap: %d %v", code, out)
+	}
+	// Playback: an MP4 of the first span that a player opens with the right
+	// duration, and one fMP4 across the gap.
+	q := func(from, to any, format, reason string) string {
+		return "/api/v1/cameras/cam003/playback?from=" + url.QueryEscape(from.(string)) + "&to=" + url.QueryEscape(to.(string)) +
+			"&format=" + format + "&reason=" + url.QueryEscape(reason)
+	}
+	second := spans[1].(map[string]any)
+	span := func(from, to string) float64 {
+		f, _ := time.Parse(time.RFC3339Nano, from)
+		e, _ := time.Parse(time.RFC3339Nano, to)
+		return e.Sub(f).Seconds()
+	}
+	for _, tc := range []struct {
+		format, from, to string
+	}{
+		{"mp4", first["start"].(string), first["end"].(string)},
+		{"fmp4", first["start"].(string), second["end"].(string)},
+	} {
+		res, err := http.Get(c.base + q(tc.from, tc.to, tc.format, "test: incident review"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "video/mp4" {
+			t.Fatalf("playback %s: %d %s", tc.format, res.StatusCode, body[:min(len(body), 200)])
+		}
+		if tc.format == "mp4" && !strings.Contains(res.Header.Get("Content-Disposition"), "cam003_") {
+			t.Errorf("download name: %q", res.Header.Get("Content-Disposition"))
+		}
+		file := filepath.Join(t.TempDir(), "out."+tc.format)
+		os.WriteFile(file, body, 0o600)
+		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffprobe %s: %v %s", tc.format, err, out)
+		}
+		// The range's wall duration (gaps included in the timeline).
+		want := span(tc.from, tc.to)
+		if secs, _ := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); secs < want-0.5 || secs > want+0.5 {
+			t.Errorf("%s lasts %s s, the range %.2f s", tc.format, strings.TrimSpace(string(out)), want)
+		}
+	}
+	if code, out, _ := c.do("GET", q(first["start"], first["end"], "mp4", ""), ""); code != 400 || !strings.Contains(out["error"].(string), "reason") {
+		t.Errorf("playback without a reason: %d %v", code, out)
+	}
+	if code, out, _ := c.do("GET", q(gap["start"], gap["end"], "fmp4", "why not"), ""); code != 404 || !strings.Contains(out["error"].(string), "camera offline") {
+		t.Errorf("playback inside the gap: %d %v", code, out)
 	}
 	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at=soon", ""); code != 400 {
 		t.Errorf("snapshot at=soon: %d", code)

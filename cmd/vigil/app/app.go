@@ -105,7 +105,7 @@ func (a *App) Initialize() (err error) {
 	if a.rec != nil {
 		a.server.Recordings = a.store
 		a.server.Snapshots = a.rec
-		a.server.Player = a.rec
+		a.server.Player = &player{store: a.store, dir: a.rec.Dir}
 	}
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil

@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/playback"
+	"github.com/vigil-cctv/vigil/ui"
+)
+
+// player joins the recording index and recorder/playback for the API.
+type player struct {
+	store *store.Store
+	dir   string // the recordings root
+}
+
+var _ ui.Player = (*player)(nil)
+
+// Play writes a camera's footage from from to to as fmp4 (the web player)
+// or mp4 (a download), starting at the keyframe at or before from and
+// crossing segments, restarts and gaps. Errors about the range (none
+// recorded, too long) come before any byte is written.
+func (p *player) Play(ctx context.Context, w io.Writer, camera string, from, to time.Time, format string) error {
+	segs, err := p.store.Segments(ctx, camera, from, to)
+	if err != nil {
+		return err
+	}
+	gaps, err := p.store.Gaps(ctx, camera, from, to)
+	if err != nil {
+		return err
+	}
+	rng, err := playback.Plan(segs, gaps, from, to)
+	if err != nil {
+		return err
+	}
+	rng.Camera = camera
+	out := &playback.Player{Dir: p.dir}
+	switch format {
+	case "fmp4":
+		return out.WriteFMP4(ctx, w, rng)
+	case "mp4":
+		return out.WriteMP4(ctx, w, rng)
+	}
+	return fmt.Errorf("format %q: want fmp4 or mp4", format)
+}

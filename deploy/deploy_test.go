@@ -18,17 +18,22 @@ import (
 // Paths are relative to this directory, where `go test` runs.
 const (
 	promConfigFile   = "prometheus/prometheus.yml"
-	rulesFile        = "prometheus/rules/vigil-ingest.rules.yml"
-	rulesTestFile    = "prometheus/rules/vigil-ingest.test.yml"
 	dashboardFile    = "grafana/dashboards/camera-health.json"
 	datasourceFile   = "grafana/provisioning/datasources/vigil-prometheus.yml"
 	dashProviderFile = "grafana/provisioning/dashboards/vigil.yml"
 	readmeFile       = "README.md"
 )
 
-// vigilMetrics are the series the service exposes (names fixed by the ingest issue).
-// A rule or panel may use only these, Prometheus's own `up`, and the recording rules
-// defined in rulesFile. Add the recorder's series here when the recorder exports them.
+// ruleFiles are the rule files, each with its promtool unit tests. Rule names are
+// unique across all of them; a file's tests load only that file.
+var ruleFiles = []struct{ rules, tests string }{
+	{"prometheus/rules/vigil-ingest.rules.yml", "prometheus/rules/vigil-ingest.test.yml"},
+	{"prometheus/rules/vigil-recorder.rules.yml", "prometheus/rules/vigil-recorder.test.yml"},
+}
+
+// vigilMetrics are the series the service exposes (names fixed by the ingest issue and
+// by recorder/metrics.go and recorder/retention.go). A rule or panel may use only these,
+// Prometheus's own `up`, and the recording rules defined in ruleFiles.
 var vigilMetrics = []string{
 	"vigil_camera_up",
 	"vigil_camera_status",
@@ -44,6 +49,18 @@ var vigilMetrics = []string{
 	"vigil_hub_dropped_frames_total",
 	"vigil_cameras_configured",
 	"vigil_cameras_enabled",
+	// recorder: per camera (main stream only, no stream label)
+	"vigil_recorder_up",
+	"vigil_recorder_bytes_written_total",
+	"vigil_recorder_segments_total",
+	"vigil_recorder_gap_seconds_total",
+	"vigil_recorder_dropped_frames_total",
+	// recorder: per node. The histogram vigil_recorder_write_lag_seconds is queried
+	// through its buckets only; _sum and _count are not used.
+	"vigil_recorder_write_lag_seconds_bucket",
+	"vigil_storage_free_bytes",
+	"vigil_retention_deleted_bytes_total",
+	"vigil_retention_space_blocked",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.
@@ -117,9 +134,19 @@ type rule struct {
 
 func (r rule) name() string { return r.record + r.alert }
 
+// loadRules returns the rules of every file in ruleFiles.
 func loadRules(t *testing.T) []rule {
 	t.Helper()
-	doc := readYAML(t, rulesFile)
+	var rules []rule
+	for _, f := range ruleFiles {
+		rules = append(rules, loadRuleFile(t, f.rules)...)
+	}
+	return rules
+}
+
+func loadRuleFile(t *testing.T, path string) []rule {
+	t.Helper()
+	doc := readYAML(t, path)
 	var rules []rule
 	for _, g := range listAt(doc, "groups") {
 		for _, r := range listAt(g, "rules") {
@@ -135,7 +162,7 @@ func loadRules(t *testing.T) []rule {
 		}
 	}
 	if len(rules) == 0 {
-		t.Fatalf("%s: no rules found", rulesFile)
+		t.Fatalf("%s: no rules found", path)
 	}
 	return rules
 }
@@ -155,35 +182,43 @@ func allowedMetrics(t *testing.T) map[string]bool {
 func TestPromtoolCheckConfig(t *testing.T) {
 	t.Parallel()
 	readFile(t, promConfigFile)
-	readFile(t, rulesFile)
+	for _, f := range ruleFiles {
+		readFile(t, f.rules)
+	}
 	out := promtool(t, "check", "config", "--lint=all", "--lint-fatal", promConfigFile)
-	// The config loads its rules through a glob: make sure it found our file.
-	if !strings.Contains(out, filepath.Base(rulesFile)) {
-		t.Errorf("promtool check config did not load %s:\n%s", rulesFile, out)
+	// The config loads its rules through a glob: make sure it found our files.
+	for _, f := range ruleFiles {
+		if !strings.Contains(out, filepath.Base(f.rules)) {
+			t.Errorf("promtool check config did not load %s:\n%s", f.rules, out)
+		}
 	}
 }
 
 func TestPromtoolCheckRules(t *testing.T) {
 	t.Parallel()
-	readFile(t, rulesFile)
-	out := promtool(t, "check", "rules", "--lint=all", "--lint-fatal", rulesFile)
-	// Cross-check the YAML reader used by the other tests against promtool.
-	m := regexp.MustCompile(`SUCCESS: (\d+) rules found`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("unexpected promtool output:\n%s", out)
-	}
-	if n, _ := strconv.Atoi(m[1]); n != len(loadRules(t)) {
-		t.Errorf("promtool found %d rules, the test's YAML reader %d", n, len(loadRules(t)))
+	for _, f := range ruleFiles {
+		readFile(t, f.rules)
+		out := promtool(t, "check", "rules", "--lint=all", "--lint-fatal", f.rules)
+		// Cross-check the YAML reader used by the other tests against promtool.
+		m := regexp.MustCompile(`SUCCESS: (\d+) rules found`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("unexpected promtool output:\n%s", out)
+		}
+		if n, _ := strconv.Atoi(m[1]); n != len(loadRuleFile(t, f.rules)) {
+			t.Errorf("%s: promtool found %d rules, the test's YAML reader %d", f.rules, n, len(loadRuleFile(t, f.rules)))
+		}
 	}
 }
 
 func TestPromtoolTestRules(t *testing.T) {
 	t.Parallel()
-	readFile(t, rulesFile)
-	readFile(t, rulesTestFile)
-	out := promtool(t, "test", "rules", rulesTestFile)
-	if !strings.Contains(out, "SUCCESS") {
-		t.Errorf("promtool test rules did not report SUCCESS:\n%s", out)
+	for _, f := range ruleFiles {
+		readFile(t, f.rules)
+		readFile(t, f.tests)
+		out := promtool(t, "test", "rules", f.tests)
+		if !strings.Contains(out, "SUCCESS") {
+			t.Errorf("promtool test rules %s did not report SUCCESS:\n%s", f.tests, out)
+		}
 	}
 }
 
@@ -253,6 +288,13 @@ func TestRules(t *testing.T) {
 // alert, a case where it fires and a case where it must stay silent.
 func TestRuleUnitTestsCoverEveryAlert(t *testing.T) {
 	t.Parallel()
+	for _, f := range ruleFiles {
+		checkRuleUnitTests(t, f.rules, f.tests)
+	}
+}
+
+func checkRuleUnitTests(t *testing.T, rulesFile, rulesTestFile string) {
+	t.Helper()
 	doc := readYAML(t, rulesTestFile)
 	if files := listAt(doc, "rule_files"); len(files) != 1 || files[0] != filepath.Base(rulesFile) {
 		t.Errorf("%s: rule_files = %v, want [%s]", rulesTestFile, files, filepath.Base(rulesFile))
@@ -268,7 +310,7 @@ func TestRuleUnitTestsCoverEveryAlert(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range loadRules(t) {
+	for _, r := range loadRuleFile(t, rulesFile) {
 		if r.alert == "" {
 			continue
 		}
@@ -323,8 +365,10 @@ func TestPrometheusConfig(t *testing.T) {
 		}
 		loaded = append(loaded, m...)
 	}
-	if !slices.Contains(loaded, filepath.Clean(rulesFile)) || slices.Contains(loaded, filepath.Clean(rulesTestFile)) {
-		t.Errorf("rule_files load %q; want %s and not %s", loaded, rulesFile, rulesTestFile)
+	for _, f := range ruleFiles {
+		if !slices.Contains(loaded, filepath.Clean(f.rules)) || slices.Contains(loaded, filepath.Clean(f.tests)) {
+			t.Errorf("rule_files load %q; want %s and not %s", loaded, f.rules, f.tests)
+		}
 	}
 }
 
@@ -526,7 +570,11 @@ func TestGrafanaDashboard(t *testing.T) {
 		if len(p.Targets) == 0 {
 			t.Errorf("panel %q has no queries", p.Title)
 		}
-		perCamera := strings.Contains(rowOf(p), "$camera")
+		row := rowOf(p)
+		perCamera := strings.Contains(row, "$camera")
+		// The recorder's series have no stream label (it records main streams only):
+		// a per-camera row follows the stream picker only if its title shows $stream.
+		perStream := perCamera && strings.Contains(row, "$stream")
 		refs := map[string]bool{}
 		for _, tg := range p.Targets {
 			where := fmt.Sprintf("panel %q query %s", p.Title, tg.RefID)
@@ -557,11 +605,14 @@ func TestGrafanaDashboard(t *testing.T) {
 					t.Errorf("%s uses undefined variable $%s", where, v)
 				}
 			}
-			// Per-camera panels follow the camera and stream pickers; fleet panels
-			// show the whole fleet whatever is picked.
+			// Per-camera panels follow the camera (and stream) pickers their row names;
+			// fleet panels show the whole fleet whatever is picked.
 			hasCam, hasStream := slices.Contains(vs, "camera"), slices.Contains(vs, "stream")
-			if perCamera && (!hasCam || !hasStream) {
+			if perStream && (!hasCam || !hasStream) {
 				t.Errorf("%s is in a per-camera row but does not filter by $camera and $stream", where)
+			}
+			if perCamera && !perStream && (!hasCam || hasStream) {
+				t.Errorf("%s is in a row for $camera only but does not filter by $camera alone", where)
 			}
 			if !perCamera && (hasCam || hasStream) {
 				t.Errorf("%s is in a fleet row but filters by $camera or $stream", where)

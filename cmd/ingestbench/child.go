@@ -88,10 +88,15 @@ func (c *child) read(v any, timeout time.Duration) error {
 
 // call sends a command and decodes the answer into v (nil to ignore it).
 func (c *child) call(command string, v any) error {
+	return c.callWithin(command, v, 30*time.Second)
+}
+
+// callWithin is call with its own timeout.
+func (c *child) callWithin(command string, v any, timeout time.Duration) error {
 	if _, err := io.WriteString(c.in, command+"\n"); err != nil {
 		return fmt.Errorf("%s: %s: %w", c.name, command, err)
 	}
-	return c.read(v, 30*time.Second)
+	return c.read(v, timeout)
 }
 
 // stop closes the child's stdin (it exits at EOF) and returns its resource

@@ -20,7 +20,16 @@ type options struct {
 	memProfile                  string
 	sim                         simFlags
 	queue                       int
+	recordDuration              time.Duration
+	record                      recordFlags
+	index                       indexOptions
 }
+
+// allPhases are the phases -phases may name, in the default order.
+var allPhases = []string{"bare", "vigil", "record", "index"}
+
+// cameraPhase: the phase runs a receiver child against camsim.
+func cameraPhase(side string) bool { return side != "index" }
 
 func (o *options) sides() []string {
 	return strings.Split(o.phases, ",")
@@ -29,8 +38,8 @@ func (o *options) sides() []string {
 func (o *options) validate() error {
 	seen := map[string]bool{}
 	for _, s := range o.sides() {
-		if s != "bare" && s != "vigil" || seen[s] {
-			return fmt.Errorf("-phases %q: want bare and/or vigil, each once", o.phases)
+		if !slices.Contains(allPhases, s) || seen[s] {
+			return fmt.Errorf("-phases %q: want some of %s, each once", o.phases, strings.Join(allPhases, ","))
 		}
 		seen[s] = true
 	}
@@ -45,6 +54,16 @@ func (o *options) validate() error {
 		return fmt.Errorf("-edge-stall %v: want 500ms..10s", o.edgeStall)
 	case o.queue < 1:
 		return fmt.Errorf("-queue %d: want at least 1", o.queue)
+	case o.recordDuration < 5*time.Second:
+		return fmt.Errorf("-record-duration %v: want at least 5s", o.recordDuration)
+	case o.record.segmentDuration < time.Second:
+		return fmt.Errorf("-segment-duration %v: want at least 1s", o.record.segmentDuration)
+	case o.record.syncInterval < 100*time.Millisecond:
+		return fmt.Errorf("-sync-interval %v: want at least 100ms", o.record.syncInterval)
+	case o.index.days < 1 || o.index.cameras < 1:
+		return fmt.Errorf("-index-days %d, -index-cameras %d: want at least 1 each", o.index.days, o.index.cameras)
+	case o.index.queries < 1:
+		return fmt.Errorf("-index-queries %d: want at least 1", o.index.queries)
 	}
 	_, err := o.sim.config()
 	return err
@@ -62,6 +81,10 @@ type phase struct {
 	stallBefore, stallAfter simSnap
 	machB, machC            machineCPU
 	rusage                  *syscall.Rusage
+	// record phase: where and how it recorded, and what it left on disk.
+	started recordStarted
+	stopped recordStopped
+	count   recordCount
 }
 
 // results are the phases of one run.
@@ -69,6 +92,7 @@ type results struct {
 	opts   options
 	ncpu   int
 	phases []*phase
+	index  *indexResult
 }
 
 func progress(format string, args ...any) {
@@ -76,26 +100,47 @@ func progress(format string, args ...any) {
 }
 
 func orchestrate(o options) (*results, error) {
+	res := &results{opts: o, ncpu: runtime.NumCPU()}
+	if slices.ContainsFunc(o.sides(), cameraPhase) {
+		if err := cameraPhases(o, res); err != nil {
+			return nil, err
+		}
+	}
+	// The index phase runs in this process once camsim has stopped.
+	if slices.Contains(o.sides(), "index") {
+		ix, err := runIndex(o.index)
+		if err != nil {
+			return nil, fmt.Errorf("index phase: %w", err)
+		}
+		res.index = ix
+	}
+	return res, nil
+}
+
+// cameraPhases runs camsim and, against it, each receiver phase in turn.
+func cameraPhases(o options, res *results) error {
 	progress("starting camsim: %d cameras, main %s %dfps %s (clips in %s; missing clips are generated first)",
 		o.sim.cameras, o.sim.mainSize, o.sim.mainFPS, o.sim.mainBitrate, o.sim.clips)
 	cs, err := startChild("camsim", append([]string{"-role", "camsim"}, o.sim.args()...)...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer cs.stop(30 * time.Second) //nolint:errcheck // its usage is read over the protocol
 	var ready simReady
 	if err := cs.read(&ready, 15*time.Minute); err != nil {
-		return nil, err
+		return err
 	}
-	res := &results{opts: o, ncpu: runtime.NumCPU()}
 	for _, side := range o.sides() {
+		if !cameraPhase(side) {
+			continue
+		}
 		p, err := runPhase(side, cs, ready.Addr, o)
 		if err != nil {
-			return nil, fmt.Errorf("%s phase: %w", side, err)
+			return fmt.Errorf("%s phase: %w", side, err)
 		}
 		res.phases = append(res.phases, p)
 	}
-	return res, nil
+	return nil
 }
 
 func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
@@ -108,6 +153,16 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 	}
 	if side == "vigil" && o.memProfile != "" {
 		args = append(args, "-child-memprofile", o.memProfile)
+	}
+	duration := o.duration
+	// The record phase starts recording at the opening edge of its frames
+	// window and closes the recorder at the closing edge, both while the
+	// cameras are paused: every frame sent in the window is either on disk
+	// or lost.
+	var startRec, stopRec func() error
+	if side == "record" {
+		args = append(args, o.record.args()...)
+		duration = o.recordDuration
 	}
 	ch, err := startChild(side, args...)
 	if err != nil {
@@ -123,6 +178,25 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 		return nil, err
 	}
 	p := &phase{side: side}
+	if side == "record" {
+		startRec = func() error {
+			if err := ch.callWithin("record start", &p.started, 2*time.Minute); err != nil {
+				return err
+			}
+			progress("record: recording into %s (%s)", p.started.Dir, p.started.FSType)
+			return nil
+		}
+		stopRec = func() error {
+			return ch.callWithin("record stop", &p.stopped, 5*time.Minute)
+		}
+		defer func() {
+			// The child removes its recordings; this is for a child that
+			// died first.
+			if p.started.Dir != "" && !o.record.keep {
+				os.RemoveAll(p.started.Dir)
+			}
+		}()
+	}
 
 	// Warm-up: every camera must be delivering before the window opens.
 	progress("%s: connecting %d cameras, warm-up %v", side, o.sim.cameras, o.warmup)
@@ -133,7 +207,7 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 	if err := cs.call("stats", &p.stallBefore); err != nil {
 		return nil, err
 	}
-	if p.a, p.sa, err = quiesce(cs, ch, o.edgeStall); err != nil {
+	if p.a, p.sa, err = quiesce(cs, ch, o.edgeStall, startRec); err != nil {
 		return nil, err
 	}
 	// Streaming again; the pause's sequence gap reaches the receiver with
@@ -150,8 +224,8 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 	if err := cs.call("stats", &p.sb); err != nil {
 		return nil, err
 	}
-	progress("%s: measuring for %v", side, o.duration)
-	end := time.Now().Add(o.duration)
+	progress("%s: measuring for %v", side, duration)
+	end := time.Now().Add(duration)
 	for left := time.Until(end); left > 0; left = time.Until(end) {
 		time.Sleep(min(left, 10*time.Second))
 		if left := time.Until(end); left > time.Second {
@@ -166,8 +240,14 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 		return nil, err
 	}
 
-	if p.d, p.sd, err = quiesce(cs, ch, o.edgeStall); err != nil {
+	if p.d, p.sd, err = quiesce(cs, ch, o.edgeStall, stopRec); err != nil {
 		return nil, err
+	}
+	if side == "record" {
+		progress("record: counting the frames on disk")
+		if err := ch.callWithin("record count", &p.count, 10*time.Minute); err != nil {
+			return nil, err
+		}
 	}
 	stopped = true
 	p.rusage, err = ch.stop(30 * time.Second)
@@ -204,10 +284,14 @@ func warmUp(ch *child, o options) error {
 // quiesce pauses every camera, waits until nothing is in flight (the
 // receiver's counters stop moving) and returns both sides' counters, then
 // lets the cameras stream again. If the pause was too short to settle, it
-// is retried with a longer one.
-func quiesce(cs, ch *child, stall time.Duration) (recvSnap, simSnap, error) {
+// is retried with a longer one. atEdge (may be nil) runs once settled,
+// while the cameras are still paused.
+func quiesce(cs, ch *child, stall time.Duration, atEdge func() error) (recvSnap, simSnap, error) {
 	for attempt := 0; attempt < 3; attempt, stall = attempt+1, stall*2 {
-		r, s, ok, err := tryQuiesce(cs, ch, stall)
+		r, s, ok, err := tryQuiesce(cs, ch, stall, atEdge != nil)
+		if err == nil && ok && atEdge != nil {
+			err = atEdge()
+		}
 		if clearErr := cs.call("clear", nil); err == nil {
 			err = clearErr
 		}
@@ -220,10 +304,15 @@ func quiesce(cs, ch *child, stall time.Duration) (recvSnap, simSnap, error) {
 	return recvSnap{}, simSnap{}, errors.New("the counters never settled while the cameras were paused")
 }
 
-func tryQuiesce(cs, ch *child, stall time.Duration) (recvSnap, simSnap, bool, error) {
+func tryQuiesce(cs, ch *child, stall time.Duration, hold bool) (recvSnap, simSnap, bool, error) {
 	var r, prev recvSnap
 	var s1, s2 simSnap
-	if err := cs.call("stall "+stall.String(), nil); err != nil {
+	// hold: the pause must outlast the work at the edge; "clear" ends it.
+	issue := stall
+	if hold {
+		issue += time.Minute
+	}
+	if err := cs.call("stall "+issue.String(), nil); err != nil {
 		return r, s1, false, err
 	}
 	t0 := time.Now()

@@ -18,7 +18,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 )
 
-// recvFlags configure a receiver child (bare or vigil).
+// recvFlags configure a receiver child (bare, vigil or record).
 type recvFlags struct {
 	addr       string // camsim's RTSP address
 	cameras    int
@@ -49,6 +49,8 @@ type recvSnap struct {
 	HubDrops   []uint64 `json:"hub_drops"`   // vigil: access units the reader lost
 	RTPLost    []uint64 `json:"rtp_lost"`    // vigil: RTP packets lost (sequence gaps)
 	DecodeErrs []uint64 `json:"decode_errs"` // vigil: malformed packets
+	PreKey     []uint64 `json:"pre_key"`     // record: frames after recording started, before the first keyframe
+	Offered    []uint64 `json:"offered"`     // record: frames from that keyframe on (what the recorder is offered)
 	Online     int      `json:"online"`      // cameras that delivered a frame
 	HeapMiB    float64  `json:"heap_mib"`
 	Goroutines int      `json:"goroutines"`
@@ -60,6 +62,8 @@ type receiver struct {
 	cams  []camCounters
 	// extra fills the role's own columns of a snapshot.
 	extra func(s *recvSnap)
+	// commands answers the role's own commands (anything but "snap").
+	commands func(cmd, arg string) (any, error)
 
 	profFile *os.File
 }
@@ -98,6 +102,9 @@ func (r *receiver) serve() error {
 	defer r.stopProfile()
 	return serveCommands(func(cmd, arg string) (any, error) {
 		if cmd != "snap" {
+			if r.commands != nil {
+				return r.commands(cmd, arg)
+			}
 			return nil, fmt.Errorf("unknown command %q", cmd)
 		}
 		s := r.snap()

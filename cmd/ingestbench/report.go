@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/vigil-cctv/vigil/recorder"
 )
 
 // Targets of the ingest benchmark (the acceptance figures).
@@ -12,6 +14,7 @@ const (
 	targetCPURatio  = 1.3
 	targetRSSMiB    = 1024
 	targetLost      = 0
+	targetRecCores  = 1.0  // ingest + recording, cores of this machine
 	minSimRealTime  = 0.99 // camsim below this fraction of the nominal frame rate is a harness limit
 	busyMachineFrac = 0.95 // machine-wide CPU above this fraction of all cores: figures are contended
 )
@@ -71,6 +74,20 @@ func (r *results) figures(p *phase) figures {
 	for i := range p.sd.Cams {
 		exp := p.sd.Cams[i].AUs - p.sa.Cams[i].AUs
 		rx := p.d.Frames[i] - p.a.Frames[i]
+		if p.side == "record" {
+			// End to end: what camsim sent in the window, less the frames
+			// before each camera's first keyframe (a recording starts on a
+			// keyframe by design), against the samples in the files.
+			var pre uint64
+			if i < len(p.d.PreKey) {
+				pre = p.d.PreKey[i]
+			}
+			exp -= min(pre, exp)
+			rx = 0
+			if i < len(p.count.Written) {
+				rx = p.count.Written[i]
+			}
+		}
 		f.expected += exp
 		f.framesRx += rx
 		switch {
@@ -87,7 +104,7 @@ func (r *results) figures(p *phase) figures {
 	f.hubDrops = delta(p.a.HubDrops, p.d.HubDrops)
 	f.decodeErrs = delta(p.a.DecodeErrs, p.d.DecodeErrs)
 	f.failures = delta(p.a.Failures, p.d.Failures)
-	if p.side == "vigil" {
+	if p.side != "bare" {
 		var pause uint64
 		for i := range p.stallAfter.Cams {
 			pause += p.stallAfter.Cams[i].Stalled - p.stallBefore.Cams[i].Stalled
@@ -115,6 +132,15 @@ func verdict(ok bool) string {
 }
 
 func (r *results) print(w io.Writer) {
+	if len(r.phases) > 0 {
+		r.printCameras(w)
+	}
+	if r.index != nil {
+		r.index.print(w)
+	}
+}
+
+func (r *results) printCameras(w io.Writer) {
 	o := r.opts
 	s := o.sim
 	rate := s.mainBitrate + " bit/s"
@@ -130,8 +156,12 @@ func (r *results) print(w io.Writer) {
 		f := r.figures(p)
 		all[p.side] = f
 		name, hub, rtp := "bare loop", "-", "-"
-		if p.side == "vigil" {
+		switch p.side {
+		case "vigil":
 			name, hub, rtp = "vigil", fmt.Sprint(f.hubDrops), fmt.Sprint(f.rtpLost)
+		case "record":
+			// hub_drops: the recorder's own count of frames it lost.
+			name, hub, rtp = "vigil+record", fmt.Sprintf("%.0f", p.count.Dropped), fmt.Sprint(f.rtpLost)
 		}
 		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%d\t%d\t%d\t%s\t%s\t%d\t%.1f\t\n",
 			name, f.cores, f.peakRSSMiB, f.framesRx, f.expected, f.lost, hub, rtp, f.failures, f.mbps)
@@ -146,6 +176,15 @@ func (r *results) print(w io.Writer) {
 	} else {
 		fmt.Fprintln(w, "ratio (vigil/bare) CPU: n/a (run both phases)")
 	}
+	if rec, ok := all["record"]; ok {
+		if haveVigil && vigil.cores > 0 {
+			fmt.Fprintf(w, "ratio (vigil+record / vigil) CPU: %.2f (recording adds %.2f cores)\n", rec.cores/vigil.cores, rec.cores-vigil.cores)
+		} else {
+			fmt.Fprintln(w, "ratio (vigil+record / vigil) CPU: n/a (run the vigil phase too)")
+		}
+		fmt.Fprintf(w, "vigil+record: ingest + recording %.2f cores  target < %.1f  %s; frames lost end to end: %d  target %d  %s\n",
+			rec.cores, targetRecCores, verdict(rec.cores < targetRecCores), rec.lost, targetLost, verdict(rec.lost <= targetLost && rec.extra == 0))
+	}
 	if haveVigil {
 		fmt.Fprintf(w, "RSS vigil: %.0f MiB  target < %d MiB %s; frames lost: %d target %d %s\n",
 			vigil.peakRSSMiB, targetRSSMiB, verdict(vigil.peakRSSMiB < targetRSSMiB),
@@ -157,6 +196,9 @@ func (r *results) print(w io.Writer) {
 		f := all[p.side]
 		fmt.Fprintf(w, "  %-5s CPU window %.1f s, frames window %.1f s; RSS at window end %.0f MiB (Go heap in use %.0f MiB); peak %.0f MiB\n",
 			f.side, f.cpuSecs, f.windowSecs, f.rssMiB, f.heapMiB, f.peakRSSMiB)
+		if f.side == "record" {
+			r.printRecord(w, p, f)
+		}
 		if f.side == "vigil" {
 			fmt.Fprintf(w, "        ingested by the workers %d (camera->hub lost %d), reader drops %d, RTP packets lost %d, decode errors %d\n",
 				f.ingested, int64(f.expected)-int64(f.ingested), f.hubDrops, f.rtpLost, f.decodeErrs)
@@ -192,4 +234,40 @@ func (r *results) print(w io.Writer) {
 			fmt.Fprintf(w, "        HARNESS LIMIT: %s\n", l)
 		}
 	}
+}
+
+// printRecord details the record phase: disk, index, write lag, drops.
+func (r *results) printRecord(w io.Writer, p *phase, f figures) {
+	c := p.count
+	var pre, offered uint64
+	pre, offered = delta(p.a.PreKey, p.d.PreKey), delta(p.a.Offered, p.d.Offered)
+	fmt.Fprintf(w, "        recorded into %s (%s): segment %v, sync %v, recorder queue %d\n",
+		p.started.Dir, p.started.FSType, r.opts.record.segmentDuration, r.opts.record.syncInterval, recorder.DefaultQueue)
+	fmt.Fprintf(w, "        camsim sent %d frames in the window; %d before each camera's first keyframe are not recorded by design; the recorder was offered %d, the files hold %d\n",
+		delta(sentAUs(p.sa), sentAUs(p.sd)), pre, offered, sum(c.Written))
+	fmt.Fprintf(w, "        ingested by the workers %d, reference reader drops %d, RTP packets lost %d, decode errors %d\n",
+		f.ingested, f.hubDrops, f.rtpLost, f.decodeErrs)
+	secs := f.windowSecs
+	fmt.Fprintf(w, "        disk: %d segment files, %.2f GB = %.1f MB/s over the %.1f s frames window; process wrote %.1f MB/s to storage in the CPU window (/proc/self/io)\n",
+		c.Files, float64(c.Bytes)/1e9, float64(c.Bytes)/1e6/secs, secs, writeRate(p.b.Usage, p.c.Usage))
+	fmt.Fprintf(w, "        index: %d segments, %d frames, %.2f GB (files hold %d samples); %d torn files, %d gaps recorded (%.1f s), %.0f frames counted dropped by the recorder\n",
+		c.IndexSegments, c.IndexFrames, float64(c.IndexBytes)/1e9, sum(c.Written), c.Torn, c.Gaps, c.GapSecs, c.Dropped)
+	mean := 0.0
+	if c.Syncs > 0 {
+		mean = c.LagSumSecs / float64(c.Syncs)
+	}
+	fmt.Fprintf(w, "        write lag (frame arrival -> fdatasync done): longest %.2f s, mean %.2f s over %d syncs, %d above sync interval + 1 s; buckets %s\n",
+		c.MaxLagSecs, mean, c.Syncs, c.SlowSyncs, strings.Join(c.LagBuckets, " "))
+	fmt.Fprintf(w, "        Close (seal and index every open segment) took %.2f s\n", p.stopped.CloseSecs)
+	for _, e := range c.ScanErrors {
+		fmt.Fprintf(w, "        SCAN ERROR: %s\n", e)
+	}
+}
+
+func sentAUs(s simSnap) []uint64 {
+	out := make([]uint64, len(s.Cams))
+	for i, c := range s.Cams {
+		out[i] = c.AUs
+	}
+	return out
 }

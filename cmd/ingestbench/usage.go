@@ -16,6 +16,9 @@ type usage struct {
 	SysNs     int64     `json:"sys_ns"`
 	MaxRSSKiB int64     `json:"max_rss_kib"` // peak resident set so far
 	RSSKiB    int64     `json:"rss_kib"`     // resident set now
+	// WriteBytes is what the process caused to be written to storage
+	// (/proc/self/io write_bytes).
+	WriteBytes int64 `json:"write_bytes"`
 }
 
 // selfUsage reads getrusage(RUSAGE_SELF) and /proc/self/statm.
@@ -23,12 +26,36 @@ func selfUsage() usage {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru) //nolint:errcheck // cannot fail for RUSAGE_SELF
 	return usage{
-		At:        time.Now(),
-		UserNs:    syscall.TimevalToNsec(ru.Utime),
-		SysNs:     syscall.TimevalToNsec(ru.Stime),
-		MaxRSSKiB: int64(ru.Maxrss), // KiB on Linux
-		RSSKiB:    currentRSSKiB(),
+		At:         time.Now(),
+		UserNs:     syscall.TimevalToNsec(ru.Utime),
+		SysNs:      syscall.TimevalToNsec(ru.Stime),
+		MaxRSSKiB:  int64(ru.Maxrss), // KiB on Linux
+		RSSKiB:     currentRSSKiB(),
+		WriteBytes: ioWriteBytes(),
 	}
+}
+
+func ioWriteBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// writeRate is the storage write rate between a and b, in MB/s.
+func writeRate(a, b usage) float64 {
+	wall := b.At.Sub(a.At).Seconds()
+	if wall <= 0 {
+		return 0
+	}
+	return float64(b.WriteBytes-a.WriteBytes) / 1e6 / wall
 }
 
 func currentRSSKiB() int64 {

@@ -30,6 +30,7 @@ const (
 	gapWrite   = "write_error"
 	gapClock   = "clock_jump"
 	gapStopped = "recorder_stopped"
+	gapMissing = "file_missing"
 )
 
 // cameraRecorder writes one camera's main stream. It runs on its own
@@ -64,6 +65,7 @@ func (c *cameraRecorder) start() {
 	c.cancel = cancel
 	c.done = make(chan struct{})
 	c.reader = c.hub.Attach(ingest.ReaderOptions{Name: "recorder", Queue: c.rec.Queue, Start: ingest.StartNextKeyframe})
+	c.rec.Metrics.start(c.camera)
 	if last, err := c.rec.Store.LastSegment(ctx, c.camera); err == nil {
 		// Footage resumes after a restart: the time between is a gap.
 		c.lastEnd = last.End
@@ -80,7 +82,7 @@ func (c *cameraRecorder) close() {
 func (c *cameraRecorder) run(ctx context.Context) {
 	defer close(c.done)
 	defer c.reader.Close()
-	defer c.rec.Metrics.Up.DeleteLabelValues(c.camera)
+	defer c.rec.Metrics.forget(c.camera)
 	sync := time.NewTicker(c.rec.SyncInterval)
 	defer sync.Stop()
 	for {

@@ -68,6 +68,9 @@ func TestDiskFullRecoversAndRecordsTheGap(t *testing.T) {
 	}
 	// Let recording run on after the gap, then stop.
 	time.Sleep(3 * time.Second)
+	if v := testutil.ToFloat64(m.GapSecs.WithLabelValues("cam001", "disk_full")); v <= 0 {
+		t.Errorf("vigil_recorder_gap_seconds_total{reason=disk_full} = %v", v)
+	}
 	rec.Close()
 
 	gaps, _ = st.Gaps(ctx, "cam001", time.Time{}, time.Time{})
@@ -87,9 +90,6 @@ func TestDiskFullRecoversAndRecordsTheGap(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(sg.Path))); err != nil {
 			t.Fatalf("indexed segment missing: %v", err)
 		}
-	}
-	if v := testutil.ToFloat64(m.GapSecs.WithLabelValues("cam001", "disk_full")); v <= 0 {
-		t.Errorf("vigil_recorder_gap_seconds_total{reason=disk_full} = %v", v)
 	}
 }
 

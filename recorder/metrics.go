@@ -34,3 +34,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	return m
 }
+
+// gapClasses are the gap reasons the recorder reports.
+var gapClasses = []string{gapCamera, gapBehind, gapDisk, gapWrite, gapClock, gapStopped, gapMissing}
+
+// start creates a camera's series at 0, so that the first gap or drop is
+// an increase Prometheus can see (a series born at its first value is not).
+func (m *Metrics) start(camera string) {
+	for _, class := range gapClasses {
+		m.GapSecs.WithLabelValues(camera, class)
+	}
+	m.Dropped.WithLabelValues(camera)
+	m.Bytes.WithLabelValues(camera)
+	m.Segments.WithLabelValues(camera)
+}
+
+// forget removes a camera's series when it is no longer recorded.
+func (m *Metrics) forget(camera string) {
+	l := prometheus.Labels{"camera": camera}
+	for _, v := range []*prometheus.MetricVec{m.Up.MetricVec, m.Bytes.MetricVec, m.Segments.MetricVec,
+		m.GapSecs.MetricVec, m.Dropped.MetricVec} {
+		v.DeletePartialMatch(l)
+	}
+}

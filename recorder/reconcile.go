@@ -123,7 +123,7 @@ func (r *Recorder) findMissing(ctx context.Context, onDisk map[string]bool, res 
 			if err := r.Store.DeleteSegment(ctx, s, why, time.Now()); err != nil {
 				return err
 			}
-			r.gap(s.Camera, s.Start, s.End, "file_missing", why)
+			r.gap(s.Camera, s.Start, s.End, gapMissing, why)
 		}
 	}
 	return nil

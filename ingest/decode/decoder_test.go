@@ -314,7 +314,9 @@ func TestJoinMidGOP(t *testing.T) {
 
 // TestDamagedMidStream: lost access units and a damaged slice after the
 // stream started still give pictures (libavcodec conceals), and the damaged
-// one is flagged Corrupt.
+// one is flagged Corrupt. The slice is cut in half: flipped bits can decode
+// "cleanly" into a wrong picture (libavcodec does not promise to notice,
+// and the clip differs between builds), a slice that ends early cannot.
 func TestDamagedMidStream(t *testing.T) {
 	mainPath, _ := testClips(t)
 	aus := readAUs(t, mainPath)
@@ -323,14 +325,14 @@ func TestDamagedMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	rng := rand.New(rand.NewPCG(3, 4))
 	for i, au := range aus[:12] {
 		if i == 3 || i == 4 {
 			continue // lost
 		}
 		damaged := i == 8
 		if damaged {
-			au = [][]byte{flip(au[len(au)-1], rng)}
+			slice := au[len(au)-1]
+			au = [][]byte{slice[:len(slice)/2]}
 		}
 		f, err := d.Decode(au)
 		if err != nil || f == nil {

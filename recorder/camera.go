@@ -28,7 +28,6 @@ const (
 	gapBehind  = "recorder_behind"
 	gapDisk    = "disk_full"
 	gapWrite   = "write_error"
-	gapClock   = "clock_jump"
 	gapStopped = "recorder_stopped"
 	gapMissing = "file_missing"
 )
@@ -103,6 +102,11 @@ func (c *cameraRecorder) run(ctx context.Context) {
 }
 
 func (c *cameraRecorder) write(au *ingest.AccessUnit) {
+	if au.Discontinuity {
+		// Ingest rebased the camera's timestamps, so the segment's timeline
+		// stays continuous: report the jump and lose nothing.
+		c.logger.Warn("camera clock jumped; timestamps rebased, recording continues", "at", au.WallTime.UTC())
+	}
 	if d := c.reader.Dropped(); d > c.drops {
 		c.rec.Metrics.Dropped.WithLabelValues(c.camera).Add(float64(d - c.drops))
 		c.drops = d
@@ -111,8 +115,6 @@ func (c *cameraRecorder) write(au *ingest.AccessUnit) {
 	switch {
 	case c.w != nil && au.Session != c.session:
 		c.cut(gapCamera, c.outageReason(au.WallTime))
-	case c.w != nil && au.Discontinuity:
-		c.cut(gapClock, "camera clock jumped")
 	case c.w != nil && au.Keyframe && au.PTS-c.segPTS >= c.rec.SegmentDuration:
 		c.seal() // a normal rotation: the next segment follows on
 	}

@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // gapClasses are the gap reasons the recorder reports.
-var gapClasses = []string{gapCamera, gapBehind, gapDisk, gapWrite, gapClock, gapStopped, gapMissing}
+var gapClasses = []string{gapCamera, gapBehind, gapDisk, gapWrite, gapStopped, gapMissing}
 
 // start creates a camera's series at 0, so that the first gap or drop is
 // an increase Prometheus can see (a series born at its first value is not).

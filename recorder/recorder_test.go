@@ -204,3 +204,31 @@ func TestCameraOutageAndRestartBecomeGaps(t *testing.T) {
 		}
 	}
 }
+
+// TestCameraClockJumpLosesNothing: the camera's RTP clock jumps ten minutes;
+// ingest rebases it and flags the frame, and the recorder reports the jump
+// and records on in the same segment: no frame lost, no gap.
+func TestCameraClockJumpLosesNothing(t *testing.T) {
+	r := newRig(t, 1)
+	rec := r.recorder(t)
+	rec.SegmentDuration = time.Minute
+	r.recordAll(rec, 1)
+	time.Sleep(2500 * time.Millisecond)
+	r.sim.SetFault("cam001", sim.Fault{JumpBy: 10 * time.Minute})
+	time.Sleep(3 * time.Second)
+	rec.Close()
+
+	ctx := context.Background()
+	segs, _ := r.store.Segments(ctx, "cam001", time.Time{}, time.Time{})
+	if len(segs) != 1 {
+		t.Fatalf("%d segments; the jump must not cut the recording", len(segs))
+	}
+	// About 5.5 s at 25 fps, with nothing missing at the jump.
+	span := segs[0].End.Sub(segs[0].Start)
+	if span > 10*time.Second || float64(segs[0].Frames) < span.Seconds()*25*0.95 {
+		t.Fatalf("segment of %v with %d frames: the jump lost frames or leaked into wall time", span, segs[0].Frames)
+	}
+	if gaps, _ := r.store.Gaps(ctx, "cam001", time.Time{}, time.Time{}); len(gaps) != 0 {
+		t.Fatalf("a clock jump is not a gap in footage: %+v", gaps)
+	}
+}

@@ -120,6 +120,7 @@ func run(args []string) error {
 	fs.IntVar(&rf.queue, "queue", 512, "vigil: the reader's queue, in access units")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the vigil side's measured window to this file")
 	fs.StringVar(&o.bareCPUProfile, "bare-cpuprofile", "", "write a CPU profile of the bare side's measured window to this file")
+	fs.StringVar(&o.recordCPUProfile, "record-cpuprofile", "", "write a CPU profile of the record side's measured window to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile of the vigil side at the end of its window")
 	fs.DurationVar(&o.edgeStall, "edge-stall", 2*time.Second, "longest pause of the cameras at each end of the window")
 	// child-only flags

@@ -17,6 +17,7 @@ type options struct {
 	quick                       bool
 	phases                      string
 	cpuProfile, bareCPUProfile  string
+	recordCPUProfile            string
 	memProfile                  string
 	sim                         simFlags
 	queue                       int
@@ -150,6 +151,8 @@ func runPhase(side string, cs *child, addr string, o options) (*phase, error) {
 		args = append(args, "-child-cpuprofile", o.cpuProfile)
 	case side == "bare" && o.bareCPUProfile != "":
 		args = append(args, "-child-cpuprofile", o.bareCPUProfile)
+	case side == "record" && o.recordCPUProfile != "":
+		args = append(args, "-child-cpuprofile", o.recordCPUProfile)
 	}
 	if side == "vigil" && o.memProfile != "" {
 		args = append(args, "-child-memprofile", o.memProfile)

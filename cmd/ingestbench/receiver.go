@@ -54,6 +54,7 @@ type recvSnap struct {
 	Online     int      `json:"online"`      // cameras that delivered a frame
 	HeapMiB    float64  `json:"heap_mib"`
 	Goroutines int      `json:"goroutines"`
+	Threads    int      `json:"threads"` // OS threads created so far (the most ever alive)
 }
 
 // receiver is what the bare and vigil roles share.
@@ -92,6 +93,7 @@ func (r *receiver) snap() recvSnap {
 	runtime.ReadMemStats(&ms)
 	s.HeapMiB = float64(ms.HeapInuse) / (1 << 20)
 	s.Goroutines = runtime.NumGoroutine()
+	s.Threads = pprof.Lookup("threadcreate").Count()
 	return s
 }
 

@@ -182,7 +182,7 @@ func (r *results) printCameras(w io.Writer) {
 		} else {
 			fmt.Fprintln(w, "ratio (vigil+record / vigil) CPU: n/a (run the vigil phase too)")
 		}
-		fmt.Fprintf(w, "vigil+record: ingest + recording %.2f cores  target < %.1f  %s; frames lost end to end: %d  target %d  %s\n",
+		fmt.Fprintf(w, "vigil+record: ingest + recording %.3f cores  target < %.1f  %s; frames lost end to end: %d  target %d  %s\n",
 			rec.cores, targetRecCores, verdict(rec.cores < targetRecCores), rec.lost, targetLost, verdict(rec.lost <= targetLost && rec.extra == 0))
 	}
 	if haveVigil {
@@ -194,8 +194,8 @@ func (r *results) printCameras(w io.Writer) {
 	fmt.Fprintln(w, "\ndetails:")
 	for _, p := range r.phases {
 		f := all[p.side]
-		fmt.Fprintf(w, "  %-5s CPU window %.1f s, frames window %.1f s; RSS at window end %.0f MiB (Go heap in use %.0f MiB); peak %.0f MiB\n",
-			f.side, f.cpuSecs, f.windowSecs, f.rssMiB, f.heapMiB, f.peakRSSMiB)
+		fmt.Fprintf(w, "  %-5s CPU window %.1f s, frames window %.1f s; RSS at window end %.0f MiB (Go heap in use %.0f MiB); peak %.0f MiB; %d goroutines, %d OS threads created\n",
+			f.side, f.cpuSecs, f.windowSecs, f.rssMiB, f.heapMiB, f.peakRSSMiB, p.c.Goroutines, p.d.Threads)
 		if f.side == "record" {
 			r.printRecord(w, p, f)
 		}

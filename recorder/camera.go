@@ -87,6 +87,19 @@ func (c *cameraRecorder) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			// Write what is already queued before sealing: frames the
+			// recorder accepted are not silently lost on shutdown.
+			for {
+				select {
+				case au, ok := <-c.reader.C():
+					if ok {
+						c.write(au)
+						continue
+					}
+				default:
+				}
+				break
+			}
 			c.seal()
 			return
 		case au, ok := <-c.reader.C():
@@ -122,8 +135,8 @@ func (c *cameraRecorder) write(au *ingest.AccessUnit) {
 		// A segment starts on a keyframe. Frames before the first keyframe
 		// of a stream are undecodable anyway; frames lost to a write
 		// failure are counted.
-		failing := !c.failedAt.IsZero()
-		if !au.Keyframe || (failing && time.Since(c.failedAt) < retryAfterFailure) {
+		failing := !c.failedAt.IsZero() || c.breakClass == gapBehind
+		if !au.Keyframe || (!c.failedAt.IsZero() && time.Since(c.failedAt) < retryAfterFailure) {
 			if failing {
 				c.dropFrame()
 			}

@@ -60,6 +60,9 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 	if !seg.End.After(seg.Start) {
 		return fmt.Errorf("segment %s: end %v is not after start %v", seg.Path, seg.End, seg.Start)
 	}
+	if seg.End.Sub(seg.Start) > MaxSegmentSpan {
+		return fmt.Errorf("segment %s: %v long, more than %v", seg.Path, seg.End.Sub(seg.Start), MaxSegmentSpan)
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO segments
 		(camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
@@ -77,12 +80,24 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 
 const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired`
 
+// MaxSegmentSpan bounds how long one segment can be (the recorder closes
+// them after at most an hour plus a GOP); lookups use it to bound their scan.
+const MaxSegmentSpan = 6 * time.Hour
+
 // Segments returns a camera's segments overlapping [from, to), oldest first.
 // Zero times leave that side open.
 func (s *Store) Segments(ctx context.Context, camera string, from, to time.Time) ([]Segment, error) {
 	fromUS, toUS := openRange(from, to)
+	// end_us < to + MaxSegmentSpan bounds the index range scan on
+	// (camera_id, end_us): without it a lookup in old footage walked every
+	// newer row of the camera (23 ms at 31 days x 300 cameras, growing).
+	endLimit := toUS
+	if toUS < 1<<62-int64(MaxSegmentSpan/time.Microsecond) {
+		endLimit = toUS + int64(MaxSegmentSpan/time.Microsecond)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
-		WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us`, camera, fromUS, toUS)
+		WHERE camera_id = $1 AND end_us > $2 AND end_us < $4 AND start_us < $3 ORDER BY start_us`,
+		camera, fromUS, toUS, endLimit)
 	if err != nil {
 		return nil, fmt.Errorf("segments of %s: %w", camera, err)
 	}

@@ -127,10 +127,10 @@ func (a *assembler) push(pkt *rtp.Packet) ([][]byte, uint32, error) {
 	return nalus, ts, nil
 }
 
-// accessUnit stamps a completed access unit: recv is when it arrived, ntp
-// the camera's wall time for its timestamp when known from RTCP sender
-// reports. changed reports a new session (new parameters).
-func (a *assembler) accessUnit(nalus [][]byte, ts uint32, recv, ntp time.Time, ntpOK bool) (au *ingest.AccessUnit, changed bool) {
+// accessUnit stamps a completed access unit that arrived at recv (its wall
+// time until the caller knows better from sender reports). changed reports
+// a new session (new parameters).
+func (a *assembler) accessUnit(nalus [][]byte, ts uint32, recv time.Time) (au *ingest.AccessUnit, changed bool) {
 	changed = a.trackParameters(nalus, recv)
 	pts, jumped := a.timestamp(ts, recv)
 	au = &ingest.AccessUnit{
@@ -141,9 +141,6 @@ func (a *assembler) accessUnit(nalus [][]byte, ts uint32, recv, ntp time.Time, n
 		Keyframe:      h264.IsRandomAccess(nalus),
 		Discontinuity: jumped,
 		NALUs:         nalus,
-	}
-	if ntpOK {
-		au.WallTime, au.WallFromSR = ntp, true
 	}
 	return au, changed
 }

@@ -78,7 +78,7 @@ func run(t testing.TB, a *assembler, pkts []*rtp.Packet, start time.Time, step t
 		case err != nil:
 			r.errs = append(r.errs, err)
 		default:
-			au, changed := a.accessUnit(nalus, ts, recv, time.Time{}, false)
+			au, changed := a.accessUnit(nalus, ts, recv)
 			r.aus = append(r.aus, au)
 			r.timestamps = append(r.timestamps, ts)
 			if changed {
@@ -259,7 +259,7 @@ func FuzzAssembler(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			au, _ := a.accessUnit(nalus, ts, recv, time.Time{}, false)
+			au, _ := a.accessUnit(nalus, ts, recv)
 			if len(au.NALUs) == 0 || au.Session == nil {
 				t.Fatalf("access unit without NALUs or session")
 			}

@@ -96,8 +96,13 @@ func play(c *gortsplib.Client, t ingest.Target, u *base.URL, sink ingest.Sink) e
 			sink.DecodeError(err)
 			return
 		}
-		ntp, ntpOK := clock.at(ts)
-		au, changed := asm.accessUnit(nalus, ts, time.Now(), ntp, ntpOK)
+		au, changed := asm.accessUnit(nalus, ts, time.Now())
+		if au.Discontinuity {
+			clock.forget() // the camera's clock jumped: the last report no longer fits
+		}
+		if ntp, ok := clock.at(ts); ok {
+			au.WallTime, au.WallFromSR = ntp, true
+		}
 		if changed {
 			sink.SessionStarted(au.Session)
 		}

@@ -26,6 +26,15 @@ func (c *senderClock) update(sr *rtcp.SenderReport) {
 	c.mu.Unlock()
 }
 
+// forget drops the mapping: after a jump of the camera's RTP clock the last
+// report maps the new timestamps to the wrong wall time, until the next
+// report arrives.
+func (c *senderClock) forget() {
+	c.mu.Lock()
+	c.ok = false
+	c.mu.Unlock()
+}
+
 // at is the wall time of RTP timestamp ts, once a report has arrived.
 func (c *senderClock) at(ts uint32) (time.Time, bool) {
 	c.mu.Lock()

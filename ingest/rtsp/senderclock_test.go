@@ -33,4 +33,9 @@ func TestSenderClockMapsTimestamps(t *testing.T) {
 	if got, _ := c.at(start - clockRate); !got.Equal(base.Add(-time.Second)) {
 		t.Fatalf("earlier frame at %v", got)
 	}
+	// After a jump of the RTP clock the mapping is dropped until the next report.
+	c.forget()
+	if _, ok := c.at(start); ok {
+		t.Fatal("a forgotten mapping still answers")
+	}
 }

@@ -49,12 +49,18 @@ cameras:
 	// camera: footage must reach to within 2 s of it. (Measuring from the
 	// kill itself would blame the recorder for a camera that hiccuped.)
 	var kills []map[string]time.Time
-	for round := range 10 {
+	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "-config", cfg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// A failing check must not leave the service running.
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	for round := range 10 {
+		cmd := start()
 		waitHTTP(t, port)
 		checkFootage(t, data, port, kills)
 		// Run for 2.5-6 s, so kills land inside segments and fragments.
@@ -65,11 +71,7 @@ cameras:
 		t.Logf("round %d: killed", round+1)
 	}
 	// One last start to repair and index what the tenth kill left.
-	cmd := exec.Command(bin, "serve", "-config", cfg)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := start()
 	waitHTTP(t, port)
 	checkFootage(t, data, port, kills)
 	cmd.Process.Signal(syscall.SIGTERM)

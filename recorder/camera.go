@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +44,10 @@ type cameraRecorder struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	reader *ingest.Reader
+
+	// openSeg describes the segment being written, as far as it is synced,
+	// so recent footage can be listed and played before it is sealed.
+	openSeg atomic.Pointer[store.Segment]
 
 	// Owned by the run goroutine.
 	w          *segment.Writer
@@ -198,6 +203,7 @@ func (c *cameraRecorder) open(au *ingest.AccessUnit) error {
 	c.breakClass, c.breakWhy = "", ""
 	c.w, c.path, c.session, c.seq, c.segPTS = w, rel, s, seq, au.PTS
 	c.failedAt = time.Time{}
+	c.openSeg.Store(&store.Segment{Camera: c.camera, Start: start, End: start, Path: rel, StreamID: s.ID, Sequence: seq})
 	c.rec.Metrics.Up.WithLabelValues(c.camera).Set(1)
 	return nil
 }
@@ -210,6 +216,7 @@ func (c *cameraRecorder) seal() {
 	}
 	w, rel := c.w, c.path
 	c.w = nil
+	c.openSeg.Store(nil)
 	abs := filepath.Join(c.rec.Dir, filepath.FromSlash(rel))
 	info, err := w.Close()
 	repaired := false
@@ -241,12 +248,24 @@ func (c *cameraRecorder) sync() {
 	if c.w == nil || c.unsynced.IsZero() {
 		return
 	}
+	// Flush the completed frames as a fragment, then sync: the file then
+	// holds everything up to the newest frame (kept back until its duration
+	// is known), which is where the open segment is listed as ending.
+	if err := c.w.Flush(); err != nil {
+		c.failed(err)
+		return
+	}
 	if err := c.w.Sync(); err != nil {
 		c.failed(err)
 		return
 	}
 	c.rec.Metrics.WriteLag.Observe(time.Since(c.unsynced).Seconds())
 	c.unsynced = time.Time{}
+	if cur := c.openSeg.Load(); cur != nil {
+		next := *cur
+		next.End, next.Bytes = c.lastFrame, c.w.Bytes()
+		c.openSeg.Store(&next)
+	}
 }
 
 // failed handles a write error: the segment is sealed as far as it got,

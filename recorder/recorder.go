@@ -133,3 +133,34 @@ func (r *Recorder) gap(camera string, start, end time.Time, class, reason string
 	}
 	r.Metrics.GapSecs.WithLabelValues(camera, class).Add(end.Sub(start).Seconds())
 }
+
+// Segments is the index's segments of a camera overlapping [from, to),
+// plus the segment being written now (synced so far), so the last minutes
+// can be listed and played before their segment is sealed.
+func (r *Recorder) Segments(ctx context.Context, camera string, from, to time.Time) ([]store.Segment, error) {
+	segs, err := r.Store.Segments(ctx, camera, from, to)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	c := r.cameras[camera]
+	r.mu.Unlock()
+	if c == nil {
+		return segs, nil
+	}
+	open := c.openSeg.Load()
+	if open == nil || !open.End.After(open.Start) || !open.End.After(from) || (!to.IsZero() && !open.Start.Before(to)) {
+		return segs, nil
+	}
+	for _, s := range segs {
+		if s.Path == open.Path {
+			return segs, nil // sealed meanwhile
+		}
+	}
+	return append(segs, *open), nil
+}
+
+// Gaps is the index's gaps of a camera overlapping [from, to).
+func (r *Recorder) Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error) {
+	return r.Store.Gaps(ctx, camera, from, to)
+}

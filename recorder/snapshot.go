@@ -20,7 +20,7 @@ var ErrNoFootage = fmt.Errorf("no footage: %w", store.ErrNotFound)
 // at the keyframe at or before at, and that keyframe's wall time: the
 // timeline's thumbnails.
 func (r *Recorder) Snapshot(ctx context.Context, camera string, at time.Time, maxWidth int) ([]byte, time.Time, error) {
-	segs, err := r.Store.Segments(ctx, camera, at, at.Add(time.Microsecond)) // the index keeps microseconds
+	segs, err := r.Segments(ctx, camera, at, at.Add(time.Microsecond)) // the index keeps microseconds
 	if err != nil {
 		return nil, time.Time{}, err
 	}

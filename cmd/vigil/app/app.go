@@ -103,9 +103,9 @@ func (a *App) Initialize() (err error) {
 		Logger:   a.logger.With("component", "http"),
 	}
 	if a.rec != nil {
-		a.server.Recordings = a.store
+		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
-		a.server.Player = &player{store: a.store, dir: a.rec.Dir}
+		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
 	}
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil

@@ -405,3 +405,43 @@ func TestRecordingThroughTheService(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentFootageBeforeItsSegmentIsSealed: an operator plays back the last
+// seconds while the camera's segment (one minute long here) is still being
+// written.
+func TestRecentFootageBeforeItsSegmentIsSealed(t *testing.T) {
+	a, _ := startApp(t, "recorder:\n  segment_duration: 1m\n  sync_interval: 500ms\n")
+	c := client{t, "http://" + a.Addr()}
+	var span map[string]any
+	waitUntil(t, 40*time.Second, "a few seconds of the open segment listed", func() bool {
+		_, out, _ := c.do("GET", "/api/v1/cameras/cam002/recordings", "")
+		spans, _ := out["spans"].([]any)
+		if len(spans) != 1 {
+			return false
+		}
+		span = spans[0].(map[string]any)
+		s, _ := time.Parse(time.RFC3339Nano, span["start"].(string))
+		e, _ := time.Parse(time.RFC3339Nano, span["end"].(string))
+		return e.Sub(s) > 4*time.Second
+	})
+	from, to := span["start"].(string), span["end"].(string)
+	res, err := http.Get(c.base + "/api/v1/cameras/cam002/playback?format=mp4&reason=test&from=" + url.QueryEscape(from) + "&to=" + url.QueryEscape(to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("playback of the open segment: %d %s", res.StatusCode, body[:min(len(body), 300)])
+	}
+	file := filepath.Join(t.TempDir(), "recent.mp4")
+	os.WriteFile(file, body, 0o600)
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file).CombinedOutput()
+	secs, _ := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil || secs < 2 {
+		t.Fatalf("ffprobe of recent footage: %v %s", err, out)
+	}
+	if res, err := http.Get(c.base + "/api/v1/cameras/cam002/snapshot?at=" + url.QueryEscape(from)); err != nil || res.StatusCode != 200 {
+		t.Fatalf("snapshot of the open segment: %v %v", err, res.Status)
+	}
+}

@@ -140,9 +140,6 @@ func DefaultConfig() Config {
 func DemoSiteConfig() Config {
 	c := DefaultConfig()
 	c.Demo.Enabled = true
-	// Footage is listed once its segment is sealed: short segments let a
-	// new user see recordings within a minute.
-	c.Recorder.SegmentDuration = time.Minute
 	return c
 }
 

@@ -11,10 +11,17 @@ import (
 	"github.com/vigil-cctv/vigil/ui"
 )
 
-// player joins the recording index and recorder/playback for the API.
+// footage is what playback needs: the index plus the open segments.
+type footage interface {
+	Segments(ctx context.Context, camera string, from, to time.Time) ([]store.Segment, error)
+	Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error)
+}
+
+// player joins the recordings (the recorder: index plus open segments) and
+// recorder/playback for the API.
 type player struct {
-	store *store.Store
-	dir   string // the recordings root
+	rec footage
+	dir string // the recordings root
 }
 
 var _ ui.Player = (*player)(nil)
@@ -24,11 +31,11 @@ var _ ui.Player = (*player)(nil)
 // crossing segments, restarts and gaps. Errors about the range (none
 // recorded, too long) come before any byte is written.
 func (p *player) Play(ctx context.Context, w io.Writer, camera string, from, to time.Time, format string) error {
-	segs, err := p.store.Segments(ctx, camera, from, to)
+	segs, err := p.rec.Segments(ctx, camera, from, to)
 	if err != nil {
 		return err
 	}
-	gaps, err := p.store.Gaps(ctx, camera, from, to)
+	gaps, err := p.rec.Gaps(ctx, camera, from, to)
 	if err != nil {
 		return err
 	}

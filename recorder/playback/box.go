@@ -6,35 +6,6 @@ import (
 	"time"
 )
 
-// boxStart appends a box header with a placeholder size and returns the
-// position to patch with boxEnd.
-func boxStart(b []byte, typ string) ([]byte, int) {
-	p := len(b)
-	return append(b, 0, 0, 0, 0, typ[0], typ[1], typ[2], typ[3]), p
-}
-
-// fullBoxStart appends a full box header (version and flags).
-func fullBoxStart(b []byte, typ string, version byte, flags uint32) ([]byte, int) {
-	b, p := boxStart(b, typ)
-	return append(b, version, byte(flags>>16), byte(flags>>8), byte(flags)), p
-}
-
-// boxEnd patches the size of the box started at p.
-func boxEnd(b []byte, p int) {
-	binary.BigEndian.PutUint32(b[p:], uint32(len(b)-p))
-}
-
-func appendZeros(b []byte, n int) []byte {
-	return append(b, make([]byte, n)...)
-}
-
-func appendMatrix(b []byte) []byte {
-	for _, v := range [9]uint32{0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000} {
-		b = binary.BigEndian.AppendUint32(b, v)
-	}
-	return b
-}
-
 // findBox returns the first box of type typ among the boxes in b, whole
 // (header included), or nil.
 func findBox(b []byte, typ string) []byte {

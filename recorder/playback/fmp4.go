@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+
+	"github.com/vigil-cctv/vigil/recorder/mp4box"
 )
 
 // WriteFMP4 streams the range to w as one fragmented MP4: the first
@@ -56,23 +58,23 @@ func (p *Player) WriteFMP4(ctx context.Context, w io.Writer, r *Range) error {
 // appendFragmentHeader appends prft, moof and the mdat header of a chunk,
 // in the segment format (so segment.Scan reads the stream back).
 func appendFragmentHeader(b []byte, seq uint32, c *chunk) []byte {
-	b, prft := fullBoxStart(b, "prft", 1, 0)
+	b, prft := mp4box.FullStart(b, "prft", 1, 0)
 	b = binary.BigEndian.AppendUint32(b, 1)
 	b = binary.BigEndian.AppendUint64(b, toNTP(c.wall))
 	b = binary.BigEndian.AppendUint64(b, c.firstPTS)
-	boxEnd(b, prft)
+	mp4box.End(b, prft)
 
-	b, moof := boxStart(b, "moof")
-	b, mfhd := fullBoxStart(b, "mfhd", 0, 0)
+	b, moof := mp4box.Start(b, "moof")
+	b, mfhd := mp4box.FullStart(b, "mfhd", 0, 0)
 	b = binary.BigEndian.AppendUint32(b, seq)
-	boxEnd(b, mfhd)
-	b, traf := boxStart(b, "traf")
-	b, tfhd := fullBoxStart(b, "tfhd", 0, 0x020000) // default-base-is-moof
+	mp4box.End(b, mfhd)
+	b, traf := mp4box.Start(b, "traf")
+	b, tfhd := mp4box.FullStart(b, "tfhd", 0, 0x020000) // default-base-is-moof
 	b = binary.BigEndian.AppendUint32(b, 1)
-	boxEnd(b, tfhd)
-	b, tfdt := fullBoxStart(b, "tfdt", 1, 0)
+	mp4box.End(b, tfhd)
+	b, tfdt := mp4box.FullStart(b, "tfdt", 1, 0)
 	b = binary.BigEndian.AppendUint64(b, c.dts)
-	boxEnd(b, tfdt)
+	mp4box.End(b, tfdt)
 	flags := uint32(0x000001 | 0x000100 | 0x000200 | 0x000400)
 	for _, s := range c.samples {
 		if s.cts != 0 {
@@ -80,10 +82,10 @@ func appendFragmentHeader(b []byte, seq uint32, c *chunk) []byte {
 			break
 		}
 	}
-	b, trun := fullBoxStart(b, "trun", 1, flags)
+	b, trun := mp4box.FullStart(b, "trun", 1, flags)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(c.samples)))
 	dataOffset := len(b)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	for _, s := range c.samples {
 		b = binary.BigEndian.AppendUint32(b, s.duration)
 		b = binary.BigEndian.AppendUint32(b, s.size)
@@ -96,9 +98,9 @@ func appendFragmentHeader(b []byte, seq uint32, c *chunk) []byte {
 			b = binary.BigEndian.AppendUint32(b, uint32(s.cts))
 		}
 	}
-	boxEnd(b, trun)
-	boxEnd(b, traf)
-	boxEnd(b, moof)
+	mp4box.End(b, trun)
+	mp4box.End(b, traf)
+	mp4box.End(b, moof)
 	binary.BigEndian.PutUint32(b[dataOffset:], uint32(len(b)-moof+8))
 	b = binary.BigEndian.AppendUint32(b, uint32(8+c.dataLen))
 	return append(b, "mdat"...)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/vigil-cctv/vigil/recorder/mp4box"
 )
 
 // mp4Chunk is one run of samples of one segment fragment: one MP4 chunk.
@@ -182,65 +184,51 @@ func buildMoov(b []byte, t *tables, stsd []byte, width, height int, co64 bool, b
 	dur := t.duration()
 	durMS := dur * 1000 / 90000
 
-	b, moov := boxStart(b, "moov")
-	b, mvhd := fullBoxStart(b, "mvhd", 1, 0)
-	b = appendZeros(b, 16) // creation, modification time
+	b, moov := mp4box.Start(b, "moov")
+	b, mvhd := mp4box.FullStart(b, "mvhd", 1, 0)
+	b = mp4box.Zeros(b, 16) // creation, modification time
 	b = binary.BigEndian.AppendUint32(b, 1000)
 	b = binary.BigEndian.AppendUint64(b, durMS)
 	b = binary.BigEndian.AppendUint32(b, 0x00010000) // rate
 	b = binary.BigEndian.AppendUint16(b, 0x0100)     // volume
-	b = appendZeros(b, 10)
-	b = appendMatrix(b)
-	b = appendZeros(b, 24)
+	b = mp4box.Zeros(b, 10)
+	b = mp4box.Matrix(b)
+	b = mp4box.Zeros(b, 24)
 	b = binary.BigEndian.AppendUint32(b, 2) // next track ID
-	boxEnd(b, mvhd)
+	mp4box.End(b, mvhd)
 
-	b, trak := boxStart(b, "trak")
-	b, tkhd := fullBoxStart(b, "tkhd", 1, 3) // enabled, in movie
-	b = appendZeros(b, 16)
+	b, trak := mp4box.Start(b, "trak")
+	b, tkhd := mp4box.FullStart(b, "tkhd", 1, 3) // enabled, in movie
+	b = mp4box.Zeros(b, 16)
 	b = binary.BigEndian.AppendUint32(b, 1) // track ID
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	b = binary.BigEndian.AppendUint64(b, durMS)
-	b = appendZeros(b, 8+2+2+2+2)
-	b = appendMatrix(b)
+	b = mp4box.Zeros(b, 8+2+2+2+2)
+	b = mp4box.Matrix(b)
 	b = binary.BigEndian.AppendUint32(b, uint32(width)<<16)
 	b = binary.BigEndian.AppendUint32(b, uint32(height)<<16)
-	boxEnd(b, tkhd)
+	mp4box.End(b, tkhd)
 
-	b, mdia := boxStart(b, "mdia")
-	b, mdhd := fullBoxStart(b, "mdhd", 1, 0)
-	b = appendZeros(b, 16)
+	b, mdia := mp4box.Start(b, "mdia")
+	b, mdhd := mp4box.FullStart(b, "mdhd", 1, 0)
+	b = mp4box.Zeros(b, 16)
 	b = binary.BigEndian.AppendUint32(b, 90000)
 	b = binary.BigEndian.AppendUint64(b, dur)
 	b = binary.BigEndian.AppendUint16(b, 0x55c4) // "und"
-	b = appendZeros(b, 2)
-	boxEnd(b, mdhd)
-	b, hdlr := fullBoxStart(b, "hdlr", 0, 0)
-	b = appendZeros(b, 4)
-	b = append(b, "vide"...)
-	b = appendZeros(b, 12)
-	b = append(b, "VideoHandler\x00"...)
-	boxEnd(b, hdlr)
+	b = mp4box.Zeros(b, 2)
+	mp4box.End(b, mdhd)
+	b = mp4box.VideoHandler(b)
 
-	b, minf := boxStart(b, "minf")
-	b, vmhd := fullBoxStart(b, "vmhd", 0, 1)
-	b = appendZeros(b, 8)
-	boxEnd(b, vmhd)
-	b, dinf := boxStart(b, "dinf")
-	b, dref := fullBoxStart(b, "dref", 0, 0)
-	b = binary.BigEndian.AppendUint32(b, 1)
-	b, url := fullBoxStart(b, "url ", 0, 1)
-	boxEnd(b, url)
-	boxEnd(b, dref)
-	boxEnd(b, dinf)
+	b, minf := mp4box.Start(b, "minf")
+	b = mp4box.VideoMediaInfo(b)
 
-	b, stbl := boxStart(b, "stbl")
+	b, stbl := mp4box.Start(b, "stbl")
 	b = append(b, stsd...)
 
 	// stts: runs of equal durations.
-	b, stts := fullBoxStart(b, "stts", 0, 0)
+	b, stts := mp4box.FullStart(b, "stts", 0, 0)
 	cnt := len(b)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	var entries uint32
 	for i := 0; i < len(t.durations); {
 		j := i + 1
@@ -253,12 +241,12 @@ func buildMoov(b []byte, t *tables, stsd []byte, width, height int, co64 bool, b
 		i = j
 	}
 	binary.BigEndian.PutUint32(b[cnt:], entries)
-	boxEnd(b, stts)
+	mp4box.End(b, stts)
 
 	if t.hasCTS {
-		b, ctts := fullBoxStart(b, "ctts", 1, 0) // version 1: signed offsets
+		b, ctts := mp4box.FullStart(b, "ctts", 1, 0) // version 1: signed offsets
 		cnt := len(b)
-		b = appendZeros(b, 4)
+		b = mp4box.Zeros(b, 4)
 		entries = 0
 		for i := 0; i < len(t.cts); {
 			j := i + 1
@@ -271,22 +259,22 @@ func buildMoov(b []byte, t *tables, stsd []byte, width, height int, co64 bool, b
 			i = j
 		}
 		binary.BigEndian.PutUint32(b[cnt:], entries)
-		boxEnd(b, ctts)
+		mp4box.End(b, ctts)
 	}
 
 	if len(t.sync) < len(t.sizes) {
-		b, stss := fullBoxStart(b, "stss", 0, 0)
+		b, stss := mp4box.FullStart(b, "stss", 0, 0)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(t.sync)))
 		for _, n := range t.sync {
 			b = binary.BigEndian.AppendUint32(b, n)
 		}
-		boxEnd(b, stss)
+		mp4box.End(b, stss)
 	}
 
 	// stsc: runs of chunks with the same number of samples.
-	b, stsc := fullBoxStart(b, "stsc", 0, 0)
+	b, stsc := mp4box.FullStart(b, "stsc", 0, 0)
 	cnt = len(b)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	entries = 0
 	for i, c := range t.chunks {
 		if i > 0 && t.chunks[i-1].samples == c.samples {
@@ -298,21 +286,21 @@ func buildMoov(b []byte, t *tables, stsd []byte, width, height int, co64 bool, b
 		entries++
 	}
 	binary.BigEndian.PutUint32(b[cnt:], entries)
-	boxEnd(b, stsc)
+	mp4box.End(b, stsc)
 
-	b, stsz := fullBoxStart(b, "stsz", 0, 0)
+	b, stsz := mp4box.FullStart(b, "stsz", 0, 0)
 	b = binary.BigEndian.AppendUint32(b, 0)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.sizes)))
 	for _, s := range t.sizes {
 		b = binary.BigEndian.AppendUint32(b, s)
 	}
-	boxEnd(b, stsz)
+	mp4box.End(b, stsz)
 
 	typ := "stco"
 	if co64 {
 		typ = "co64"
 	}
-	b, stco := fullBoxStart(b, typ, 0, 0)
+	b, stco := mp4box.FullStart(b, typ, 0, 0)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(t.chunks)))
 	off := base
 	for _, c := range t.chunks {
@@ -323,12 +311,12 @@ func buildMoov(b []byte, t *tables, stsd []byte, width, height int, co64 bool, b
 		}
 		off += c.size
 	}
-	boxEnd(b, stco)
+	mp4box.End(b, stco)
 
-	boxEnd(b, stbl)
-	boxEnd(b, minf)
-	boxEnd(b, mdia)
-	boxEnd(b, trak)
-	boxEnd(b, moov)
+	mp4box.End(b, stbl)
+	mp4box.End(b, minf)
+	mp4box.End(b, mdia)
+	mp4box.End(b, trak)
+	mp4box.End(b, moov)
 	return b
 }

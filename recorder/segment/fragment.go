@@ -3,6 +3,8 @@ package segment
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/vigil-cctv/vigil/recorder/mp4box"
 )
 
 // trun flags.
@@ -40,24 +42,24 @@ type sampleMeta struct {
 func appendFragmentHeader(b []byte, seq uint32, baseTime uint64, wall time.Time,
 	samples []sampleMeta, dataSize int,
 ) []byte {
-	b, prft := fullBoxStart(b, "prft", 1, 0)
+	b, prft := mp4box.FullStart(b, "prft", 1, 0)
 	b = binary.BigEndian.AppendUint32(b, 1) // reference track
 	b = binary.BigEndian.AppendUint64(b, toNTP(wall))
 	b = binary.BigEndian.AppendUint64(b, uint64(int64(baseTime)+int64(samples[0].ctsOffset)))
-	boxEnd(b, prft)
+	mp4box.End(b, prft)
 
-	b, moof := boxStart(b, "moof")
-	b, mfhd := fullBoxStart(b, "mfhd", 0, 0)
+	b, moof := mp4box.Start(b, "moof")
+	b, mfhd := mp4box.FullStart(b, "mfhd", 0, 0)
 	b = binary.BigEndian.AppendUint32(b, seq)
-	boxEnd(b, mfhd)
+	mp4box.End(b, mfhd)
 
-	b, traf := boxStart(b, "traf")
-	b, tfhd := fullBoxStart(b, "tfhd", 0, tfhdDefaultBaseIsMoof)
+	b, traf := mp4box.Start(b, "traf")
+	b, tfhd := mp4box.FullStart(b, "tfhd", 0, tfhdDefaultBaseIsMoof)
 	b = binary.BigEndian.AppendUint32(b, 1)
-	boxEnd(b, tfhd)
-	b, tfdt := fullBoxStart(b, "tfdt", 1, 0)
+	mp4box.End(b, tfhd)
+	b, tfdt := mp4box.FullStart(b, "tfdt", 1, 0)
 	b = binary.BigEndian.AppendUint64(b, baseTime)
-	boxEnd(b, tfdt)
+	mp4box.End(b, tfdt)
 
 	flags := uint32(trunDataOffset | trunDuration | trunSize | trunFlags)
 	for _, s := range samples {
@@ -66,10 +68,10 @@ func appendFragmentHeader(b []byte, seq uint32, baseTime uint64, wall time.Time,
 			break
 		}
 	}
-	b, trun := fullBoxStart(b, "trun", 1, flags)
+	b, trun := mp4box.FullStart(b, "trun", 1, flags)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(samples)))
 	dataOffsetPos := len(b)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	for _, s := range samples {
 		b = binary.BigEndian.AppendUint32(b, s.duration)
 		b = binary.BigEndian.AppendUint32(b, s.size)
@@ -82,9 +84,9 @@ func appendFragmentHeader(b []byte, seq uint32, baseTime uint64, wall time.Time,
 			b = binary.BigEndian.AppendUint32(b, uint32(s.ctsOffset))
 		}
 	}
-	boxEnd(b, trun)
-	boxEnd(b, traf)
-	boxEnd(b, moof)
+	mp4box.End(b, trun)
+	mp4box.End(b, traf)
+	mp4box.End(b, moof)
 	binary.BigEndian.PutUint32(b[dataOffsetPos:], uint32(len(b)-moof+8))
 
 	b = binary.BigEndian.AppendUint32(b, uint32(8+dataSize))

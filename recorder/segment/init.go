@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/vigil-cctv/vigil/recorder/mp4box"
 )
 
 // checkHeader validates h and fills Width and Height from the SPS when unset.
@@ -36,111 +38,97 @@ func checkHeader(h *Header) error {
 
 // appendInit appends ftyp, moov and the Vigil stream box for h.
 func appendInit(b []byte, h *Header) []byte {
-	b, ftyp := boxStart(b, "ftyp")
+	b, ftyp := mp4box.Start(b, "ftyp")
 	b = append(b, "isom"...)
 	b = binary.BigEndian.AppendUint32(b, 0x200)
 	b = append(b, "isomiso6avc1mp41"...)
-	boxEnd(b, ftyp)
+	mp4box.End(b, ftyp)
 
-	b, moov := boxStart(b, "moov")
+	b, moov := mp4box.Start(b, "moov")
 
-	b, mvhd := fullBoxStart(b, "mvhd", 0, 0)
-	b = appendZeros(b, 8) // creation, modification time
+	b, mvhd := mp4box.FullStart(b, "mvhd", 0, 0)
+	b = mp4box.Zeros(b, 8) // creation, modification time
 	b = binary.BigEndian.AppendUint32(b, 1000)
-	b = appendZeros(b, 4) // duration: fragmented
+	b = mp4box.Zeros(b, 4) // duration: fragmented
 	b = binary.BigEndian.AppendUint32(b, 0x00010000)
 	b = binary.BigEndian.AppendUint16(b, 0x0100)
-	b = appendZeros(b, 10)
-	b = appendMatrix(b)
-	b = appendZeros(b, 24)
+	b = mp4box.Zeros(b, 10)
+	b = mp4box.Matrix(b)
+	b = mp4box.Zeros(b, 24)
 	b = binary.BigEndian.AppendUint32(b, 2) // next track ID
-	boxEnd(b, mvhd)
+	mp4box.End(b, mvhd)
 
-	b, trak := boxStart(b, "trak")
-	b, tkhd := fullBoxStart(b, "tkhd", 0, 3) // enabled, in movie
-	b = appendZeros(b, 8)
+	b, trak := mp4box.Start(b, "trak")
+	b, tkhd := mp4box.FullStart(b, "tkhd", 0, 3) // enabled, in movie
+	b = mp4box.Zeros(b, 8)
 	b = binary.BigEndian.AppendUint32(b, 1) // track ID
-	b = appendZeros(b, 4+4+8+2+2+2+2)
-	b = appendMatrix(b)
+	b = mp4box.Zeros(b, 4+4+8+2+2+2+2)
+	b = mp4box.Matrix(b)
 	b = binary.BigEndian.AppendUint32(b, uint32(h.Width)<<16)
 	b = binary.BigEndian.AppendUint32(b, uint32(h.Height)<<16)
-	boxEnd(b, tkhd)
+	mp4box.End(b, tkhd)
 
-	b, mdia := boxStart(b, "mdia")
-	b, mdhd := fullBoxStart(b, "mdhd", 0, 0)
-	b = appendZeros(b, 8)
+	b, mdia := mp4box.Start(b, "mdia")
+	b, mdhd := mp4box.FullStart(b, "mdhd", 0, 0)
+	b = mp4box.Zeros(b, 8)
 	b = binary.BigEndian.AppendUint32(b, TimeScale)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	b = binary.BigEndian.AppendUint16(b, 0x55c4) // "und"
-	b = appendZeros(b, 2)
-	boxEnd(b, mdhd)
-	b, hdlr := fullBoxStart(b, "hdlr", 0, 0)
-	b = appendZeros(b, 4)
-	b = append(b, "vide"...)
-	b = appendZeros(b, 12)
-	b = append(b, "VideoHandler\x00"...)
-	boxEnd(b, hdlr)
+	b = mp4box.Zeros(b, 2)
+	mp4box.End(b, mdhd)
+	b = mp4box.VideoHandler(b)
 
-	b, minf := boxStart(b, "minf")
-	b, vmhd := fullBoxStart(b, "vmhd", 0, 1)
-	b = appendZeros(b, 8)
-	boxEnd(b, vmhd)
-	b, dinf := boxStart(b, "dinf")
-	b, dref := fullBoxStart(b, "dref", 0, 0)
-	b = binary.BigEndian.AppendUint32(b, 1)
-	b, url := fullBoxStart(b, "url ", 0, 1) // media in this file
-	boxEnd(b, url)
-	boxEnd(b, dref)
-	boxEnd(b, dinf)
+	b, minf := mp4box.Start(b, "minf")
+	b = mp4box.VideoMediaInfo(b)
 
-	b, stbl := boxStart(b, "stbl")
-	b, stsd := fullBoxStart(b, "stsd", 0, 0)
+	b, stbl := mp4box.Start(b, "stbl")
+	b, stsd := mp4box.FullStart(b, "stsd", 0, 0)
 	b = binary.BigEndian.AppendUint32(b, 1)
-	b, avc1 := boxStart(b, "avc1")
-	b = appendZeros(b, 6)
+	b, avc1 := mp4box.Start(b, "avc1")
+	b = mp4box.Zeros(b, 6)
 	b = binary.BigEndian.AppendUint16(b, 1) // data reference index
-	b = appendZeros(b, 16)
+	b = mp4box.Zeros(b, 16)
 	b = binary.BigEndian.AppendUint16(b, uint16(h.Width))
 	b = binary.BigEndian.AppendUint16(b, uint16(h.Height))
 	b = binary.BigEndian.AppendUint32(b, 0x00480000)
 	b = binary.BigEndian.AppendUint32(b, 0x00480000)
-	b = appendZeros(b, 4)
+	b = mp4box.Zeros(b, 4)
 	b = binary.BigEndian.AppendUint16(b, 1) // frame count
-	b = appendZeros(b, 32)                  // compressor name
+	b = mp4box.Zeros(b, 32)                 // compressor name
 	b = binary.BigEndian.AppendUint16(b, 0x0018)
 	b = binary.BigEndian.AppendUint16(b, 0xffff)
-	b, avcC := boxStart(b, "avcC")
+	b, avcC := mp4box.Start(b, "avcC")
 	b = append(b, 1, h.SPS[1], h.SPS[2], h.SPS[3], 0xff, 0xe1)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(h.SPS)))
 	b = append(b, h.SPS...)
 	b = append(b, 1)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(h.PPS)))
 	b = append(b, h.PPS...)
-	boxEnd(b, avcC)
-	boxEnd(b, avc1)
-	boxEnd(b, stsd)
+	mp4box.End(b, avcC)
+	mp4box.End(b, avc1)
+	mp4box.End(b, stsd)
 	for _, typ := range []string{"stts", "stsc", "stco"} {
 		var p int
-		b, p = fullBoxStart(b, typ, 0, 0)
-		b = appendZeros(b, 4)
-		boxEnd(b, p)
+		b, p = mp4box.FullStart(b, typ, 0, 0)
+		b = mp4box.Zeros(b, 4)
+		mp4box.End(b, p)
 	}
-	b, stsz := fullBoxStart(b, "stsz", 0, 0)
-	b = appendZeros(b, 8)
-	boxEnd(b, stsz)
-	boxEnd(b, stbl)
-	boxEnd(b, minf)
-	boxEnd(b, mdia)
-	boxEnd(b, trak)
+	b, stsz := mp4box.FullStart(b, "stsz", 0, 0)
+	b = mp4box.Zeros(b, 8)
+	mp4box.End(b, stsz)
+	mp4box.End(b, stbl)
+	mp4box.End(b, minf)
+	mp4box.End(b, mdia)
+	mp4box.End(b, trak)
 
-	b, mvex := boxStart(b, "mvex")
-	b, trex := fullBoxStart(b, "trex", 0, 0)
+	b, mvex := mp4box.Start(b, "mvex")
+	b, trex := mp4box.FullStart(b, "trex", 0, 0)
 	b = binary.BigEndian.AppendUint32(b, 1) // track ID
 	b = binary.BigEndian.AppendUint32(b, 1) // sample description index
-	b = appendZeros(b, 12)
-	boxEnd(b, trex)
-	boxEnd(b, mvex)
-	boxEnd(b, moov)
+	b = mp4box.Zeros(b, 12)
+	mp4box.End(b, trex)
+	mp4box.End(b, mvex)
+	mp4box.End(b, moov)
 
 	return appendStreamBox(b, h)
 }

@@ -24,13 +24,8 @@ const maxReason = 500
 // default, for the web player) or mp4 (a download). A reason is required:
 // every access to footage is logged with who asked and why.
 func (a *cameraAPI) playback(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if a.player == nil {
-		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
-		return
-	}
-	if _, err := a.cameras.Get(r.Context(), id); err != nil {
-		a.fail(w, err)
+	id, ok := a.recordedCamera(w, r, a.player != nil)
+	if !ok {
 		return
 	}
 	from, to, err := timeRange(r)

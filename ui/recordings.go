@@ -17,6 +17,21 @@ type Recordings interface {
 	Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error)
 }
 
+// recordedCamera checks, for the footage endpoints, that recording is on
+// and the camera exists, answering the error itself when not.
+func (a *cameraAPI) recordedCamera(w http.ResponseWriter, r *http.Request, recording bool) (string, bool) {
+	id := r.PathValue("id")
+	if !recording {
+		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
+		return "", false
+	}
+	if _, err := a.cameras.Get(r.Context(), id); err != nil {
+		a.fail(w, err)
+		return "", false
+	}
+	return id, true
+}
+
 // Snapshots renders a recorded picture; implemented by the recorder.
 type Snapshots interface {
 	Snapshot(ctx context.Context, camera string, at time.Time, maxWidth int) ([]byte, time.Time, error)
@@ -25,13 +40,8 @@ type Snapshots interface {
 // snapshot answers a JPEG of the camera's picture at (the keyframe at or
 // before) ?at=, for the timeline; ?width= bounds its width (default 320).
 func (a *cameraAPI) snapshot(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if a.snaps == nil {
-		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
-		return
-	}
-	if _, err := a.cameras.Get(r.Context(), id); err != nil {
-		a.fail(w, err)
+	id, ok := a.recordedCamera(w, r, a.snaps != nil)
+	if !ok {
 		return
 	}
 	raw := r.URL.Query().Get("at")
@@ -98,13 +108,8 @@ func local(t time.Time) string { return t.In(london).Format(time.RFC3339) }
 // recordings lists the footage spans and gaps of a camera in a time range
 // (default: the last 24 hours).
 func (a *cameraAPI) recordings(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if a.recs == nil {
-		writeError(w, http.StatusNotFound, "recording is switched off on this server", nil)
-		return
-	}
-	if _, err := a.cameras.Get(r.Context(), id); err != nil {
-		a.fail(w, err)
+	id, ok := a.recordedCamera(w, r, a.recs != nil)
+	if !ok {
 		return
 	}
 	from, to, err := timeRange(r)

@@ -101,16 +101,7 @@ func (s *Store) Segments(ctx context.Context, camera string, from, to time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("segments of %s: %w", camera, err)
 	}
-	defer rows.Close()
-	var out []Segment
-	for rows.Next() {
-		seg, err := scanSegment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, seg)
-	}
-	return out, rows.Err()
+	return collectSegments(rows)
 }
 
 // SegmentByPath finds a segment by its path, or ErrNotFound.
@@ -129,16 +120,7 @@ func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, err
 	if err != nil {
 		return nil, fmt.Errorf("oldest segments: %w", err)
 	}
-	defer rows.Close()
-	var out []Segment
-	for rows.Next() {
-		seg, err := scanSegment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, seg)
-	}
-	return out, rows.Err()
+	return collectSegments(rows)
 }
 
 // DeleteSegment removes a segment from the index and records the deletion,
@@ -268,6 +250,20 @@ func openRange(from, to time.Time) (int64, int64) {
 	return fromUS, toUS
 }
 
+// collectSegments reads and closes a query's segment rows.
+func collectSegments(rows *sql.Rows) ([]Segment, error) {
+	defer rows.Close()
+	var out []Segment
+	for rows.Next() {
+		seg, err := scanSegment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, seg)
+	}
+	return out, rows.Err()
+}
+
 func scanSegment(r scanner) (Segment, error) {
 	var seg Segment
 	var start, end, seq int64
@@ -300,16 +296,7 @@ func (s *Store) SegmentsEndingBefore(ctx context.Context, camera string, cutoff 
 	if err != nil {
 		return nil, fmt.Errorf("expired segments of %s: %w", camera, err)
 	}
-	defer rows.Close()
-	var out []Segment
-	for rows.Next() {
-		seg, err := scanSegment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, seg)
-	}
-	return out, rows.Err()
+	return collectSegments(rows)
 }
 
 // RecordedBytes is the size of every indexed segment.

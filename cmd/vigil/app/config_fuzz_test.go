@@ -1,9 +1,15 @@
 package app
 
-import "testing"
+import (
+	"reflect"
+	"testing"
 
-// FuzzLoadConfig: any file gives a config that validates, or an error;
-// never a panic, and never a valid config that fails its own Validate.
+	"gopkg.in/yaml.v3"
+)
+
+// FuzzLoadConfig: any file gives a config or a clear error, never a panic;
+// an accepted config written back out as YAML parses to the same config,
+// and every camera in it is one the registry accepts.
 func FuzzLoadConfig(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -20,8 +26,19 @@ func FuzzLoadConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := c.Validate(); err != nil {
-			t.Fatalf("LoadConfig accepted a config that does not validate: %v", err)
+		out, err := yaml.Marshal(c)
+		if err != nil {
+			t.Fatalf("an accepted config does not marshal: %v", err)
+		}
+		again, err := ParseConfig("round-trip.yaml", out)
+		if err != nil {
+			t.Fatalf("an accepted config, written out, is rejected: %v\n%s", err, out)
+		}
+		if len(c.Cameras) == 0 && len(again.Cameras) == 0 {
+			c.Cameras, again.Cameras = nil, nil // "cameras: []" and no key mean the same
+		}
+		if !reflect.DeepEqual(c, again) {
+			t.Fatalf("config changed in a round trip:\n%+v\n%+v", c, again)
 		}
 		for _, cc := range c.Cameras {
 			cam := cc.Camera()

@@ -36,17 +36,6 @@ type Gap struct {
 	Reason string
 }
 
-// Hold keeps a camera's footage in a time range from deletion.
-type Hold struct {
-	ID        int64
-	Camera    string
-	Start     time.Time
-	End       time.Time
-	Reason    string
-	CreatedBy string
-	CreatedAt time.Time
-}
-
 // Deletion records a segment removed by retention or by hand: what it was,
 // its hash, and why. Deletions are kept for good.
 type Deletion struct {
@@ -124,19 +113,37 @@ func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, err
 }
 
 // DeleteSegment removes a segment from the index and records the deletion,
-// in one transaction: the record of what was deleted is never lost.
+// in one transaction: the record of what was deleted is never lost. A
+// segment overlapping an active legal hold is not deleted (ErrHeld): the
+// store enforces holds itself, so no caller (retention racing a hold being
+// placed, a future manual delete) can get round them.
 func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, at time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE id = $1`, seg.ID)
+	// Delete first: that takes SQLite's write lock, so no hold can be
+	// placed between the check below and the commit.
+	var camera string
+	var start, end int64
+	err = tx.QueryRowContext(ctx, `DELETE FROM segments WHERE id = $1 RETURNING camera_id, start_us, end_us`,
+		seg.ID).Scan(&camera, &start, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("segment %d (%s): %w", seg.ID, seg.Path, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("delete segment %s: %w", seg.Path, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("segment %d (%s): %w", seg.ID, seg.Path, ErrNotFound)
+	var hold int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM holds WHERE camera_id = $1 AND released_us IS NULL
+		AND start_us < $3 AND end_us > $2 ORDER BY id LIMIT 1`, camera, start, end).Scan(&hold)
+	switch {
+	case err == nil:
+		return fmt.Errorf("segment %s (%s %s): hold %d: %w", seg.Path, camera,
+			fromMicros(start).Format(time.RFC3339), hold, ErrHeld)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("holds of %s: %w", camera, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO deletions
 		(camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
@@ -208,35 +215,6 @@ func (s *Store) Gaps(ctx context.Context, camera string, from, to time.Time) ([]
 		out = append(out, g)
 	}
 	return out, rows.Err()
-}
-
-// AddHold places a legal hold; h.ID and h.CreatedAt are set.
-func (s *Store) AddHold(ctx context.Context, h *Hold) error {
-	if !h.End.After(h.Start) {
-		return fmt.Errorf("hold on %s: end must be after start", h.Camera)
-	}
-	if strings.TrimSpace(h.Reason) == "" || strings.TrimSpace(h.CreatedBy) == "" {
-		return errors.New("hold: a reason and who placed it are required")
-	}
-	h.CreatedAt = time.Now().UTC()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO holds (camera_id, start_us, end_us, reason, created_by, created_us)
-		VALUES ($1,$2,$3,$4,$5,$6)`, h.Camera, toMicros(h.Start), toMicros(h.End), h.Reason, h.CreatedBy, toMicros(h.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("place hold on %s: %w", h.Camera, err)
-	}
-	h.ID, err = res.LastInsertId()
-	return err
-}
-
-// Held reports whether any hold on camera overlaps [start, end).
-func (s *Store) Held(ctx context.Context, camera string, start, end time.Time) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM holds
-		WHERE camera_id = $1 AND start_us < $3 AND end_us > $2`, camera, toMicros(start), toMicros(end)).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("holds of %s: %w", camera, err)
-	}
-	return n > 0, nil
 }
 
 func openRange(from, to time.Time) (int64, int64) {

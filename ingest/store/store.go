@@ -129,6 +129,30 @@ var migrations = []string{
 		deleted_us INTEGER NOT NULL
 	);
 	CREATE INDEX deletions_camera ON deletions(camera_id, start_us);`,
+
+	// 3: legal holds gain who asked, a review date, extension and a
+	// two-person release (issue 4). Holds placed before this have no
+	// requester or review date: NULL / ''. A hold is active while
+	// released_us is NULL. evidence_people maps a log pseudonym back to a
+	// person's name and salt, outside the log, so erasing a row never
+	// breaks the hash chain. (IF NOT EXISTS: a test rolls a database back
+	// to version 1 by dropping only the tables of migration 2.)
+	`ALTER TABLE holds ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE holds ADD COLUMN review_us INTEGER;
+	ALTER TABLE holds ADD COLUMN extended_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE holds ADD COLUMN extended_us INTEGER;
+	ALTER TABLE holds ADD COLUMN release_requested_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE holds ADD COLUMN release_requested_us INTEGER;
+	ALTER TABLE holds ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
+	ALTER TABLE holds ADD COLUMN released_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE holds ADD COLUMN released_us INTEGER;
+	CREATE INDEX holds_active ON holds(camera_id, end_us) WHERE released_us IS NULL;
+	CREATE TABLE IF NOT EXISTS evidence_people (
+		pseudonym  TEXT PRIMARY KEY,
+		name       TEXT NOT NULL UNIQUE,
+		salt       BLOB NOT NULL,
+		created_us INTEGER NOT NULL
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -252,8 +252,12 @@ func (r *Retention) makeSpace(ctx context.Context, res *PassResult) error {
 	}
 }
 
-// deleteUnlessHeld removes a segment's file, then its index row with a
-// deletion record. A file already gone is recorded as such.
+// deleteUnlessHeld removes a segment's index row with a deletion record,
+// then its file. The store refuses held footage (store.ErrHeld) inside its
+// transaction, so a hold placed after the Held check below still wins; and
+// the file goes only once the store agreed, so a held file is never
+// removed. A file that then cannot be removed is indexed again by start-up
+// reconciliation and expires again.
 func (r *Retention) deleteUnlessHeld(ctx context.Context, seg store.Segment, reason string, res *PassResult) (bool, error) {
 	held, err := r.Store.Held(ctx, seg.Camera, seg.Start, seg.End)
 	if err != nil {
@@ -264,15 +268,19 @@ func (r *Retention) deleteUnlessHeld(ctx context.Context, seg store.Segment, rea
 		return false, nil
 	}
 	path := filepath.Join(r.Dir, filepath.FromSlash(seg.Path))
-	err = os.Remove(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		reason += " (the file was already missing)"
-	case err != nil:
-		return false, fmt.Errorf("delete %s (%s %s): %w", seg.Path, seg.Camera, seg.Start.Format(time.RFC3339), err)
 	}
-	if err := r.Store.DeleteSegment(ctx, seg, reason, r.Now()); err != nil {
+	err = r.Store.DeleteSegment(ctx, seg, reason, r.Now())
+	if errors.Is(err, store.ErrHeld) { // a hold placed since the check above
+		res.HeldSkipped++
+		return false, nil
+	}
+	if err != nil {
 		return false, err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("delete %s (%s %s): %w", seg.Path, seg.Camera, seg.Start.Format(time.RFC3339), err)
 	}
 	removeEmptyDirs(filepath.Dir(path), r.Dir)
 	res.Bytes += seg.Bytes

@@ -1,0 +1,75 @@
+package evidence
+
+import (
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// ReadEntry returns entry seq and its canonical bytes.
+func (l *Log) ReadEntry(seq int64) (Entry, []byte, error) {
+	l.mu.RLock()
+	if seq < 0 || seq >= l.size {
+		l.mu.RUnlock()
+		return Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, l.size)
+	}
+	off := l.offsets[seq]
+	l.mu.RUnlock()
+	// Only whole frames lie before l.size's end: size just bounds the read.
+	fr := frameReader{r: l.f, size: off + maxFrameEntry + 8, off: off}
+	raw, err := fr.next()
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
+	}
+	e, err := DecodeEntry(raw)
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
+	}
+	return e, append([]byte(nil), raw...), nil
+}
+
+// Scan calls fn for entries [from, to) in order until fn returns false.
+func (l *Log) Scan(from, to int64, fn func(e Entry, raw []byte) bool) error {
+	for seq := from; seq < to; seq++ {
+		e, raw, err := l.ReadEntry(seq)
+		if err != nil {
+			return err
+		}
+		if !fn(e, raw) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// InclusionProof proves entry seq is in the tree of the given size.
+func (l *Log) InclusionProof(seq, size int64) (tlog.RecordProof, error) {
+	if err := l.checkSize(size); err != nil {
+		return nil, err
+	}
+	return tlog.ProveRecord(size, seq, l.hashes)
+}
+
+// ConsistencyProof proves the tree of size extends the tree of size old.
+func (l *Log) ConsistencyProof(old, size int64) (tlog.TreeProof, error) {
+	if err := l.checkSize(size); err != nil {
+		return nil, err
+	}
+	return tlog.ProveTree(size, old, l.hashes)
+}
+
+// ExportCheckpointSizes are the tree sizes signed for earlier exports:
+// the checkpoints police may hold, so exports carry consistency proofs
+// from them.
+func (l *Log) ExportCheckpointSizes() []int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]int64(nil), l.exportSizes...)
+}
+
+func (l *Log) checkSize(size int64) error {
+	if n := l.Size(); size < 0 || size > n {
+		return fmt.Errorf("evidence log: no tree of size %d (size %d)", size, n)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package evidence
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Checkpoint signs the current tree (ref says why: "periodic",
+// "export/<id>", ...), stores it as the last checkpoint, and logs a
+// log.checkpoint entry for it. It refuses to sign a tree that does not
+// extend the last one signed: the log never signs two inconsistent trees.
+func (l *Log) Checkpoint(ctx context.Context, ref string) (Checkpoint, []byte, error) {
+	l.signMu.Lock()
+	c, signed, err := l.signLocked(l.signers...)
+	l.signMu.Unlock()
+	if err != nil {
+		return Checkpoint{}, nil, err
+	}
+	_, err = l.Append(ctx, &Entry{Action: ActionCheckpoint, Actor: ActorLog, Ref: ref, Detail: checkpointDetail(c)})
+	return c, signed, err
+}
+
+func (l *Log) signLocked(signers ...note.Signer) (Checkpoint, []byte, error) {
+	l.mu.RLock()
+	size, prev := l.size, l.signed
+	l.mu.RUnlock()
+	if size < prev.Size {
+		return Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign size %d, smaller than the signed %d", size, prev.Size)
+	}
+	// The hash cache is rebuilt from the log, so this catches a log
+	// changed under the service since the last signature.
+	if prev.Size > 0 {
+		old, err := tlog.TreeHash(prev.Size, l.hashes)
+		if err != nil {
+			return Checkpoint{}, nil, err
+		}
+		if old != prev.Root {
+			return Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign: the tree no longer matches the checkpoint signed at size %d", prev.Size)
+		}
+	}
+	root, err := tlog.TreeHash(size, l.hashes)
+	if err != nil {
+		return Checkpoint{}, nil, err
+	}
+	c := Checkpoint{Origin: l.Origin, Size: size, Root: root}
+	signed, err := SignCheckpoint(c, signers...)
+	if err != nil {
+		return Checkpoint{}, nil, fmt.Errorf("evidence log: sign checkpoint: %w", err)
+	}
+	if err := writeFileSync(filepath.Join(l.Dir, checkpointFile), signed, 0o644); err != nil {
+		return Checkpoint{}, nil, fmt.Errorf("evidence log: store checkpoint: %w", err)
+	}
+	l.mu.Lock()
+	l.signed, l.signedNote = c, signed
+	l.mu.Unlock()
+	if l.Metrics != nil {
+		l.Metrics.CheckpointSize.Set(float64(size))
+		l.Metrics.CheckpointTime.Set(float64(l.Now().Unix()))
+	}
+	return c, signed, nil
+}
+
+// grown reports whether entries other than the last checkpoint's own
+// entry arrived since it was signed.
+func (l *Log) grown() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.size == l.signed.Size {
+		return false
+	}
+	return !(l.size == l.signed.Size+1 && l.lastCkptEntry == l.signed.Size)
+}
+
+func (l *Log) checkpointLoop() {
+	defer l.wg.Done()
+	t := time.NewTicker(l.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-l.ctx.Done():
+			return
+		}
+		if !l.grown() {
+			continue
+		}
+		if _, _, err := l.Checkpoint(l.ctx, "periodic"); err != nil && l.ctx.Err() == nil {
+			l.Logger.Error("evidence checkpoint failed", "error", err)
+		}
+	}
+}
+
+// LastCheckpoint returns the last signed checkpoint and its note bytes
+// (nil before the first).
+func (l *Log) LastCheckpoint() (Checkpoint, []byte) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.signed, l.signedNote
+}
+
+// RotateKey replaces the signing key: the rotation is logged (with the new
+// public key), a checkpoint is signed by both keys so that holders of the
+// old key can follow to the new one, then the old private key is deleted
+// and its public key kept in keys/retired. actor is who rotated it.
+func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
+	l.signMu.Lock()
+	defer l.signMu.Unlock()
+	skey, vkey, err := note.GenerateKey(rand.Reader, l.Origin)
+	if err != nil {
+		return "", err
+	}
+	next, err := note.NewSigner(skey)
+	if err != nil {
+		return "", err
+	}
+	old := l.signers[0]
+	if _, err = l.Append(ctx, &Entry{Action: ActionKeyRotated, Actor: actor,
+		Ref: fmt.Sprintf("%s+%08x", old.Name(), old.KeyHash()), Detail: vkey}); err != nil {
+		return "", err
+	}
+	c, _, err := l.signLocked(old, next)
+	if err != nil {
+		return "", err
+	}
+	dir := KeyDir(l.Dir)
+	if _, err = retireKey(dir, l.Now()); err != nil {
+		return "", fmt.Errorf("evidence key: retire the old key: %w", err)
+	}
+	if err = writeKeyPair(dir, skey, vkey); err != nil {
+		return "", fmt.Errorf("evidence key: %w", err)
+	}
+	l.signers = []note.Signer{next}
+	if _, err = l.Append(ctx, &Entry{Action: ActionCheckpoint, Actor: ActorLog, Ref: "key-rotation", Detail: checkpointDetail(c)}); err != nil {
+		return "", err
+	}
+	return vkey, nil
+}

@@ -67,4 +67,3 @@ func SignCheckpoint(c Checkpoint, signers ...note.Signer) ([]byte, error) {
 func checkpointDetail(c Checkpoint) string {
 	return fmt.Sprintf("size %d root %s", c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
 }
-

@@ -25,6 +25,12 @@ type Server struct {
 	Gatherer   prometheus.Gatherer
 	Logger     *slog.Logger
 
+	// Holds, Audit and People serve the legal-hold API (/api/v1/holds):
+	// set all three or none. Every hold change is an evidence-log entry.
+	Holds  Holds
+	Audit  Audit
+	People People
+
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
@@ -72,6 +78,13 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, logger: s.Logger}
 	api.routes(mux)
+	if s.Holds != nil {
+		if s.Audit == nil || s.People == nil {
+			panic("ui: Server.Holds is set without Audit and People: hold changes must be logged")
+		}
+		holds := &holdAPI{holds: s.Holds, audit: s.Audit, people: s.People, cameras: s.Cameras, recs: s.Recordings, logger: s.Logger}
+		holds.routes(mux)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}))

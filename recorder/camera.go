@@ -240,6 +240,9 @@ func (c *cameraRecorder) seal() {
 		c.logger.Error("cannot index segment", "path", rel, "error", err)
 		return
 	}
+	if c.rec.Custody != nil {
+		c.rec.Custody.Kick()
+	}
 	c.rec.Metrics.Segments.WithLabelValues(c.camera).Inc()
 	c.rec.Metrics.Bytes.WithLabelValues(c.camera).Add(float64(info.Bytes))
 }

@@ -34,6 +34,9 @@ type Recorder struct {
 	Store           *store.Store
 	// Retention is kicked when a disk is full; may be nil.
 	Retention *Retention
+	// Custody is kicked when a segment is indexed, to log it in the
+	// evidence log; may be nil.
+	Custody Kicker
 	Metrics   *Metrics
 	Logger    *slog.Logger
 
@@ -41,6 +44,9 @@ type Recorder struct {
 	cameras map[string]*cameraRecorder
 	closed  bool
 }
+
+// Kicker is something to wake up: it must not block.
+type Kicker interface{ Kick() }
 
 // Initialize prepares the recordings directory.
 func (r *Recorder) Initialize() error {

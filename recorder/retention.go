@@ -36,6 +36,8 @@ type Retention struct {
 	Logger   *slog.Logger
 	// Metrics may be nil.
 	Metrics *RetentionMetrics
+	// Custody is kicked after deletions, to log their tombstones; may be nil.
+	Custody Kicker
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
@@ -146,6 +148,9 @@ func (r *Retention) Pass(ctx context.Context) (PassResult, error) {
 		r.Metrics.HeldBlocking.Set(blocked)
 	}
 	if res.Expired+res.ForSpace > 0 {
+		if r.Custody != nil {
+			r.Custody.Kick()
+		}
 		r.Logger.Info("retention deleted recordings", "expired", res.Expired, "for_space", res.ForSpace,
 			"bytes", res.Bytes, "held_kept", res.HeldSkipped)
 	}

@@ -25,6 +25,9 @@ type Segment struct {
 	Sequence uint64    // position within the stream: contiguity across files
 	Frames   int
 	Repaired bool // cut at its last complete fragment after a crash
+	// SealedSeq is the seq of the segment's segment.sealed entry in the
+	// evidence log; -1 until it is logged.
+	SealedSeq int64
 }
 
 // Gap is a span with no footage, and why.
@@ -39,6 +42,7 @@ type Gap struct {
 // Deletion records a segment removed by retention or by hand: what it was,
 // its hash, and why. Deletions are kept for good.
 type Deletion struct {
+	ID        int64
 	Segment   Segment
 	Reason    string
 	DeletedAt time.Time
@@ -67,7 +71,7 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 	return err
 }
 
-const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired`
+const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1)`
 
 // MaxSegmentSpan bounds how long one segment can be (the recorder closes
 // them after at most an hour plus a GOP); lookups use it to bound their scan.
@@ -158,18 +162,24 @@ func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, a
 // Deletions returns a camera's deletion records overlapping [from, to).
 func (s *Store) Deletions(ctx context.Context, camera string, from, to time.Time) ([]Deletion, error) {
 	fromUS, toUS := openRange(from, to)
-	rows, err := s.db.QueryContext(ctx, `SELECT camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deletionColumns+`
 		FROM deletions WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us`, camera, fromUS, toUS)
 	if err != nil {
 		return nil, fmt.Errorf("deletions of %s: %w", camera, err)
 	}
+	return collectDeletions(rows)
+}
+
+const deletionColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us`
+
+func collectDeletions(rows *sql.Rows) ([]Deletion, error) {
 	defer rows.Close()
 	var out []Deletion
 	for rows.Next() {
 		var d Deletion
 		var start, end, at int64
 		var sum string
-		if err := rows.Scan(&d.Segment.Camera, &start, &end, &d.Segment.Path, &d.Segment.Bytes, &sum, &d.Reason, &at); err != nil {
+		if err := rows.Scan(&d.ID, &d.Segment.Camera, &start, &end, &d.Segment.Path, &d.Segment.Bytes, &sum, &d.Reason, &at); err != nil {
 			return nil, err
 		}
 		d.Segment.Start, d.Segment.End, d.DeletedAt = fromMicros(start), fromMicros(end), fromMicros(at)
@@ -246,7 +256,7 @@ func scanSegment(r scanner) (Segment, error) {
 	var seg Segment
 	var start, end, seq int64
 	var sum, stream string
-	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired)
+	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired, &seg.SealedSeq)
 	if err != nil {
 		return Segment{}, err
 	}

@@ -153,6 +153,14 @@ var migrations = []string{
 		salt       BLOB NOT NULL,
 		created_us INTEGER NOT NULL
 	);`,
+
+	// 4: the store is the evidence log's outbox (issue 4): a sealed segment
+	// or a deletion is committed here first, then logged, and the seq of its
+	// log entry noted. Rows still NULL after a crash are logged at start-up.
+	`ALTER TABLE segments ADD COLUMN sealed_seq INTEGER;
+	ALTER TABLE deletions ADD COLUMN logged_seq INTEGER;
+	CREATE INDEX segments_unlogged ON segments(id) WHERE sealed_seq IS NULL;
+	CREATE INDEX deletions_unlogged ON deletions(id) WHERE logged_seq IS NULL;`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

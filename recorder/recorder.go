@@ -37,8 +37,8 @@ type Recorder struct {
 	// Custody is kicked when a segment is indexed, to log it in the
 	// evidence log; may be nil.
 	Custody Kicker
-	Metrics   *Metrics
-	Logger    *slog.Logger
+	Metrics *Metrics
+	Logger  *slog.Logger
 
 	mu      sync.Mutex
 	cameras map[string]*cameraRecorder

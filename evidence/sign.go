@@ -141,3 +141,11 @@ func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
 	}
 	return vkey, nil
 }
+
+// SignNote signs text (a signed note, e.g. an export manifest's hash) with
+// the log's current key.
+func (l *Log) SignNote(text string) ([]byte, error) {
+	l.signMu.Lock()
+	defer l.signMu.Unlock()
+	return note.Sign(&note.Note{Text: text}, l.signers...)
+}

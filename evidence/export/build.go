@@ -1,0 +1,370 @@
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/bundle"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/playback"
+)
+
+// ActorExporter is the exporter as a log actor.
+const ActorExporter = "system:exporter"
+
+// maxConsistencyProofs bounds how many earlier export checkpoints a bundle
+// carries consistency proofs from (the newest ones).
+const maxConsistencyProofs = 200
+
+// verifierBuilds are the platforms whose verifier goes into every bundle.
+var verifierBuilds = []string{"linux-amd64/vigil-verify", "windows-amd64/vigil-verify.exe", "darwin-arm64/vigil-verify"}
+
+// builder writes one bundle.
+type builder struct {
+	x   *Exporter
+	r   Request
+	res *Result
+	now time.Time
+
+	files    []bundle.File
+	sums     map[string][32]byte
+	sealed   map[uint64]bool
+	cameras  []bundle.Camera
+	missing  []string // verifier builds not found
+	manifest []byte
+}
+
+func (b *builder) pseudonym(ctx context.Context, name string) (string, error) {
+	return b.x.Store.Pseudonym(ctx, name)
+}
+
+// logRequest logs the request and its approval before anything is copied.
+func (b *builder) logRequest(ctx context.Context) error {
+	rq, err := b.pseudonym(ctx, b.r.RequestedBy)
+	if err != nil {
+		return err
+	}
+	ap, err := b.pseudonym(ctx, b.r.ApprovedBy)
+	if err != nil {
+		return err
+	}
+	cam := ""
+	if len(b.r.Cameras) == 1 {
+		cam = b.r.Cameras[0]
+	}
+	detail := "crime reference " + b.r.CrimeRef + "; cameras " + strings.Join(b.r.Cameras, ",")
+	for _, e := range []*evidence.Entry{
+		{Action: evidence.ActionExportRequested, Actor: rq, Camera: cam, From: b.r.From, To: b.r.To, Reason: b.r.Reason, Ref: b.res.ID, Detail: detail},
+		{Action: evidence.ActionExportApproved, Actor: ap, Camera: cam, From: b.r.From, To: b.r.To, Reason: b.r.Reason, Ref: b.res.ID, Detail: detail},
+	} {
+		if _, err := b.x.Log.Append(ctx, e); err != nil {
+			return fmt.Errorf("export: log %s: %w", e.Action, err)
+		}
+	}
+	return nil
+}
+
+func (b *builder) build(ctx context.Context) error {
+	b.sums = map[string][32]byte{}
+	b.sealed = map[uint64]bool{}
+	for _, cam := range b.r.Cameras {
+		if err := b.camera(ctx, cam); err != nil {
+			return err
+		}
+	}
+	if b.res.Masters == 0 {
+		return fmt.Errorf("%w (%s to %s)", ErrNoFootage, b.r.From.UTC().Format(time.RFC3339), b.r.To.UTC().Format(time.RFC3339))
+	}
+	if err := b.verifiers(); err != nil {
+		return err
+	}
+	readme := readmeText(b)
+	if err := b.write(bundle.ReadmePath, readme); err != nil {
+		return err
+	}
+	b.files = append(b.files, bundle.File{Path: bundle.ReadmePath, Kind: bundle.KindReadme, SHA256: hexSum(b.sums[bundle.ReadmePath]), Bytes: int64(len(readme))})
+	if err := b.writeManifest(); err != nil {
+		return err
+	}
+	return b.seal(ctx)
+}
+
+// camera copies a camera's sealed segments (the master) and writes its
+// working copy.
+func (b *builder) camera(ctx context.Context, id string) error {
+	c, err := b.x.Store.GetCamera(ctx, id)
+	if err != nil {
+		return fmt.Errorf("camera %s: %w", id, err)
+	}
+	bc := bundle.Camera{ID: c.ID, Name: c.Name, Site: c.Site, Ward: c.Ward, ClockSource: "receive-time"}
+	if c.Latitude != nil && c.Longitude != nil {
+		bc.Latitude, bc.Longitude = *c.Latitude, *c.Longitude
+	}
+	if b.x.ClockOffset != nil {
+		if off, fromCam, ok := b.x.ClockOffset(id); ok {
+			bc.ClockOffsetMS = off * 1000
+			if fromCam {
+				bc.ClockSource = "rtcp-sr"
+			}
+		}
+	}
+	b.cameras = append(b.cameras, bc)
+
+	segs, err := b.x.Store.Segments(ctx, id, b.r.From, b.r.To)
+	if err != nil {
+		return err
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	for _, s := range segs {
+		if s.SealedSeq < 0 {
+			return fmt.Errorf("segment %s is not in the evidence log yet (it was sealed moments ago): try again in a few seconds", s.Path)
+		}
+		rel := path.Join("media", id, path.Base(s.Path))
+		sum, n, err := copyHashed(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.mkdir(rel))
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", s.Path, err)
+		}
+		if sum != s.SHA256 || n != s.Bytes {
+			return fmt.Errorf("segment %s on disk (%d bytes, sha256 %x) does not match what was sealed (%d bytes, sha256 %x): the recording was altered or damaged",
+				s.Path, n, sum, s.Bytes, s.SHA256)
+		}
+		seq := uint64(s.SealedSeq)
+		b.sealed[seq] = true
+		b.sums[rel] = sum
+		b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindMaster, SHA256: hexSum(sum), Bytes: n, Camera: id, SealedSeq: &seq}, s.Start, s.End))
+		b.res.Masters++
+		b.res.Bytes += n
+	}
+	return b.working(ctx, id, segs)
+}
+
+// working writes the camera's working copy: one MP4 cut to the range.
+func (b *builder) working(ctx context.Context, id string, segs []store.Segment) error {
+	gaps, err := b.x.Store.Gaps(ctx, id, b.r.From, b.r.To)
+	if err != nil {
+		return err
+	}
+	rng, err := playback.Plan(segs, gaps, b.r.From, b.r.To)
+	if err != nil {
+		return fmt.Errorf("working copy of %s: %w", id, err)
+	}
+	rng.Camera = id
+	rel := path.Join("working", fmt.Sprintf("%s_%s_%s_WORKING-COPY.mp4", id, b.r.From.UTC().Format("20060102T150405Z"), b.r.To.UTC().Format("20060102T150405Z")))
+	f, err := b.create(rel)
+	if err != nil {
+		return err
+	}
+	hw := newHashingWriter(f)
+	err = (&playback.Player{Dir: b.x.RecordingsDir}).WriteMP4(ctx, hw, rng)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("working copy of %s: %w", id, err)
+	}
+	b.sums[rel] = hw.sum()
+	b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindWorking, SHA256: hexSum(b.sums[rel]), Bytes: hw.n, Camera: id}, rng.From, rng.To))
+	return nil
+}
+
+// verifiers copies the verifier builds that exist.
+func (b *builder) verifiers() error {
+	for _, v := range verifierBuilds {
+		src := filepath.Join(b.x.VerifierDir, filepath.FromSlash(v))
+		if _, err := os.Stat(src); err != nil || b.x.VerifierDir == "" {
+			b.missing = append(b.missing, v)
+			continue
+		}
+		rel := path.Join("verify", v)
+		sum, n, err := copyHashed(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), src, b.mkdir(rel))
+		if err != nil {
+			return fmt.Errorf("copy verifier: %w", err)
+		}
+		os.Chmod(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), 0o755)
+		b.sums[rel] = sum
+		b.files = append(b.files, bundle.File{Path: rel, Kind: bundle.KindVerifier, SHA256: hexSum(sum), Bytes: n})
+	}
+	if len(b.missing) > 0 {
+		b.x.Logger.Warn("export without some verifier builds (run make build, or set evidence.verifier_dir)",
+			"missing", strings.Join(b.missing, " "), "dir", b.x.VerifierDir)
+	}
+	return nil
+}
+
+func (b *builder) writeManifest() error {
+	sort.Slice(b.files, func(i, j int) bool { return b.files[i].Path < b.files[j].Path })
+	m := bundle.Manifest{
+		Format: bundle.ManifestFormat, ExportID: b.res.ID, Created: bundle.FormatTime(b.now), CreatedLocal: local(b.now),
+		Origin: b.x.Log.Origin, CrimeReference: b.r.CrimeRef, Officer: b.r.Officer, Reason: b.r.Reason,
+		RequestedBy: b.r.RequestedBy, ApprovedBy: b.r.ApprovedBy,
+		From: bundle.FormatTime(b.r.From), To: bundle.FormatTime(b.r.To), FromLocal: local(b.r.From), ToLocal: local(b.r.To),
+		Cameras: b.cameras, Files: b.files,
+	}
+	var err error
+	if b.manifest, err = json.MarshalIndent(m, "", "  "); err != nil {
+		return err
+	}
+	b.manifest = append(b.manifest, '\n')
+	return b.write(bundle.ManifestPath, b.manifest)
+}
+
+// seal logs the export with the manifest's hash, has a checkpoint signed
+// over it, and writes what proves it: the signature, the checkpoint, the
+// custody extract with a proof per entry, consistency proofs, SHA256SUMS.
+func (b *builder) seal(ctx context.Context) error {
+	msum := sha256.Sum256(b.manifest)
+	officer, err := b.pseudonym(ctx, b.r.Officer)
+	if err != nil {
+		return err
+	}
+	cam := ""
+	if len(b.r.Cameras) == 1 {
+		cam = b.r.Cameras[0]
+	}
+	created := &evidence.Entry{Action: evidence.ActionExportCreated, Actor: ActorExporter, Camera: cam, From: b.r.From, To: b.r.To,
+		ObjectSHA256: msum, ObjectBytes: int64(len(b.manifest)), Reason: b.r.Reason, Ref: b.res.ID,
+		Detail: fmt.Sprintf("crime reference %s; officer %s; %d master files", b.r.CrimeRef, officer, b.res.Masters)}
+	if _, err := b.x.Log.Append(ctx, created); err != nil {
+		return fmt.Errorf("log export: %w", err)
+	}
+	c, signed, err := b.x.Log.Checkpoint(ctx, "export/"+b.res.ID)
+	if err != nil {
+		return err
+	}
+	b.res.Checkpoint = c
+	if err := b.write(bundle.CheckpointPath, signed); err != nil {
+		return err
+	}
+	sig, err := b.x.Log.SignNote(string(bundle.ManifestSigText(b.manifest)))
+	if err != nil {
+		return err
+	}
+	if err := b.write(bundle.ManifestSigPath, sig); err != nil {
+		return err
+	}
+	if err := b.custody(ctx, c); err != nil {
+		return err
+	}
+	return b.write(bundle.SumsPath, bundle.FormatSHA256SUMS(b.sums))
+}
+
+// custody writes custody.log and a proof per entry: the sealing of every
+// master, this export's entries, and every entry about these cameras in
+// the range (holds, playbacks, deletions, other exports).
+func (b *builder) custody(ctx context.Context, c evidence.Checkpoint) error {
+	cams := map[string]bool{}
+	for _, id := range b.r.Cameras {
+		cams[id] = true
+	}
+	var lines []bundle.CustodyLine
+	err := b.x.Log.Scan(0, c.Size, func(e evidence.Entry, raw []byte) bool {
+		take := b.sealed[e.Seq] || e.Ref == b.res.ID ||
+			(cams[e.Camera] && !e.From.IsZero() && e.From.Before(b.r.To) && e.To.After(b.r.From))
+		if take {
+			lines = append(lines, bundle.NewCustodyLine(e, raw))
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for i := range lines {
+		if strings.HasPrefix(lines[i].Actor, "person:") {
+			if name, salt, err := b.x.Store.Person(ctx, lines[i].Actor); err == nil {
+				lines[i].ActorName, lines[i].ActorSalt = name, hex.EncodeToString(salt)
+			}
+		}
+		p, err := b.x.Log.InclusionProof(int64(lines[i].Seq), c.Size)
+		if err != nil {
+			return err
+		}
+		proof := bundle.InclusionProof{Index: int64(lines[i].Seq), Size: c.Size, Hashes: p}
+		if err := b.write(fmt.Sprintf("proofs/%d.proof", lines[i].Seq), proof.Format()); err != nil {
+			return err
+		}
+	}
+	if err := b.write(bundle.CustodyPath, bundle.FormatCustody(lines)); err != nil {
+		return err
+	}
+	sizes := b.x.Log.ExportCheckpointSizes()
+	if len(sizes) > maxConsistencyProofs {
+		sizes = sizes[len(sizes)-maxConsistencyProofs:]
+	}
+	for _, old := range sizes {
+		if old <= 0 || old >= c.Size {
+			continue
+		}
+		p, err := b.x.Log.ConsistencyProof(old, c.Size)
+		if err != nil {
+			return err
+		}
+		proof := bundle.ConsistencyProof{Old: old, Size: c.Size, Hashes: p}
+		if err := b.write(fmt.Sprintf("proofs/consistency/%d.proof", old), proof.Format()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write writes a small file of the bundle and notes its hash.
+func (b *builder) write(rel string, data []byte) error {
+	f, err := b.create(rel)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	b.sums[rel] = sha256.Sum256(data)
+	return err
+}
+
+func (b *builder) create(rel string) (*os.File, error) {
+	if err := b.mkdir(rel); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+// mkdir makes the folder of a bundle path.
+func (b *builder) mkdir(rel string) error {
+	return os.MkdirAll(filepath.Join(b.res.Dir, filepath.FromSlash(path.Dir(rel))), 0o750)
+}
+
+func (b *builder) timed(f bundle.File, start, end time.Time) bundle.File {
+	f.Start, f.End, f.StartLocal, f.EndLocal = bundle.FormatTime(start), bundle.FormatTime(end), local(start), local(end)
+	return f
+}
+
+func hexSum(s [32]byte) string { return hex.EncodeToString(s[:]) }
+
+// london is Europe/London (time/tzdata is embedded by the binary).
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+// local is a time as the control room and the court read it.
+func local(t time.Time) string { return t.In(london).Format("2006-01-02 15:04:05.000 MST") }

@@ -1,0 +1,59 @@
+package export
+
+import (
+	"archive/zip"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// writeZip writes the bundle folder as a zip with the folder as its top
+// level. Video does not compress: entries are stored, which costs no CPU.
+func writeZip(zipPath, dir, top string) (err error) {
+	f, err := os.OpenFile(zipPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	zw := zip.NewWriter(f)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		h, err := zip.FileInfoHeader(info)
+		if err != nil {
+			return err
+		}
+		h.Name, h.Method = top+"/"+filepath.ToSlash(rel), zip.Store
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		_, err = in.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err = zw.Close(); err != nil {
+		return err
+	}
+	return f.Sync()
+}

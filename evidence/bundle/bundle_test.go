@@ -24,3 +24,21 @@ func TestValidBundleVerifies(t *testing.T) {
 		t.Errorf("summary %q", r.Summary())
 	}
 }
+
+func TestVerifyNotABundle(t *testing.T) {
+	b := bundletest.New(t)
+	for _, dir := range []string{t.TempDir(), b.Dir + "/nonexistent", b.Path(bundletest.Master1)} {
+		r := bundle.Verify(dir, b.Verifier, bundle.Options{})
+		if r.OK() || r.Err() == nil || len(r.Checks) == 0 {
+			t.Errorf("Verify(%s) passes: %+v", dir, r)
+		}
+		for _, c := range r.Checks {
+			if c.Name == "internal" {
+				t.Errorf("Verify(%s): %v", dir, c)
+			}
+		}
+	}
+	if r := bundle.Verify(b.Dir, nil, bundle.Options{}); r.OK() {
+		t.Errorf("Verify with no key passes")
+	}
+}

@@ -14,18 +14,18 @@ const h0 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" // base64 SHA-256 of n
 func TestParseProofRejects(t *testing.T) {
 	for _, s := range []string{
 		"",
-		"vigil-inclusion-proof/1\nindex 0\nsize 1",               // no final newline
-		"vigil-inclusion-proof/1\nindex 0\nsize 1\n\n",           // blank line
-		"vigil-inclusion-proof/1\nindex  0\nsize 1\n",            // extra space
-		"vigil-inclusion-proof/1\nindex 0 \nsize 1\n",            // trailing space
-		"vigil-inclusion-proof/1\r\nindex 0\nsize 1\n",           // CR
+		"vigil-inclusion-proof/1\nindex 0\nsize 1",                // no final newline
+		"vigil-inclusion-proof/1\nindex 0\nsize 1\n\n",            // blank line
+		"vigil-inclusion-proof/1\nindex  0\nsize 1\n",             // extra space
+		"vigil-inclusion-proof/1\nindex 0 \nsize 1\n",             // trailing space
+		"vigil-inclusion-proof/1\r\nindex 0\nsize 1\n",            // CR
 		"vigil-inclusion-proof/1\nindex 01\nsize 2\n" + h0 + "\n", // leading zero
-		"vigil-inclusion-proof/1\nindex -1\nsize 1\n",            // negative
-		"vigil-inclusion-proof/1\nindex +0\nsize 1\n",            // sign
-		"vigil-inclusion-proof/1\nindex 1\nsize 1\n",             // index >= size
-		"vigil-inclusion-proof/1\nindex 0\nsize 0\n",             // empty tree
-		"vigil-inclusion-proof/1\nindex 0\nsize 2\n",             // too few hashes
-		"vigil-inclusion-proof/1\nindex 0\nsize 1\n" + h0 + "\n", // too many
+		"vigil-inclusion-proof/1\nindex -1\nsize 1\n",             // negative
+		"vigil-inclusion-proof/1\nindex +0\nsize 1\n",             // sign
+		"vigil-inclusion-proof/1\nindex 1\nsize 1\n",              // index >= size
+		"vigil-inclusion-proof/1\nindex 0\nsize 0\n",              // empty tree
+		"vigil-inclusion-proof/1\nindex 0\nsize 2\n",              // too few hashes
+		"vigil-inclusion-proof/1\nindex 0\nsize 1\n" + h0 + "\n",  // too many
 		"vigil-inclusion-proof/1\nindex 0\nsize 2\n" + h0[:43] + "\n",
 		"vigil-inclusion-proof/1\nindex 0\nsize 2\n" + h0 + "\r\n",
 		"vigil-inclusion-proof/1\nsize 2\nindex 0\n" + h0 + "\n", // order

@@ -36,6 +36,11 @@ func wantFailure(t *testing.T, r *bundle.Report, check, want string) {
 		t.Fatalf("tampered bundle verifies")
 	}
 	for _, c := range r.Checks {
+		if c.Name == "internal" {
+			t.Fatalf("the verifier panicked: %s", c.Detail)
+		}
+	}
+	for _, c := range r.Checks {
 		if !c.OK && c.Name == check && strings.Contains(c.Detail, want) {
 			return
 		}

@@ -32,6 +32,11 @@ func Verify(dir string, pinned note.Verifier, opts Options) (r *Report) {
 			r.Checks = f.checks()
 		}
 	}()
+	if pinned == nil {
+		f.fail(CheckCheckpoint, "no pinned key: get the council's key from the council, never from the bundle")
+		r.Checks = f.checks()
+		return r
+	}
 	v := &verification{f: f, pinned: pinned, opts: opts}
 	v.files = walk(dir, f)
 	v.checkCheckpoint()

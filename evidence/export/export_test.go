@@ -245,3 +245,19 @@ func TestExportRefusesAlteredRecordingAndBadRequests(t *testing.T) {
 		t.Fatalf("a failed export left %v", left)
 	}
 }
+
+// reopenSite opens the store and log of a site directory.
+func reopenSite(t *testing.T, root string) *site {
+	t.Helper()
+	st, err := store.Open(filepath.Join(root, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	lg := &evidence.Log{Dir: filepath.Join(root, "evidence"), Origin: origin, CheckpointInterval: -1}
+	if err := lg.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close() })
+	return &site{root: root, store: st, log: lg}
+}

@@ -61,9 +61,3 @@ func OpenCheckpoint(signed []byte, verifiers ...note.Verifier) (Checkpoint, erro
 func SignCheckpoint(c Checkpoint, signers ...note.Signer) ([]byte, error) {
 	return note.Sign(&note.Note{Text: string(c.Text())}, signers...)
 }
-
-// checkpointDetail is what a log.checkpoint entry records of the
-// checkpoint it follows.
-func checkpointDetail(c Checkpoint) string {
-	return fmt.Sprintf("size %d root %s", c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
-}

@@ -82,7 +82,7 @@ var ErrBadEntry = errors.New("not a canonical evidence entry")
 
 // Encode returns the entry's canonical bytes (docs/evidence-format.md).
 func (e *Entry) Encode() ([]byte, error) {
-	if err := e.check(); err != nil {
+	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 0, 256)
@@ -102,7 +102,9 @@ func (e *Entry) Encode() ([]byte, error) {
 	return append(b, e.Prev[:]...), nil
 }
 
-func (e *Entry) check() error {
+// Validate checks the entry can be encoded: time, action and actor set,
+// a whole time range or none, bounded UTF-8 text.
+func (e *Entry) Validate() error {
 	if e.Time.IsZero() {
 		return fmt.Errorf("entry %d: no time", e.Seq)
 	}
@@ -152,7 +154,7 @@ func DecodeEntry(b []byte) (Entry, error) {
 	if len(d.b) != 0 {
 		return Entry{}, fmt.Errorf("%w: %d trailing bytes", ErrBadEntry, len(d.b))
 	}
-	if err := e.check(); err != nil {
+	if err := e.Validate(); err != nil {
 		return Entry{}, fmt.Errorf("%w: %v", ErrBadEntry, err)
 	}
 	// Canonical: re-encoding gives the same bytes (this rejects, for

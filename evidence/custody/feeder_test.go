@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -21,7 +22,7 @@ func TestFeederLogsSealedAndDeletedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	log := &evidence.Log{Dir: filepath.Join(dir, "evidence"), Origin: "vigil.test/evidence", CreateKey: true, CheckpointInterval: -1}
+	log := &locker.Log{Dir: filepath.Join(dir, "evidence"), Origin: "vigil.test/evidence", CreateKey: true, CheckpointInterval: -1}
 	if err := log.Open(); err != nil {
 		t.Fatal(err)
 	}

@@ -18,13 +18,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 // Exporter writes bundles under OutDir.
 type Exporter struct {
 	Store *store.Store
-	Log   *evidence.Log
+	Log   *locker.Log
 	// RecordingsDir is the recordings root: segment paths are relative to it.
 	RecordingsDir string
 	// OutDir receives the bundles (DATA/exports).

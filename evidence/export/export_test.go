@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/bundle"
 	"github.com/vigil-cctv/vigil/evidence/custody"
 	"github.com/vigil-cctv/vigil/evidence/export"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -34,7 +35,7 @@ const origin = "vigil.test/evidence"
 type site struct {
 	root  string
 	store *store.Store
-	log   *evidence.Log
+	log   *locker.Log
 	from  time.Time // the recorded span, common to all cameras
 	to    time.Time
 }
@@ -50,7 +51,7 @@ func recordSite(t *testing.T, n int) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	lg := &evidence.Log{Dir: filepath.Join(root, "evidence"), Origin: origin, CreateKey: true, CheckpointInterval: -1}
+	lg := &locker.Log{Dir: filepath.Join(root, "evidence"), Origin: origin, CreateKey: true, CheckpointInterval: -1}
 	if err := lg.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func buildVerifier(t *testing.T) string {
 
 func pinned(t *testing.T, s *site) []byte {
 	t.Helper()
-	pub, err := evidence.PublicKey(evidence.KeyDir(s.log.Dir))
+	pub, err := locker.PublicKey(locker.KeyDir(s.log.Dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func reopenSite(t *testing.T, root string) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	lg := &evidence.Log{Dir: filepath.Join(root, "evidence"), Origin: origin, CheckpointInterval: -1}
+	lg := &locker.Log{Dir: filepath.Join(root, "evidence"), Origin: origin, CheckpointInterval: -1}
 	if err := lg.Open(); err != nil {
 		t.Fatal(err)
 	}

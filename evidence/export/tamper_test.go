@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/bundle"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 )
 
 // copyDir copies a bundle folder so each tamper case starts clean.
@@ -88,8 +89,12 @@ func TestTamperedExportsAreRejected(t *testing.T) {
 		{"flipped byte in a master", func(t *testing.T, d string) { flip(t, glob1(t, d, "media/cam001/*.mp4"), middle) }, nil, "sha256"},
 		{"flipped byte in the working copy", func(t *testing.T, d string) { flip(t, glob1(t, d, "working/*.mp4"), middle) }, nil, "working/"},
 		{"flipped byte in the manifest", func(t *testing.T, d string) { flip(t, filepath.Join(d, "manifest.json"), middle) }, nil, "manifest"},
-		{"flipped byte in manifest.sig", func(t *testing.T, d string) { flip(t, filepath.Join(d, "manifest.sig"), func(n int) int { return n - 10 }) }, nil, "manifest"},
-		{"flipped byte in the checkpoint", func(t *testing.T, d string) { flip(t, filepath.Join(d, "checkpoint"), func(n int) int { return n - 10 }) }, nil, "checkpoint"},
+		{"flipped byte in manifest.sig", func(t *testing.T, d string) {
+			flip(t, filepath.Join(d, "manifest.sig"), func(n int) int { return n - 10 })
+		}, nil, "manifest"},
+		{"flipped byte in the checkpoint", func(t *testing.T, d string) {
+			flip(t, filepath.Join(d, "checkpoint"), func(n int) int { return n - 10 })
+		}, nil, "checkpoint"},
 		{"flipped byte in custody.log", func(t *testing.T, d string) { flip(t, filepath.Join(d, "custody.log"), middle) }, nil, "custody"},
 		{"flipped byte in a proof", func(t *testing.T, d string) { flip(t, glob1(t, d, "proofs/*.proof"), func(n int) int { return n - 5 }) }, nil, "proof"},
 		{"flipped byte in SHA256SUMS", func(t *testing.T, d string) { flip(t, filepath.Join(d, "SHA256SUMS"), func(int) int { return 3 }) }, nil, "SHA256SUMS"},
@@ -200,11 +205,11 @@ func forkSite(t *testing.T, s *site) *site {
 func newKey(t *testing.T) (note.Signer, string) {
 	t.Helper()
 	dir := t.TempDir()
-	pub, err := evidence.GenerateKey(dir, origin)
+	pub, err := locker.GenerateKey(dir, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := evidence.LoadSigner(dir)
+	s, err := locker.LoadSigner(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

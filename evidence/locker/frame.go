@@ -1,9 +1,10 @@
-package evidence
+package locker
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 	"hash/crc32"
 	"io"
 )
@@ -12,9 +13,9 @@ import (
 // entry, big-endian uint32 CRC-32C of the entry. The CRC tells a torn or
 // rotted frame from a valid one before the entry is decoded.
 
-// maxFrameEntry bounds one entry: 11 text fields of at most MaxFieldBytes
+// maxFrameEntry bounds one entry: 11 text fields of at most evidence.MaxFieldBytes
 // plus the fixed part.
-const maxFrameEntry = 12*MaxFieldBytes + 256
+const maxFrameEntry = 12*evidence.MaxFieldBytes + 256
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

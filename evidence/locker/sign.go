@@ -1,9 +1,11 @@
-package evidence
+package locker
 
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 	"path/filepath"
 	"time"
 
@@ -11,50 +13,50 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Checkpoint signs the current tree (ref says why: "periodic",
+// evidence.Checkpoint signs the current tree (ref says why: "periodic",
 // "export/<id>", ...), stores it as the last checkpoint, and logs a
 // log.checkpoint entry for it. It refuses to sign a tree that does not
 // extend the last one signed: the log never signs two inconsistent trees.
-func (l *Log) Checkpoint(ctx context.Context, ref string) (Checkpoint, []byte, error) {
+func (l *Log) Checkpoint(ctx context.Context, ref string) (evidence.Checkpoint, []byte, error) {
 	l.signMu.Lock()
 	c, signed, err := l.signLocked(l.signers...)
 	l.signMu.Unlock()
 	if err != nil {
-		return Checkpoint{}, nil, err
+		return evidence.Checkpoint{}, nil, err
 	}
-	_, err = l.Append(ctx, &Entry{Action: ActionCheckpoint, Actor: ActorLog, Ref: ref, Detail: checkpointDetail(c)})
+	_, err = l.Append(ctx, &evidence.Entry{Action: evidence.ActionCheckpoint, Actor: evidence.ActorLog, Ref: ref, Detail: checkpointDetail(c)})
 	return c, signed, err
 }
 
-func (l *Log) signLocked(signers ...note.Signer) (Checkpoint, []byte, error) {
+func (l *Log) signLocked(signers ...note.Signer) (evidence.Checkpoint, []byte, error) {
 	l.mu.RLock()
 	size, prev := l.size, l.signed
 	l.mu.RUnlock()
 	if size < prev.Size {
-		return Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign size %d, smaller than the signed %d", size, prev.Size)
+		return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign size %d, smaller than the signed %d", size, prev.Size)
 	}
 	// The hash cache is rebuilt from the log, so this catches a log
 	// changed under the service since the last signature.
 	if prev.Size > 0 {
 		old, err := tlog.TreeHash(prev.Size, l.hashes)
 		if err != nil {
-			return Checkpoint{}, nil, err
+			return evidence.Checkpoint{}, nil, err
 		}
 		if old != prev.Root {
-			return Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign: the tree no longer matches the checkpoint signed at size %d", prev.Size)
+			return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: refusing to sign: the tree no longer matches the checkpoint signed at size %d", prev.Size)
 		}
 	}
 	root, err := tlog.TreeHash(size, l.hashes)
 	if err != nil {
-		return Checkpoint{}, nil, err
+		return evidence.Checkpoint{}, nil, err
 	}
-	c := Checkpoint{Origin: l.Origin, Size: size, Root: root}
-	signed, err := SignCheckpoint(c, signers...)
+	c := evidence.Checkpoint{Origin: l.Origin, Size: size, Root: root}
+	signed, err := evidence.SignCheckpoint(c, signers...)
 	if err != nil {
-		return Checkpoint{}, nil, fmt.Errorf("evidence log: sign checkpoint: %w", err)
+		return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: sign checkpoint: %w", err)
 	}
 	if err := writeFileSync(filepath.Join(l.Dir, checkpointFile), signed, 0o644); err != nil {
-		return Checkpoint{}, nil, fmt.Errorf("evidence log: store checkpoint: %w", err)
+		return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: store checkpoint: %w", err)
 	}
 	l.mu.Lock()
 	l.signed, l.signedNote = c, signed
@@ -98,7 +100,7 @@ func (l *Log) checkpointLoop() {
 
 // LastCheckpoint returns the last signed checkpoint and its note bytes
 // (nil before the first).
-func (l *Log) LastCheckpoint() (Checkpoint, []byte) {
+func (l *Log) LastCheckpoint() (evidence.Checkpoint, []byte) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.signed, l.signedNote
@@ -120,7 +122,7 @@ func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
 		return "", err
 	}
 	old := l.signers[0]
-	if _, err = l.Append(ctx, &Entry{Action: ActionKeyRotated, Actor: actor,
+	if _, err = l.Append(ctx, &evidence.Entry{Action: evidence.ActionKeyRotated, Actor: actor,
 		Ref: fmt.Sprintf("%s+%08x", old.Name(), old.KeyHash()), Detail: vkey}); err != nil {
 		return "", err
 	}
@@ -136,7 +138,7 @@ func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
 		return "", fmt.Errorf("evidence key: %w", err)
 	}
 	l.signers = []note.Signer{next}
-	if _, err = l.Append(ctx, &Entry{Action: ActionCheckpoint, Actor: ActorLog, Ref: "key-rotation", Detail: checkpointDetail(c)}); err != nil {
+	if _, err = l.Append(ctx, &evidence.Entry{Action: evidence.ActionCheckpoint, Actor: evidence.ActorLog, Ref: "key-rotation", Detail: checkpointDetail(c)}); err != nil {
 		return "", err
 	}
 	return vkey, nil
@@ -148,4 +150,10 @@ func (l *Log) SignNote(text string) ([]byte, error) {
 	l.signMu.Lock()
 	defer l.signMu.Unlock()
 	return note.Sign(&note.Note{Text: text}, l.signers...)
+}
+
+// checkpointDetail is what a log.checkpoint entry records of the
+// checkpoint it follows.
+func checkpointDetail(c evidence.Checkpoint) string {
+	return fmt.Sprintf("size %d root %s", c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
 }

@@ -1,4 +1,4 @@
-package evidence
+package locker
 
 import "github.com/prometheus/client_golang/prometheus"
 

@@ -1,9 +1,10 @@
-package evidence
+package locker
 
 import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -36,7 +37,7 @@ func TestCrashChild(t *testing.T) {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				detail := fmt.Sprintf("g%d-%d-%d", g, os.Getpid(), i)
-				seq, err := l.Append(context.Background(), &Entry{Action: ActionPlayback, Actor: ActorAnonymous, Detail: detail})
+				seq, err := l.Append(context.Background(), &evidence.Entry{Action: evidence.ActionPlayback, Actor: evidence.ActorAnonymous, Detail: detail})
 				if err != nil {
 					return
 				}
@@ -119,7 +120,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: acknowledged entry %d lost: %v", round, seq, err)
 			}
-			if e.Action == ActionPlayback && e.Detail != detail {
+			if e.Action == evidence.ActionPlayback && e.Detail != detail {
 				t.Fatalf("round %d: entry %d is %q, acknowledged as %q", round, seq, e.Detail, detail)
 			}
 		}

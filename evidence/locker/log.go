@@ -1,9 +1,10 @@
-package evidence
+package locker
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 	"io"
 	"log/slog"
 	"os"
@@ -51,7 +52,7 @@ type Log struct {
 	size          int64
 	last          tlog.Hash
 	offsets       []int64
-	signed        Checkpoint
+	signed        evidence.Checkpoint
 	signedNote    []byte
 	lastCkptEntry int64   // seq of the newest log.checkpoint entry, -1 if none
 	exportSizes   []int64 // tree sizes signed for exports
@@ -64,7 +65,7 @@ type Log struct {
 }
 
 type appendReq struct {
-	e    Entry
+	e    evidence.Entry
 	seq  uint64
 	err  error
 	done chan struct{}
@@ -198,7 +199,7 @@ func (l *Log) replay() error {
 
 // admit checks one entry read back from disk and adds it to the tree.
 func (l *Log) admit(raw []byte, off int64) error {
-	e, err := DecodeEntry(raw)
+	e, err := evidence.DecodeEntry(raw)
 	if err != nil {
 		return err
 	}
@@ -215,7 +216,7 @@ func (l *Log) admit(raw []byte, off int64) error {
 	if err := l.hashes.append(hs); err != nil {
 		return err
 	}
-	if e.Action == ActionCheckpoint {
+	if e.Action == evidence.ActionCheckpoint {
 		l.lastCkptEntry = int64(e.Seq)
 		if strings.HasPrefix(e.Ref, "export/") {
 			if size, ok := parseCheckpointDetail(e.Detail); ok {
@@ -224,7 +225,7 @@ func (l *Log) admit(raw []byte, off int64) error {
 		}
 	}
 	l.offsets = append(l.offsets, off)
-	l.last = LeafHash(raw)
+	l.last = evidence.LeafHash(raw)
 	l.size++
 	return nil
 }
@@ -248,7 +249,7 @@ func (l *Log) checkSigned() error {
 	if err != nil {
 		return err
 	}
-	c, err := OpenCheckpoint(b, verifiers...)
+	c, err := evidence.OpenCheckpoint(b, verifiers...)
 	if err != nil {
 		return fmt.Errorf("evidence checkpoint %s: %w", path, err)
 	}
@@ -288,13 +289,13 @@ func (l *Log) knownVerifiers() ([]note.Verifier, error) {
 // Append writes e to the log and returns its sequence number once it is on
 // disk. Seq and Prev are assigned; Time is set to now if zero. e is
 // updated with what was written.
-func (l *Log) Append(ctx context.Context, e *Entry) (uint64, error) {
+func (l *Log) Append(ctx context.Context, e *evidence.Entry) (uint64, error) {
 	r := &appendReq{e: *e, done: make(chan struct{})}
 	if r.e.Time.IsZero() {
 		r.e.Time = l.Now()
 	}
 	r.e.Time = r.e.Time.UTC().Truncate(time.Microsecond)
-	if err := r.e.check(); err != nil {
+	if err := r.e.Validate(); err != nil {
 		return 0, err
 	}
 	start := time.Now()
@@ -382,7 +383,7 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 			return fail(err)
 		}
 		raws[i] = raw
-		prev = LeafHash(raw)
+		prev = evidence.LeafHash(raw)
 		buf = appendFrame(buf, raw)
 	}
 	_, err := l.f.Write(buf)
@@ -411,7 +412,7 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 		l.offsets = append(l.offsets, off)
 		off += int64(len(raw)) + 8
 		l.size++
-		if batch[i].e.Action == ActionCheckpoint {
+		if batch[i].e.Action == evidence.ActionCheckpoint {
 			l.lastCkptEntry = int64(batch[i].e.Seq)
 			if size, ok := parseCheckpointDetail(batch[i].e.Detail); ok && strings.HasPrefix(batch[i].e.Ref, "export/") {
 				l.exportSizes = append(l.exportSizes, size)

@@ -1,17 +1,18 @@
-package evidence
+package locker
 
 import (
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
 
 // ReadEntry returns entry seq and its canonical bytes.
-func (l *Log) ReadEntry(seq int64) (Entry, []byte, error) {
+func (l *Log) ReadEntry(seq int64) (evidence.Entry, []byte, error) {
 	l.mu.RLock()
 	if seq < 0 || seq >= l.size {
 		l.mu.RUnlock()
-		return Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, l.size)
+		return evidence.Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, l.size)
 	}
 	off := l.offsets[seq]
 	l.mu.RUnlock()
@@ -19,17 +20,17 @@ func (l *Log) ReadEntry(seq int64) (Entry, []byte, error) {
 	fr := frameReader{r: l.f, size: off + maxFrameEntry + 8, off: off}
 	raw, err := fr.next()
 	if err != nil {
-		return Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
+		return evidence.Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
 	}
-	e, err := DecodeEntry(raw)
+	e, err := evidence.DecodeEntry(raw)
 	if err != nil {
-		return Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
+		return evidence.Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
 	}
 	return e, append([]byte(nil), raw...), nil
 }
 
 // Scan calls fn for entries [from, to) in order until fn returns false.
-func (l *Log) Scan(from, to int64, fn func(e Entry, raw []byte) bool) error {
+func (l *Log) Scan(from, to int64, fn func(e evidence.Entry, raw []byte) bool) error {
 	for seq := from; seq < to; seq++ {
 		e, raw, err := l.ReadEntry(seq)
 		if err != nil {

@@ -1,4 +1,4 @@
-package evidence
+package locker
 
 import (
 	"crypto/rand"

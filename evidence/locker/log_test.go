@@ -1,9 +1,10 @@
-package evidence
+package locker
 
 import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"github.com/vigil-cctv/vigil/evidence"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func openLog(t *testing.T, dir string) *Log {
 func appendN(t *testing.T, l *Log, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		e := &Entry{Action: ActionPlayback, Actor: ActorAnonymous, Camera: "cam001",
+		e := &evidence.Entry{Action: evidence.ActionPlayback, Actor: evidence.ActorAnonymous, Camera: "cam001",
 			From: time.Unix(1000, 0), To: time.Unix(1060, 0), Reason: "incident", Ref: fmt.Sprint("n/", i)}
 		if _, err := l.Append(context.Background(), e); err != nil {
 			t.Fatal(err)
@@ -60,7 +61,7 @@ func TestLogAppendReopenAndProofs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tlog.CheckRecord(p, c.Size, c.Root, seq, LeafHash(raw)); err != nil {
+		if err := tlog.CheckRecord(p, c.Size, c.Root, seq, evidence.LeafHash(raw)); err != nil {
 			t.Fatalf("entry %d: %v", seq, err)
 		}
 	}
@@ -91,11 +92,11 @@ func TestLogAppendReopenAndProofs(t *testing.T) {
 	}
 	// The chain: every entry's prev is the leaf hash of the one before.
 	var prev tlog.Hash
-	l.Scan(0, l.Size(), func(e Entry, raw []byte) bool {
+	l.Scan(0, l.Size(), func(e evidence.Entry, raw []byte) bool {
 		if e.Prev != prev {
 			t.Fatalf("entry %d: chain broken", e.Seq)
 		}
-		prev = LeafHash(raw)
+		prev = evidence.LeafHash(raw)
 		return true
 	})
 }
@@ -111,7 +112,7 @@ func TestLogConcurrentAppendsShareCommits(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				seq, err := l.Append(context.Background(), &Entry{Action: ActionSnapshot, Actor: ActorAnonymous})
+				seq, err := l.Append(context.Background(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: evidence.ActorAnonymous})
 				if err != nil {
 					t.Error(err)
 					return
@@ -156,7 +157,7 @@ func TestLogTornTailIsCutAndDamageNamesTheEntry(t *testing.T) {
 
 	// A flipped byte inside an earlier entry is damage, named by entry.
 	bad := append([]byte(nil), good...)
-	_, raw, _ := func() (Entry, []byte, error) { l := openLog(t, dir); defer l.Close(); return l.ReadEntry(2) }()
+	_, raw, _ := func() (evidence.Entry, []byte, error) { l := openLog(t, dir); defer l.Close(); return l.ReadEntry(2) }()
 	i := strings.Index(string(bad), string(raw)) + 20
 	bad[i] ^= 1
 	os.WriteFile(path, bad, 0o600)
@@ -193,7 +194,7 @@ func TestLogRefusesRollbackAndAlteration(t *testing.T) {
 	other := t.TempDir()
 	l2 := openLog(t, other)
 	for i := 0; i < 9; i++ {
-		l2.Append(context.Background(), &Entry{Action: ActionPlayback, Actor: ActorAnonymous, Reason: "forged"})
+		l2.Append(context.Background(), &evidence.Entry{Action: evidence.ActionPlayback, Actor: evidence.ActorAnonymous, Reason: "forged"})
 	}
 	l2.Close()
 	forged, _ := os.ReadFile(filepath.Join(other, logFile))
@@ -226,7 +227,7 @@ func TestLogRotateKey(t *testing.T) {
 	appendN(t, l, 2)
 	oldPub, _ := PublicKey(KeyDir(dir))
 	oldV, _ := LoadVerifier(filepath.Join(KeyDir(dir), publicKeyFile))
-	newPub, err := l.RotateKey(context.Background(), ActorLog)
+	newPub, err := l.RotateKey(context.Background(), evidence.ActorLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +237,10 @@ func TestLogRotateKey(t *testing.T) {
 	// The rotation checkpoint is signed by both keys.
 	_, note := l.LastCheckpoint()
 	newV, _ := LoadVerifier(filepath.Join(KeyDir(dir), publicKeyFile))
-	if _, err := OpenCheckpoint(note, oldV); err != nil {
+	if _, err := evidence.OpenCheckpoint(note, oldV); err != nil {
 		t.Fatalf("old key: %v", err)
 	}
-	if _, err := OpenCheckpoint(note, newV); err != nil {
+	if _, err := evidence.OpenCheckpoint(note, newV); err != nil {
 		t.Fatalf("new key: %v", err)
 	}
 	appendN(t, l, 1)
@@ -333,7 +334,7 @@ func FuzzOpenLog(f *testing.F) {
 		f.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		l.Append(context.Background(), &Entry{Action: ActionSnapshot, Actor: ActorAnonymous, Camera: "c"})
+		l.Append(context.Background(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: evidence.ActorAnonymous, Camera: "c"})
 	}
 	l.Close()
 	valid, _ := os.ReadFile(filepath.Join(dir, logFile))
@@ -349,7 +350,7 @@ func FuzzOpenLog(f *testing.F) {
 			return
 		}
 		defer l.Close()
-		if _, err := l.Append(context.Background(), &Entry{Action: ActionSnapshot, Actor: ActorAnonymous}); err != nil {
+		if _, err := l.Append(context.Background(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: evidence.ActorAnonymous}); err != nil {
 			t.Fatal(err)
 		}
 	})

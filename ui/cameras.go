@@ -33,6 +33,7 @@ type cameraAPI struct {
 	recs    Recordings // nil when recording is off
 	snaps   Snapshots  // nil when recording is off
 	player  Player     // nil when recording is off
+	audit   Audit      // the evidence log; nil only without footage endpoints
 	logger  *slog.Logger
 }
 

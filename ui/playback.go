@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/recorder/playback"
 )
 
@@ -49,9 +51,16 @@ func (a *cameraAPI) playback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: say why you are viewing this footage (1-%d characters); every access is logged", maxReason), nil)
 		return
 	}
-	// Until the evidence log exists (issue 4), the access goes to the log.
-	a.logger.Info("footage accessed", "action", "playback", "camera", id, "from", from.UTC(), "to", to.UTC(),
-		"format", format, "reason", reason, "remote", r.RemoteAddr)
+	// The access is logged before any footage leaves; if the evidence log
+	// cannot take it, no footage is served.
+	seq, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionPlayback, Actor: evidence.ActorAnonymous,
+		Camera: id, From: from, To: to, Reason: reason, Detail: "format " + format + " to " + r.RemoteAddr})
+	if err != nil {
+		a.logger.Error("evidence log cannot record a playback; refused", "camera", id, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
+		return
+	}
+	w.Header().Set("X-Vigil-Evidence-Seq", strconv.FormatUint(seq, 10))
 
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("Cache-Control", "no-store")

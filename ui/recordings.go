@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London even where the system has no zoneinfo
 
+	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -56,6 +58,21 @@ func (a *cameraAPI) snapshot(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("width: %q must be a number from 32 to 3840", v), nil)
 			return
 		}
+	}
+	// A thumbnail is footage too: logged, with the reason if one is given.
+	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
+	if reason == "" {
+		reason = "timeline thumbnail"
+	}
+	if len(reason) > maxReason {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: at most %d characters", maxReason), nil)
+		return
+	}
+	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: evidence.ActorAnonymous,
+		Camera: id, From: at, To: at, Reason: reason, Detail: "to " + r.RemoteAddr}); err != nil {
+		a.logger.Error("evidence log cannot record a snapshot; refused", "camera", id, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
+		return
 	}
 	jpeg, frameAt, err := a.snaps.Snapshot(r.Context(), id, at, width)
 	if err != nil {

@@ -30,6 +30,10 @@ type Server struct {
 	Holds  Holds
 	Audit  Audit
 	People People
+	// Exports serves /api/v1/exports (needs Audit and People too); may be nil.
+	Exports Exports
+	// Checkpoints serves the log's public key and checkpoints; may be nil.
+	Checkpoints Checkpoints
 
 	srv  *http.Server
 	ln   net.Listener
@@ -76,8 +80,20 @@ func (s *Server) Close() {
 // Handler routes every request.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, logger: s.Logger}
+	if (s.Player != nil || s.Snapshots != nil) && s.Audit == nil {
+		panic("ui: footage endpoints without Audit: every access to footage must be logged")
+	}
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit, logger: s.Logger}
 	api.routes(mux)
+	if s.Exports != nil {
+		if s.Audit == nil || s.People == nil {
+			panic("ui: Server.Exports is set without Audit and People: downloads must be logged")
+		}
+		(&exportAPI{exports: s.Exports, audit: s.Audit, people: s.People, logger: s.Logger}).routes(mux)
+	}
+	if s.Checkpoints != nil {
+		(&evidenceAPI{log: s.Checkpoints}).routes(mux)
+	}
 	if s.Holds != nil {
 		if s.Audit == nil || s.People == nil {
 			panic("ui: Server.Holds is set without Audit and People: hold changes must be logged")

@@ -3,6 +3,7 @@ package locker
 import (
 	"fmt"
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/bundle"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -74,3 +75,20 @@ func (l *Log) checkSize(size int64) error {
 	}
 	return nil
 }
+
+// ConsistencyProofFile is a consistency proof (docs/evidence-format.md §4)
+// from the tree of size old to the last signed checkpoint.
+func (l *Log) ConsistencyProofFile(old int64) ([]byte, error) {
+	c, _ := l.LastCheckpoint()
+	if old > c.Size {
+		return nil, fmt.Errorf("old: %d is larger than the last checkpoint's tree (%d)", old, c.Size)
+	}
+	p, err := l.ConsistencyProof(old, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	return bundle.ConsistencyProof{Old: old, Size: c.Size, Hashes: p}.Format(), nil
+}
+
+// PublicKeyText is the log's current verifier key.
+func (l *Log) PublicKeyText() (string, error) { return PublicKey(KeyDir(l.Dir)) }

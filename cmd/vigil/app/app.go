@@ -12,6 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/vigil-cctv/vigil/evidence/custody"
+	"github.com/vigil-cctv/vigil/evidence/export"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -36,6 +39,9 @@ type App struct {
 	ret      *recorder.Retention
 	server   *ui.Server
 	demo     *demoSite
+	evlog    *locker.Log
+	feeder   *custody.Feeder
+	exports  *export.Jobs
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -52,6 +58,9 @@ func (a *App) Initialize() (err error) {
 
 	dbPath := filepath.Join(a.Config.DataDir, "vigil.db")
 	if a.store, err = store.Open(dbPath); err != nil {
+		return err
+	}
+	if err = a.openEvidence(); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -101,8 +110,13 @@ func (a *App) Initialize() (err error) {
 		Cameras:  a.registry,
 		Gatherer: a.metrics,
 		Logger:   a.logger.With("component", "http"),
+		// Every hold, access to footage and download is logged under a
+		// pseudonym from the store.
+		Holds: a.store, Audit: a.evlog, People: a.store, Checkpoints: a.evlog,
 	}
 	if a.rec != nil {
+		a.startExports()
+		a.server.Exports = a.exports
 		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
 		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
@@ -136,6 +150,10 @@ func (a *App) startRecorder(ctx context.Context) error {
 	if _, err := a.rec.Reconcile(ctx); err != nil {
 		return err
 	}
+	if err := a.startCustody(ctx); err != nil {
+		return err
+	}
+	a.rec.Custody, a.ret.Custody = a.feeder, a.feeder
 	a.ret.Initialize()
 	return nil
 }
@@ -154,11 +172,22 @@ func (a *App) Close() {
 	if a.ret != nil && a.ret.Running() {
 		a.ret.Close()
 	}
+	if a.exports != nil {
+		a.exports.Close()
+	}
+	if a.feeder != nil {
+		a.feeder.Close() // logs the segments sealed by the recorder's Close
+	}
 	if a.sup != nil {
 		a.sup.Close()
 	}
 	if a.demo != nil {
 		a.demo.Close()
+	}
+	if a.evlog != nil {
+		if err := a.evlog.Close(); err != nil {
+			a.logger.Error("closing the evidence log", "error", err)
+		}
 	}
 	if a.store != nil {
 		a.store.Close()

@@ -35,6 +35,8 @@ type Config struct {
 
 	Recorder RecorderConfig `yaml:"recorder"`
 
+	Evidence EvidenceConfig `yaml:"evidence"`
+
 	// Cameras declared here are seeded into the store and managed by this
 	// file: the API shows them but cannot change them. Reloaded on SIGHUP.
 	Cameras []CameraConfig `yaml:"cameras"`
@@ -75,6 +77,20 @@ type RecorderConfig struct {
 	MinFreeBytes int64 `yaml:"min_free_bytes"`
 	// RetentionInterval is how often retention runs.
 	RetentionInterval time.Duration `yaml:"retention_interval"`
+}
+
+// EvidenceConfig sets up the evidence locker. The log, its checkpoints and
+// keys live in DATA_DIR/evidence; exports in DATA_DIR/exports.
+type EvidenceConfig struct {
+	// Origin names the log in its signed checkpoints and its signing key,
+	// e.g. cctv.example-council.gov.uk/evidence. Changing it needs a new log.
+	Origin string `yaml:"origin"`
+	// CheckpointInterval: a checkpoint is signed this often when the log grew.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// VerifierDir holds vigil-verify built for each platform
+	// (linux-amd64/, windows-amd64/, darwin-arm64/), copied into every
+	// export. `make build` puts them in bin/verify.
+	VerifierDir string `yaml:"verifier_dir"`
 }
 
 // CameraConfig is a camera declared in the config file.
@@ -131,6 +147,11 @@ func DefaultConfig() Config {
 			QueueFrames:       1000,
 			MinFreeBytes:      1 << 30,
 			RetentionInterval: time.Minute,
+		},
+		Evidence: EvidenceConfig{
+			Origin:             "vigil.localhost/evidence",
+			CheckpointInterval: 5 * time.Second,
+			VerifierDir:        "bin/verify",
 		},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
@@ -220,6 +241,13 @@ func (c *Config) Validate() error {
 	}
 	if rc.MinFreeBytes < 0 {
 		bad("recorder.min_free_bytes", "%d must not be negative", rc.MinFreeBytes)
+	}
+	ec := c.Evidence
+	if ec.Origin == "" || strings.ContainsAny(ec.Origin, " \t+") {
+		bad("evidence.origin", "%q must be a name without spaces or '+', e.g. cctv.example-council.gov.uk/evidence", ec.Origin)
+	}
+	if ec.CheckpointInterval < time.Second || ec.CheckpointInterval > time.Hour {
+		bad("evidence.checkpoint_interval", "%v must be between 1s and 1h", ec.CheckpointInterval)
 	}
 	if rc.RetentionInterval < time.Second {
 		bad("recorder.retention_interval", "%v must be at least 1s", rc.RetentionInterval)

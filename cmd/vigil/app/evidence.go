@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/vigil-cctv/vigil/evidence/custody"
+	"github.com/vigil-cctv/vigil/evidence/export"
+	"github.com/vigil-cctv/vigil/evidence/locker"
+	"github.com/vigil-cctv/vigil/ingest"
+)
+
+// evidenceDir is where the log, its checkpoints and keys live.
+func (c *Config) evidenceDir() string { return filepath.Join(c.DataDir, "evidence") }
+
+// newEvidenceLog is the log as the service and the CLI open it.
+func newEvidenceLog(c *Config) *locker.Log {
+	return &locker.Log{Dir: c.evidenceDir(), Origin: c.Evidence.Origin, CheckpointInterval: c.Evidence.CheckpointInterval}
+}
+
+// openEvidence opens the evidence log (creating its key on first start)
+// and the exporter.
+func (a *App) openEvidence() error {
+	a.evlog = newEvidenceLog(&a.Config)
+	a.evlog.CreateKey = true
+	a.evlog.Logger = a.logger.With("component", "evidence")
+	a.evlog.Metrics = locker.NewMetrics(a.metrics)
+	if err := a.evlog.Open(); err != nil {
+		a.evlog = nil
+		return fmt.Errorf("evidence log: %w", err)
+	}
+	return nil
+}
+
+// startCustody logs, before recording starts, every segment sealed or
+// deleted but not yet logged (a crash in between), then keeps logging.
+func (a *App) startCustody(ctx context.Context) error {
+	a.feeder = &custody.Feeder{Store: a.store, Log: a.evlog, Logger: a.logger.With("component", "evidence")}
+	n, err := a.feeder.Sync(ctx)
+	if err != nil {
+		return fmt.Errorf("evidence log: catch up with the recordings: %w", err)
+	}
+	if n > 0 {
+		a.logger.Info("evidence log caught up with the recordings", "entries", n)
+	}
+	a.feeder.Initialize()
+	return nil
+}
+
+func (a *App) startExports() {
+	a.exports = &export.Jobs{Exporter: &export.Exporter{
+		Store: a.store, Log: a.evlog, RecordingsDir: filepath.Join(a.Config.DataDir, "recordings"),
+		OutDir: filepath.Join(a.Config.DataDir, "exports"), VerifierDir: a.Config.Evidence.VerifierDir,
+		ClockOffset: a.clockOffset, Logger: a.logger.With("component", "export"),
+	}}
+	a.exports.Initialize()
+}
+
+// clockOffset is a camera's main stream's measured clock offset.
+func (a *App) clockOffset(camera string) (float64, bool, bool) {
+	st, ok := a.sup.Status(camera)
+	if !ok {
+		return 0, false, false
+	}
+	for _, s := range st.Streams {
+		if s.Stream == ingest.StreamMain {
+			return s.ClockOffset, s.ClockFromCamera, true
+		}
+	}
+	return 0, false, false
+}

@@ -76,6 +76,25 @@ cameras:
 	checkFootage(t, data, port, kills)
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
+
+	// The evidence log survived every kill: it matches its last signed
+	// checkpoint, and every indexed segment has its segment.sealed entry.
+	if out, err := exec.Command(bin, "evidence", "check", "-config", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("vigil evidence check after the kills: %v\n%s", err, out)
+	}
+	st, err := store.Open(filepath.Join(data, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, cam := range []string{"cam001", "cam002"} {
+		segs, _ := st.Segments(context.Background(), cam, time.Time{}, time.Time{})
+		for _, s := range segs {
+			if s.SealedSeq < 0 {
+				t.Errorf("%s: segment %s has no segment.sealed entry after the kills", cam, s.Path)
+			}
+		}
+	}
 }
 
 // checkFootage verifies, through the running service, that footage exists

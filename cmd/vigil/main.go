@@ -2,6 +2,7 @@
 //
 //	vigil serve [-config FILE]   run the service (the demo site with no -config)
 //	vigil check -config FILE     validate a config file and exit
+//	vigil evidence COMMAND ...   the evidence locker: keys, log check, police exports
 package main
 
 import (
@@ -25,13 +26,15 @@ func main() {
 		os.Exit(serve(os.Args[2:]))
 	case "check":
 		os.Exit(check(os.Args[2:]))
+	case "evidence":
+		os.Exit(evidenceCmd(os.Args[2:]))
 	default:
 		usage()
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE")
+	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE | vigil evidence COMMAND (see vigil evidence)")
 	os.Exit(2)
 }
 

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/vigil-cctv/vigil/evidence/custody"
+	"github.com/vigil-cctv/vigil/evidence/export"
+	"github.com/vigil-cctv/vigil/evidence/locker"
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// The `vigil evidence` commands work on a stopped service's data: the log
+// allows one process at a time (a running service holds it; use its API).
+
+// KeyGen creates the evidence signing key and returns its public key.
+func KeyGen(c Config) (string, error) {
+	return locker.GenerateKey(locker.KeyDir(c.evidenceDir()), c.Evidence.Origin)
+}
+
+// PublicKey returns the current public key.
+func PublicKey(c Config) (string, error) {
+	return locker.PublicKey(locker.KeyDir(c.evidenceDir()))
+}
+
+// RotateKey replaces the signing key (logged, co-signed by the old key).
+func RotateKey(c Config, who string) (string, error) {
+	var pub string
+	err := withEvidence(c, func(l *locker.Log, st *store.Store) error {
+		actor, err := st.Pseudonym(context.Background(), who)
+		if err != nil {
+			return err
+		}
+		pub, err = l.RotateKey(context.Background(), actor)
+		return err
+	})
+	return pub, err
+}
+
+// CheckLog re-reads the whole log, recomputes the tree and checks it
+// against the last checkpoint (what start-up does), and reports the size.
+func CheckLog(c Config) (int64, error) {
+	var n int64
+	err := withEvidence(c, func(l *locker.Log, _ *store.Store) error {
+		n = l.Size()
+		return nil
+	})
+	return n, err
+}
+
+// Export writes a police bundle under outDir from the recordings.
+func Export(c Config, r export.Request, outDir string) (export.Result, error) {
+	var res export.Result
+	err := withEvidence(c, func(l *locker.Log, st *store.Store) error {
+		ctx := context.Background()
+		// Segments sealed just before a crash may not be logged yet.
+		if _, err := (&custody.Feeder{Store: st, Log: l}).Sync(ctx); err != nil {
+			return err
+		}
+		x := &export.Exporter{Store: st, Log: l, RecordingsDir: filepath.Join(c.DataDir, "recordings"),
+			OutDir: outDir, VerifierDir: c.Evidence.VerifierDir}
+		var err error
+		res, err = x.Export(ctx, r)
+		return err
+	})
+	return res, err
+}
+
+func withEvidence(c Config, f func(*locker.Log, *store.Store) error) error {
+	st, err := store.Open(filepath.Join(c.DataDir, "vigil.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l := newEvidenceLog(&c)
+	l.CheckpointInterval = -1
+	if err := l.Open(); err != nil {
+		if errors.Is(err, locker.ErrNoKey) {
+			return fmt.Errorf("%w (or start vigil serve once, which creates it)", err)
+		}
+		return err
+	}
+	err = f(l, st)
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
@@ -179,6 +180,7 @@ func (a *cameraAPI) create(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	a.logChange(r, c.ID, "camera created")
 	w.Header().Set("Location", "/api/v1/cameras/"+c.ID)
 	writeJSON(w, http.StatusCreated, a.view(c))
 }
@@ -220,6 +222,7 @@ func (a *cameraAPI) write(w http.ResponseWriter, r *http.Request, base func(stor
 		a.fail(w, err)
 		return
 	}
+	a.logChange(r, c.ID, "camera updated")
 	writeJSON(w, http.StatusOK, a.view(c))
 }
 
@@ -237,6 +240,7 @@ func (a *cameraAPI) delete(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	a.logChange(r, r.PathValue("id"), "camera deleted")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -303,4 +307,17 @@ func (a *cameraAPI) fail(w http.ResponseWriter, err error) {
 func (a *cameraAPI) internal(w http.ResponseWriter, err error) {
 	a.logger.Error("api request failed", "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
+}
+
+// logChange records a configuration change in the evidence log. The change
+// is already applied: a log failure is reported, not undone.
+func (a *cameraAPI) logChange(r *http.Request, camera, what string) {
+	if a.audit == nil {
+		return
+	}
+	_, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionConfigChanged, Actor: evidence.ActorAnonymous,
+		Camera: camera, Ref: "camera/" + camera, Detail: what + " from " + r.RemoteAddr})
+	if err != nil {
+		a.logger.Error("evidence log cannot record a configuration change", "camera", camera, "change", what, "error", err)
+	}
 }

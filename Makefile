@@ -29,8 +29,15 @@ deps:
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or newer (https://go.dev/doc/install)"; exit 1; }
 
+# vigil-verify is also cross-built (pure Go) for the platforms police use:
+# every evidence export carries these (evidence.verifier_dir: bin/verify).
+VERIFY_PLATFORMS := linux/amd64 windows/amd64 darwin/arm64
 build: deps
 	$(GO) build -o $(BIN)/ ./cmd/...
+	@for p in $(VERIFY_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -o $(BIN)/verify/$$os-$$arch/vigil-verify$$ext ./cmd/vigil-verify || exit 1; \
+	done
 
 # The simulator's clips are generated here, never committed.
 clips: deps
@@ -54,7 +61,11 @@ test: deps clips fmt-check vet
 FUZZTIME ?= 60s
 FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui:FuzzCameraInput ./ingest/decode:FuzzDecode \
 	./recorder/segment:FuzzScan \
-	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody
+	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody \
+	./evidence:FuzzDecodeEntry ./evidence/locker:FuzzOpenLog \
+	./evidence/bundle:FuzzParseManifest ./evidence/bundle:FuzzParseInclusionProof \
+	./evidence/bundle:FuzzParseConsistencyProof ./evidence/bundle:FuzzOpenCheckpoint \
+	./evidence/bundle:FuzzParseCustody ./evidence/bundle:FuzzParseSHA256SUMS
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*}"; \
@@ -65,6 +76,7 @@ fuzz:
 # decoder, playback), each against a baseline measured in the same run.
 bench: build clips
 	$(GO) run ./cmd/ingestbench
+	$(GO) run ./cmd/evidencebench
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./recorder/... ./ingest/decode/
 
 clean:

@@ -140,29 +140,26 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "by: say who is downloading this export (every download is logged)", nil)
 		return
 	}
-	f, err := os.Open(job.Result.Zip)
-	if err != nil {
-		writeError(w, http.StatusGone, "the export's zip is no longer on the server", nil)
+	if _, err := os.Stat(filepath.Join(job.Result.Dir, "manifest.json")); err != nil {
+		writeError(w, http.StatusGone, "the export is no longer on the server", nil)
 		return
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal error", err)
-		return
-	}
+	name := filepath.Base(job.Result.Dir)
 	actor, err := a.people.Pseudonym(r.Context(), by)
 	if err == nil {
 		_, err = a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionExportDownloaded, Actor: actor,
 			From: job.Request.From, To: job.Request.To, Reason: job.Request.Reason, Ref: job.Result.ID,
-			Detail: fmt.Sprintf("crime reference %s; %s, %d bytes", job.Request.CrimeRef, filepath.Base(job.Result.Zip), st.Size())})
+			Detail: fmt.Sprintf("crime reference %s; %s.zip", job.Request.CrimeRef, name)})
 	}
 	if err != nil {
 		a.logger.Error("evidence log cannot record a download; refused", "export", job.Result.ID, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this download, so it is refused; try again shortly", nil)
 		return
 	}
+	// The zip is made as it is sent: no second copy of the bundle on disk.
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(job.Result.Zip)+`"`)
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
+	if err := export.WriteZip(w, job.Result.Dir, name); err != nil {
+		a.logger.Warn("export download ended early", "export", job.Result.ID, "error", err)
+	}
 }

@@ -93,11 +93,13 @@ func (s *site) export(ctx context.Context, cpuProfile string) (exportFigures, er
 	if err != nil {
 		return ef, err
 	}
-	zi, err := os.Stat(res.Zip)
-	if err != nil {
-		return ef, err
+	if res.Zip != "" { // the CLI's zip file; the API streams it at download
+		zi, err := os.Stat(res.Zip)
+		if err != nil {
+			return ef, err
+		}
+		ef.zipBytes = zi.Size()
 	}
-	ef.zipBytes = zi.Size()
 	// Clamp to [start, end]: the file clock and time.Now differ by up to a tick.
 	at := func(t time.Time) time.Duration { return min(max(t.Sub(start), 0), ef.total) }
 	ef.masters = at(lastMaster)

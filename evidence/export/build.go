@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -42,6 +43,7 @@ type builder struct {
 	cameras  []bundle.Camera
 	missing  []string // verifier builds not found
 	manifest []byte
+	unsynced []string // written, writeback started, not yet fsynced
 }
 
 func (b *builder) pseudonym(ctx context.Context, name string) (string, error) {
@@ -132,10 +134,12 @@ func (b *builder) camera(ctx context.Context, id string) error {
 			return fmt.Errorf("segment %s is not in the evidence log yet (it was sealed moments ago): try again in a few seconds", s.Path)
 		}
 		rel := path.Join("media", id, path.Base(s.Path))
-		sum, n, err := copyHashed(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.mkdir(rel))
+		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+		sum, n, err := copyHashed(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.mkdir(rel))
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", s.Path, err)
 		}
+		b.unsynced = append(b.unsynced, dst)
 		if sum != s.SHA256 || n != s.Bytes {
 			return fmt.Errorf("segment %s on disk (%d bytes, sha256 %x) does not match what was sealed (%d bytes, sha256 %x): the recording was altered or damaged",
 				s.Path, n, sum, s.Bytes, s.SHA256)
@@ -162,23 +166,18 @@ func (b *builder) working(ctx context.Context, id string, segs []store.Segment) 
 	}
 	rng.Camera = id
 	rel := path.Join("working", fmt.Sprintf("%s_%s_%s_WORKING-COPY.mp4", id, b.r.From.UTC().Format("20060102T150405Z"), b.r.To.UTC().Format("20060102T150405Z")))
-	f, err := b.create(rel)
-	if err != nil {
+	if err := b.mkdir(rel); err != nil {
 		return err
 	}
-	hw := newHashingWriter(f)
-	err = (&playback.Player{Dir: b.x.RecordingsDir}).WriteMP4(ctx, hw, rng)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+	player := &playback.Player{Dir: b.x.RecordingsDir}
+	sum, n, err := writeHashed(dst, func(w io.Writer) error { return player.WriteMP4(ctx, w, rng) })
 	if err != nil {
 		return fmt.Errorf("working copy of %s: %w", id, err)
 	}
-	b.sums[rel] = hw.sum()
-	b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindWorking, SHA256: hexSum(b.sums[rel]), Bytes: hw.n, Camera: id}, rng.From, rng.To))
+	b.unsynced = append(b.unsynced, dst)
+	b.sums[rel] = sum
+	b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindWorking, SHA256: hexSum(sum), Bytes: n, Camera: id}, rng.From, rng.To))
 	return nil
 }
 
@@ -191,11 +190,13 @@ func (b *builder) verifiers() error {
 			continue
 		}
 		rel := path.Join("verify", v)
-		sum, n, err := copyHashed(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), src, b.mkdir(rel))
+		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+		sum, n, err := copyHashed(dst, src, b.mkdir(rel))
 		if err != nil {
 			return fmt.Errorf("copy verifier: %w", err)
 		}
-		os.Chmod(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), 0o755)
+		os.Chmod(dst, 0o755)
+		b.unsynced = append(b.unsynced, dst)
 		b.sums[rel] = sum
 		b.files = append(b.files, bundle.File{Path: rel, Kind: bundle.KindVerifier, SHA256: hexSum(sum), Bytes: n})
 	}
@@ -227,6 +228,10 @@ func (b *builder) writeManifest() error {
 // over it, and writes what proves it: the signature, the checkpoint, the
 // custody extract with a proof per entry, consistency proofs, SHA256SUMS.
 func (b *builder) seal(ctx context.Context) error {
+	// What the manifest names is durable before the log says it exists.
+	if err := b.sync(); err != nil {
+		return err
+	}
 	msum := sha256.Sum256(b.manifest)
 	officer, err := b.pseudonym(ctx, b.r.Officer)
 	if err != nil {
@@ -260,7 +265,18 @@ func (b *builder) seal(ctx context.Context) error {
 	if err := b.custody(ctx, c); err != nil {
 		return err
 	}
-	return b.write(bundle.SumsPath, bundle.FormatSHA256SUMS(b.sums))
+	if err := b.write(bundle.SumsPath, bundle.FormatSHA256SUMS(b.sums)); err != nil {
+		return err
+	}
+	b.unsynced = append(b.unsynced, b.res.Dir) // its name in OutDir
+	return b.sync()
+}
+
+// sync fsyncs what was written since the last sync, and its folders.
+func (b *builder) sync() error {
+	err := syncPaths(b.unsynced)
+	b.unsynced = b.unsynced[:0]
+	return err
 }
 
 // custody writes custody.log and a proof per entry: the sealing of every
@@ -328,13 +344,11 @@ func (b *builder) write(rel string, data []byte) error {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	b.sums[rel] = sha256.Sum256(data)
+	b.unsynced = append(b.unsynced, f.Name())
 	return err
 }
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // copyChunk is the unit of the copy pipeline: large enough that syscalls
@@ -31,7 +34,9 @@ func copyHashed(dst, src string, mkdirErr error) (sum [32]byte, n int64, err err
 	}
 	n, sum, err = pipeline(out, in)
 	if err == nil {
-		err = out.Sync()
+		// Start writeback now; the bundle is fsynced once at the end
+		// (syncPaths), not file by file with the pipeline idle.
+		err = unix.SyncFileRange(int(out.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -108,26 +113,52 @@ func pipeline(w io.Writer, r io.Reader) (int64, [32]byte, error) {
 	return n, sum, nil
 }
 
-// hashingWriter hashes what passes through it to a file.
-type hashingWriter struct {
-	w io.Writer
-	h interface {
-		io.Writer
-		Sum([]byte) []byte
+// writeHashed runs produce into a new file through the hashing pipeline,
+// so that producing (remuxing) and hashing run on different cores.
+func writeHashed(dst string, produce func(io.Writer) error) (sum [32]byte, n int64, err error) {
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return sum, 0, err
 	}
-	n int64
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(produce(pw)) }()
+	n, sum, err = pipeline(out, pr)
+	pr.CloseWithError(errors.New("export: copy stopped")) // unblocks produce on error
+	if err == nil {
+		err = unix.SyncFileRange(int(out.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return sum, n, err
 }
 
-func newHashingWriter(w io.Writer) *hashingWriter { return &hashingWriter{w: w, h: sha256.New()} }
-
-func (hw *hashingWriter) Write(p []byte) (int, error) {
-	n, err := hw.w.Write(p)
-	hw.h.Write(p[:n])
-	hw.n += int64(n)
-	return n, err
+// syncPaths makes files and the folders holding them durable: one pass
+// at the end, after writeback was started file by file.
+func syncPaths(paths []string) error {
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		if err := syncPath(p); err != nil {
+			return err
+		}
+		dirs[filepath.Dir(p)] = true
+	}
+	for d := range dirs {
+		if err := syncPath(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (hw *hashingWriter) sum() (s [32]byte) {
-	hw.h.Sum(s[:0])
-	return s
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

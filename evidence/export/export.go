@@ -33,6 +33,9 @@ type Exporter struct {
 	// VerifierDir holds vigil-verify per platform; missing binaries are
 	// left out with a warning in the README and the log.
 	VerifierDir string
+	// Zip also writes the bundle as a zip file beside the folder (the CLI);
+	// the API streams the zip at download instead.
+	Zip bool
 	// ClockOffset reports a camera's measured clock offset from the server
 	// (seconds) and whether it comes from the camera's RTCP sender reports.
 	ClockOffset func(camera string) (seconds float64, fromCamera, ok bool)
@@ -57,7 +60,7 @@ type Request struct {
 type Result struct {
 	ID         string
 	Dir        string // the bundle folder
-	Zip        string // the same as a zip
+	Zip        string // the same as a zip (when Exporter.Zip)
 	Checkpoint evidence.Checkpoint
 	Masters    int
 	Bytes      int64 // bytes of masters
@@ -121,7 +124,9 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 	now := x.Now().UTC()
 	name := fmt.Sprintf("%s_%s_%s", safeName(r.CrimeRef), now.Format("20060102T150405Z"), res.ID[:8])
 	res.Dir = filepath.Join(x.OutDir, name)
-	res.Zip = res.Dir + ".zip"
+	if x.Zip {
+		res.Zip = res.Dir + ".zip"
+	}
 
 	b := &builder{x: x, r: r, res: &res, now: now}
 	if err := b.logRequest(ctx); err != nil {
@@ -133,14 +138,18 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 	defer func() {
 		if err != nil {
 			os.RemoveAll(res.Dir)
-			os.Remove(res.Zip)
+			if res.Zip != "" {
+				os.Remove(res.Zip)
+			}
 		}
 	}()
 	if err := b.build(ctx); err != nil {
 		return res, fmt.Errorf("export %s: %w", res.ID, err)
 	}
-	if err := writeZip(res.Zip, res.Dir, name); err != nil {
-		return res, fmt.Errorf("export %s: zip: %w", res.ID, err)
+	if x.Zip {
+		if err := writeZip(res.Zip, res.Dir, name); err != nil {
+			return res, fmt.Errorf("export %s: zip: %w", res.ID, err)
+		}
 	}
 	x.Logger.Info("evidence export created", "export", res.ID, "crime_reference", r.CrimeRef, "dir", res.Dir,
 		"masters", res.Masters, "bytes", res.Bytes, "tree_size", res.Checkpoint.Size)

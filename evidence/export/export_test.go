@@ -158,6 +158,7 @@ func TestExportOfCamsimFootageVerifies(t *testing.T) {
 	s := recordSite(t, 2)
 	ctx := context.Background()
 	x := s.exporter(t, buildVerifier(t))
+	x.Zip = true
 	r := request(sim.CameraName(1), sim.CameraName(2))
 	r.From, r.To = s.from.Add(500*time.Millisecond), s.to.Add(-500*time.Millisecond)
 	res, err := x.Export(ctx, r)

@@ -2,13 +2,13 @@ package export
 
 import (
 	"archive/zip"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// writeZip writes the bundle folder as a zip with the folder as its top
-// level. Video does not compress: entries are stored, which costs no CPU.
+// writeZip writes the bundle folder as a zip file beside it.
 func writeZip(zipPath, dir, top string) (err error) {
 	f, err := os.OpenFile(zipPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -19,8 +19,18 @@ func writeZip(zipPath, dir, top string) (err error) {
 			err = cerr
 		}
 	}()
-	zw := zip.NewWriter(f)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	if err = WriteZip(f, dir, top); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// WriteZip writes the bundle folder dir as a zip with top as its top-level
+// folder: to a file, or straight to a download. Video does not compress:
+// entries are stored, which costs no CPU.
+func WriteZip(w io.Writer, dir, top string) error {
+	zw := zip.NewWriter(w)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -37,7 +47,7 @@ func writeZip(zipPath, dir, top string) (err error) {
 			return err
 		}
 		h.Name, h.Method = top+"/"+filepath.ToSlash(rel), zip.Store
-		w, err := zw.CreateHeader(h)
+		zf, err := zw.CreateHeader(h)
 		if err != nil {
 			return err
 		}
@@ -46,14 +56,11 @@ func writeZip(zipPath, dir, top string) (err error) {
 			return err
 		}
 		defer in.Close()
-		_, err = in.WriteTo(w)
+		_, err = io.CopyBuffer(zf, in, make([]byte, copyChunk))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err = zw.Close(); err != nil {
-		return err
-	}
-	return f.Sync()
+	return zw.Close()
 }

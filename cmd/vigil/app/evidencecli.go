@@ -60,7 +60,7 @@ func Export(c Config, r export.Request, outDir string) (export.Result, error) {
 			return err
 		}
 		x := &export.Exporter{Store: st, Log: l, RecordingsDir: filepath.Join(c.DataDir, "recordings"),
-			OutDir: outDir, VerifierDir: c.Evidence.VerifierDir}
+			OutDir: outDir, VerifierDir: c.Evidence.VerifierDir, Zip: true}
 		var err error
 		res, err = x.Export(ctx, r)
 		return err

@@ -64,9 +64,10 @@ cameras:
 		started := time.Now()
 		waitHTTP(t, port)
 		checkFootage(t, data, port, kills)
-		// The 2 s bound is about the kill, not start-up: wait for both
-		// cameras' first frames of this run before counting the run time.
-		waitFrames(t, port, started)
+		// The 2 s bound is about the kill, not start-up: wait until both
+		// cameras record again (from their first keyframe) before counting
+		// the run time.
+		waitRecording(t, port, started)
 		// Run for 2.5-6 s, so kills land inside segments and fragments.
 		time.Sleep(2500*time.Millisecond + time.Duration(rng.IntN(3500))*time.Millisecond)
 		kills = append(kills, lastFrames(t, port))
@@ -198,31 +199,26 @@ func lastFrames(t *testing.T, port int) map[string]time.Time {
 	return out
 }
 
-// waitFrames waits until every camera has sent a frame after since.
-func waitFrames(t *testing.T, port int, since time.Time) {
+// waitRecording waits until every camera has footage recorded after
+// since (the open segment is listed too).
+func waitRecording(t *testing.T, port int, since time.Time) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ok := true
 		for _, cam := range []string{"cam001", "cam002"} {
-			var c struct {
-				Streams []struct {
-					Stream    string
-					LastFrame time.Time `json:"last_frame"`
-				}
+			var list struct {
+				Spans []struct{ Start, End time.Time }
 			}
-			getJSON(t, port, "/api/v1/cameras/"+cam, &c)
-			seen := false
-			for _, s := range c.Streams {
-				seen = seen || s.Stream == "main" && s.LastFrame.After(since)
-			}
-			ok = ok && seen
+			getJSON(t, port, "/api/v1/cameras/"+cam+"/recordings?from="+since.Add(-time.Minute).UTC().Format(time.RFC3339), &list)
+			n := len(list.Spans)
+			ok = ok && n > 0 && list.Spans[n-1].End.After(since)
 		}
 		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("cameras sent no frame within 20 s of the service starting")
+			t.Fatal("cameras recorded nothing within 20 s of the service starting")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

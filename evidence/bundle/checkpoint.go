@@ -1,33 +1,25 @@
 package bundle
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/vigil-cctv/vigil/evidence"
 )
 
 // MaxCheckpointBytes bounds a signed checkpoint or manifest.sig: the text
 // and a few signatures (note.Open itself stops at 100).
 const MaxCheckpointBytes = 64 << 10
 
-// Checkpoint is the signed statement of a log's size and root (spec §3).
-type Checkpoint struct {
-	Origin string
-	Size   int64
-	Root   tlog.Hash
-}
+// Checkpoint is the signed statement of a log's size and root (spec §3):
+// the log's own type, so signer and verifier share one parser.
+type Checkpoint = evidence.Checkpoint
 
 // FormatCheckpoint returns the note text of a checkpoint: origin, size and
 // base64 root, one a line. Sign it with note.Sign.
-func FormatCheckpoint(c Checkpoint) []byte {
-	return fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
-}
+func FormatCheckpoint(c Checkpoint) []byte { return c.Text() }
 
 // ErrNotPinnedKey means a note carries no signature by the pinned key: it
 // may be well signed, but by someone else.
@@ -44,44 +36,9 @@ func OpenCheckpoint(signed []byte, v note.Verifier) (Checkpoint, error) {
 	return ParseCheckpoint(text)
 }
 
-// ParseCheckpoint parses checkpoint text, unsigned: exactly three lines.
-// C2SP allows extension lines after the root; version 1 has none, so any
-// extra line is refused rather than silently ignored.
+// ParseCheckpoint parses checkpoint text, unsigned (evidence.ParseCheckpointText).
 func ParseCheckpoint(text []byte) (Checkpoint, error) {
-	bad := func(why string) (Checkpoint, error) {
-		return Checkpoint{}, fmt.Errorf("checkpoint: %s", why)
-	}
-	if len(text) == 0 || text[len(text)-1] != '\n' {
-		return bad("does not end with a newline")
-	}
-	lines := strings.Split(string(text[:len(text)-1]), "\n")
-	if len(lines) != 3 {
-		return bad(fmt.Sprintf("%d lines, want 3 (origin, size, root)", len(lines)))
-	}
-	if err := checkOrigin(lines[0]); err != nil {
-		return bad(err.Error())
-	}
-	size, err := parseDecimal(lines[1])
-	if err != nil {
-		return bad("size: " + err.Error())
-	}
-	root, err := parseHashB64(lines[2])
-	if err != nil {
-		return bad("root: " + err.Error())
-	}
-	return Checkpoint{Origin: lines[0], Size: size, Root: root}, nil
-}
-
-func checkOrigin(o string) error {
-	if o == "" || len(o) > MaxPathBytes || !utf8.ValidString(o) {
-		return fmt.Errorf("origin %q: empty, too long or not UTF-8", o)
-	}
-	for _, r := range o {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return fmt.Errorf("origin %q: contains a space or control character", o)
-		}
-	}
-	return nil
+	return evidence.ParseCheckpointText(string(text))
 }
 
 // openNote verifies a signed note against the one pinned verifier and

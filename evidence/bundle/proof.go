@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/vigil-cctv/vigil/evidence"
 )
 
 // MaxProofHashes bounds the hashes of a proof file (spec §4); a proof for
@@ -113,7 +114,7 @@ func parseProof(b []byte, header, first string) (a, size int64, hashes []tlog.Ha
 		return bad(err.Error())
 	}
 	for _, l := range lines[3:] {
-		h, err := parseHashB64(l)
+		h, err := evidence.ParseHashBase64(l)
 		if err != nil {
 			return bad(err.Error())
 		}
@@ -128,29 +129,7 @@ func parseField(line, name string) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("want %q line, got %q", name, line)
 	}
-	return parseDecimal(v)
-}
-
-// parseDecimal accepts only what strconv.FormatInt writes for n >= 0: no
-// sign, no leading zeros, no spaces.
-func parseDecimal(s string) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || strconv.FormatInt(n, 10) != s {
-		return 0, fmt.Errorf("%q is not a canonical non-negative decimal", s)
-	}
-	return n, nil
-}
-
-// parseHashB64 accepts exactly one padded standard base64 SHA-256 hash; the
-// re-encoding check refuses the CR and LF that the decoder would skip.
-func parseHashB64(s string) (tlog.Hash, error) {
-	var h tlog.Hash
-	raw, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil || len(raw) != len(h) || base64.StdEncoding.EncodeToString(raw) != s {
-		return h, fmt.Errorf("%q is not a base64 SHA-256 hash", s)
-	}
-	copy(h[:], raw)
-	return h, nil
+	return evidence.ParseDecimal(v)
 }
 
 // recordProofLen is how many hashes tlog.ProveRecord gives for leaf n of

@@ -209,7 +209,7 @@ func (v *verification) checkFileSet() {
 // only -prior gives the old root needed to run it.
 func (v *verification) checkConsistencyFile(p string) {
 	name := strings.TrimSuffix(strings.TrimPrefix(p, "proofs/consistency/"), ".proof")
-	old, err := parseDecimal(name)
+	old, err := evidence.ParseDecimal(name)
 	if err != nil || consistencyPath(old) != p {
 		v.f.fail(CheckFiles, "extra file not in manifest: %s", p)
 		return

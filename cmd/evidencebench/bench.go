@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/vigil-cctv/vigil/cmd/internal/benchdisk"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,7 +41,7 @@ type round struct {
 func bench(ctx context.Context, o options, p *progress) (*results, error) {
 	want := int64(o.gib * (1 << 30))
 	// replicas + master copies + working copy + zip, with room to spare
-	disk, err := checkDisk(o.dir, 5*want+want/2+(256<<20))
+	disk, err := benchdisk.Check(o.dir, 5*want+want/2+(256<<20))
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ func (r *results) print(w io.Writer) {
 	rows, verdicts := r.rows()
 	fmt.Fprintf(w, "\nEvidence locker benchmark: %d segments of %.1f MB (%v of camsim footage each, %dx%d %.1f Mbit/s), %.2f GiB in all\n",
 		r.segments, float64(r.segment.seg.Bytes)/1e6, r.segment.seg.End.Sub(r.segment.seg.Start).Round(time.Millisecond),
-		r.o.main.Width, r.o.main.Height, float64(r.o.main.Bitrate)/1e6, gib(r.bytes))
+		r.o.main.Width, r.o.main.Height, float64(r.o.main.Bitrate)/1e6, float64(r.bytes)/(1<<30))
 	fmt.Fprintf(w, "disk: %s; load before %s, after %s\n", r.disk, r.loadBefore, r.loadAfter)
 	fmt.Fprintf(w, "export: %d files, folder %.1f MB (masters %.1f MB, working copy %.1f MB), zip %.1f MB, %.2f s in all\n\n",
 		r.ex.files, float64(r.ex.folderBytes)/1e6, float64(r.ex.masterBytes)/1e6, float64(r.ex.workingBytes)/1e6,

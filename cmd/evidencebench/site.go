@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -124,50 +123,3 @@ func syncfs(dir string) error {
 	defer f.Close()
 	return unix.Syncfs(int(f.Fd()))
 }
-
-// fsName names a filesystem by its statfs magic number.
-func fsName(t int64) (string, bool) {
-	switch t {
-	case 0xEF53:
-		return "ext4", true
-	case 0x58465342:
-		return "xfs", true
-	case 0x9123683E:
-		return "btrfs", true
-	case 0x794C7630:
-		return "overlayfs", true
-	case 0x01021994:
-		return "tmpfs", true
-	case 0x858458F6:
-		return "ramfs", true
-	case 0x6969:
-		return "nfs", true
-	case 0x65735546:
-		return "fuse", true
-	}
-	return "", false
-}
-
-// checkDisk names dir's filesystem, refuses memory-backed ones (the
-// benchmark is about a real disk) and checks there is room for need bytes.
-func checkDisk(dir string, need int64) (string, error) {
-	var s syscall.Statfs_t
-	if err := syscall.Statfs(dir, &s); err != nil {
-		return "", err
-	}
-	t := int64(s.Type) //nolint:unconvert // int32 on some platforms
-	name, ok := fsName(t)
-	if !ok {
-		name = fmt.Sprintf("fs 0x%x", t)
-	}
-	if name == "tmpfs" || name == "ramfs" {
-		return name, fmt.Errorf("%s is on %s (memory): pick a directory on a disk with -dir", dir, name)
-	}
-	free := int64(s.Bavail) * int64(s.Bsize)
-	if free < need {
-		return name, fmt.Errorf("%s has %.1f GiB free, the run needs about %.1f GiB", dir, gib(free), gib(need))
-	}
-	return fmt.Sprintf("%s, %.0f GiB free", name, gib(free)), nil
-}
-
-func gib(n int64) float64 { return float64(n) / (1 << 30) }

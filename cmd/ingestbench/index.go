@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"github.com/vigil-cctv/vigil/cmd/internal/benchdisk"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -70,7 +71,7 @@ func runIndex(o indexOptions) (*indexResult, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if fs, err := checkDisk(dir); err != nil {
+	if fs, err := benchdisk.Check(dir, 0); err != nil {
 		return nil, err
 	} else {
 		progress("index: database in %s (%s)", dir, fs)

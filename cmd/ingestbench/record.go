@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigil-cctv/vigil/cmd/internal/benchdisk"
 	"io/fs"
 	"math"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,31 +98,6 @@ func (h *maxHistogram) Observe(v float64) {
 	h.mu.Unlock()
 }
 
-// Filesystem magic numbers (statfs f_type) worth naming.
-var fsNames = map[int64]string{
-	0xEF53: "ext4", 0x58465342: "xfs", 0x9123683E: "btrfs", 0x794C7630: "overlayfs",
-	0x01021994: "tmpfs", 0x858458F6: "ramfs", 0x6969: "nfs", 0x65735546: "fuse",
-}
-
-// checkDisk names dir's filesystem and refuses memory-backed ones: the
-// benchmark is about a real disk.
-func checkDisk(dir string) (string, error) {
-	var s syscall.Statfs_t
-	if err := syscall.Statfs(dir, &s); err != nil {
-		return "", err
-	}
-	t := int64(s.Type) //nolint:unconvert // int32 on some platforms
-	name, ok := fsNames[t]
-	if !ok {
-		name = fmt.Sprintf("fs 0x%x", t)
-	}
-	if name == "tmpfs" || name == "ramfs" {
-		return name, fmt.Errorf("%s is on %s (memory): pick a directory on a disk", dir, name)
-	}
-	free := float64(s.Bavail) * float64(s.Bsize) / (1 << 30)
-	return fmt.Sprintf("%s, %.0f GiB free", name, free), nil
-}
-
 // refCounter is a camera's reference reader: it sees every access unit the
 // hub publishes (StartNow). Once armed (when recording starts, cameras
 // paused), it counts the access units before the first keyframe (the
@@ -146,7 +121,7 @@ func runRecord(f recvFlags, rf recordFlags) error {
 	if !rf.keep {
 		defer os.RemoveAll(dir)
 	}
-	fsName, err := checkDisk(dir)
+	fsName, err := benchdisk.Check(dir, 0)
 	if err != nil {
 		announce(nil, err)
 		return err

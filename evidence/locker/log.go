@@ -209,23 +209,28 @@ func (l *Log) admit(raw []byte, off int64) error {
 	if e.Prev != l.last {
 		return fmt.Errorf("hash chain broken: prev does not match entry %d", l.size-1)
 	}
+	return l.add(&e, raw, evidence.LeafHash(raw), off)
+}
+
+// add puts an entry on disk into the tree and the in-memory state: its
+// stored hashes, its offset, and what a checkpoint entry says. The caller
+// holds l.mu once the writer runs.
+func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash, off int64) error {
 	hs, err := tlog.StoredHashes(l.size, raw, l.hashes)
-	if err != nil {
-		return err
+	if err == nil {
+		err = l.hashes.append(hs)
 	}
-	if err := l.hashes.append(hs); err != nil {
+	if err != nil {
 		return err
 	}
 	if e.Action == evidence.ActionCheckpoint {
 		l.lastCkptEntry = int64(e.Seq)
-		if strings.HasPrefix(e.Ref, "export/") {
-			if size, ok := parseCheckpointDetail(e.Detail); ok {
-				l.exportSizes = append(l.exportSizes, size)
-			}
+		if size, ok := parseCheckpointDetail(e.Detail); ok && strings.HasPrefix(e.Ref, "export/") {
+			l.exportSizes = append(l.exportSizes, size)
 		}
 	}
 	l.offsets = append(l.offsets, off)
-	l.last = evidence.LeafHash(raw)
+	l.last = leaf
 	l.size++
 	return nil
 }
@@ -376,6 +381,7 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 		return fail(failed)
 	}
 	raws := make([][]byte, len(batch))
+	leaves := make([]tlog.Hash, len(batch))
 	for i, r := range batch {
 		r.e.Seq, r.e.Prev = uint64(size)+uint64(i), prev
 		raw, err := r.e.Encode()
@@ -384,6 +390,7 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 		}
 		raws[i] = raw
 		prev = evidence.LeafHash(raw)
+		leaves[i] = prev
 		buf = appendFrame(buf, raw)
 	}
 	_, err := l.f.Write(buf)
@@ -402,24 +409,14 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 	l.end += int64(len(buf))
 	l.mu.Lock()
 	for i, raw := range raws {
-		hs, herr := tlog.StoredHashes(l.size, raw, l.hashes)
-		if herr == nil {
-			herr = l.hashes.append(hs)
+		if err := l.add(&batch[i].e, raw, leaves[i], off); err != nil {
+			// The entries are durable; the cache is rebuilt at the next
+			// start. Until then the log takes nothing more.
+			l.failed = fmt.Errorf("evidence log: hash cache: %w", err)
+			break
 		}
-		if herr != nil { // the entry is durable; the cache is rebuilt at start
-			l.failed = fmt.Errorf("evidence log: hash cache: %w", herr)
-		}
-		l.offsets = append(l.offsets, off)
 		off += int64(len(raw)) + 8
-		l.size++
-		if batch[i].e.Action == evidence.ActionCheckpoint {
-			l.lastCkptEntry = int64(batch[i].e.Seq)
-			if size, ok := parseCheckpointDetail(batch[i].e.Detail); ok && strings.HasPrefix(batch[i].e.Ref, "export/") {
-				l.exportSizes = append(l.exportSizes, size)
-			}
-		}
 	}
-	l.last = prev
 	l.mu.Unlock()
 	if l.Metrics != nil {
 		l.Metrics.Entries.Set(float64(size + int64(len(batch))))

@@ -47,30 +47,28 @@ type exportInput struct {
 }
 
 type exportJSON struct {
-	ID         string    `json:"id"`
-	State      string    `json:"state"`
-	Error      string    `json:"error,omitempty"`
-	Created    time.Time `json:"created"`
-	Finished   time.Time `json:"finished,omitzero"`
-	ExportID   string    `json:"export_id,omitempty"`
-	Masters    int       `json:"master_files,omitempty"`
-	Bytes      int64     `json:"master_bytes,omitempty"`
-	TreeSize   int64     `json:"checkpoint_tree_size,omitempty"`
-	Download   string    `json:"download,omitempty"`
-	Folder     string    `json:"folder,omitempty"`
-	CrimeRef   string    `json:"crime_reference"`
-	Cameras    []string  `json:"cameras"`
-	From, To   time.Time `json:"-"`
-	FromString string    `json:"from"`
-	ToString   string    `json:"to"`
+	ID       string    `json:"id"`
+	State    string    `json:"state"`
+	Error    string    `json:"error,omitempty"`
+	Created  time.Time `json:"created"`
+	Finished time.Time `json:"finished,omitzero"`
+	Masters  int       `json:"master_files,omitempty"`
+	Bytes    int64     `json:"master_bytes,omitempty"`
+	TreeSize int64     `json:"checkpoint_tree_size,omitempty"`
+	Download string    `json:"download,omitempty"`
+	Folder   string    `json:"folder,omitempty"`
+	CrimeRef string    `json:"crime_reference"`
+	Cameras  []string  `json:"cameras"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
 }
 
 func toExportJSON(j export.Job) exportJSON {
 	out := exportJSON{ID: j.ID, State: j.State, Error: j.Error, Created: j.Created, Finished: j.Finished,
 		CrimeRef: j.Request.CrimeRef, Cameras: j.Request.Cameras,
-		FromString: j.Request.From.UTC().Format(time.RFC3339), ToString: j.Request.To.UTC().Format(time.RFC3339)}
+		From: j.Request.From.UTC().Format(time.RFC3339), To: j.Request.To.UTC().Format(time.RFC3339)}
 	if j.State == "done" {
-		out.ExportID, out.Masters, out.Bytes, out.TreeSize = j.Result.ID, j.Result.Masters, j.Result.Bytes, j.Result.Checkpoint.Size
+		out.Masters, out.Bytes, out.TreeSize = j.Result.Masters, j.Result.Bytes, j.Result.Checkpoint.Size
 		out.Download, out.Folder = "/api/v1/exports/"+j.ID+"/download", j.Result.Dir
 	}
 	return out
@@ -148,11 +146,11 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 	actor, err := a.people.Pseudonym(r.Context(), by)
 	if err == nil {
 		_, err = a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionExportDownloaded, Actor: actor,
-			From: job.Request.From, To: job.Request.To, Reason: job.Request.Reason, Ref: job.Result.ID,
+			From: job.Request.From, To: job.Request.To, Reason: job.Request.Reason, Ref: job.ID,
 			Detail: fmt.Sprintf("crime reference %s; %s.zip", job.Request.CrimeRef, name)})
 	}
 	if err != nil {
-		a.logger.Error("evidence log cannot record a download; refused", "export", job.Result.ID, "error", err)
+		a.logger.Error("evidence log cannot record a download; refused", "export", job.ID, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this download, so it is refused; try again shortly", nil)
 		return
 	}
@@ -160,6 +158,6 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
 	if err := export.WriteZip(w, job.Result.Dir, name); err != nil {
-		a.logger.Warn("export download ended early", "export", job.Result.ID, "error", err)
+		a.logger.Warn("export download ended early", "export", job.ID, "error", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -33,6 +34,7 @@ var verifierBuilds = []string{"linux-amd64/vigil-verify", "windows-amd64/vigil-v
 // builder writes one bundle.
 type builder struct {
 	x   *Exporter
+	log *slog.Logger
 	r   Request
 	res *Result
 	now time.Time
@@ -134,12 +136,10 @@ func (b *builder) camera(ctx context.Context, id string) error {
 			return fmt.Errorf("segment %s is not in the evidence log yet (it was sealed moments ago): try again in a few seconds", s.Path)
 		}
 		rel := path.Join("media", id, path.Base(s.Path))
-		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
-		sum, n, err := copyHashed(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.mkdir(rel))
+		sum, n, err := b.copyIn(rel, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)))
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", s.Path, err)
 		}
-		b.unsynced = append(b.unsynced, dst)
 		if sum != s.SHA256 || n != s.Bytes {
 			return fmt.Errorf("segment %s on disk (%d bytes, sha256 %x) does not match what was sealed (%d bytes, sha256 %x): the recording was altered or damaged",
 				s.Path, n, sum, s.Bytes, s.SHA256)
@@ -190,18 +190,16 @@ func (b *builder) verifiers() error {
 			continue
 		}
 		rel := path.Join("verify", v)
-		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
-		sum, n, err := copyHashed(dst, src, b.mkdir(rel))
+		sum, n, err := b.copyIn(rel, src)
 		if err != nil {
 			return fmt.Errorf("copy verifier: %w", err)
 		}
-		os.Chmod(dst, 0o755)
-		b.unsynced = append(b.unsynced, dst)
+		os.Chmod(filepath.Join(b.res.Dir, filepath.FromSlash(rel)), 0o755)
 		b.sums[rel] = sum
 		b.files = append(b.files, bundle.File{Path: rel, Kind: bundle.KindVerifier, SHA256: hexSum(sum), Bytes: n})
 	}
 	if len(b.missing) > 0 {
-		b.x.Logger.Warn("export without some verifier builds (run make build, or set evidence.verifier_dir)",
+		b.log.Warn("export without some verifier builds (run make build, or set evidence.verifier_dir)",
 			"missing", strings.Join(b.missing, " "), "dir", b.x.VerifierDir)
 	}
 	return nil
@@ -335,6 +333,17 @@ func (b *builder) custody(ctx context.Context, c evidence.Checkpoint) error {
 		}
 	}
 	return nil
+}
+
+// copyIn copies src into the bundle at rel, hashing it on the way.
+func (b *builder) copyIn(rel, src string) ([32]byte, int64, error) {
+	if err := b.mkdir(rel); err != nil {
+		return [32]byte{}, 0, err
+	}
+	dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+	sum, n, err := copyHashed(dst, src)
+	b.unsynced = append(b.unsynced, dst)
+	return sum, n, err
 }
 
 // write writes a small file of the bundle and notes its hash.

@@ -19,10 +19,7 @@ const copyChunk = 1 << 20
 // hashing and writing run as a three-stage pipeline on different chunks, so
 // on two or more cores the copy runs at the speed of SHA-256 or of the
 // disk, whichever is slower, not at the sum of the three.
-func copyHashed(dst, src string, mkdirErr error) (sum [32]byte, n int64, err error) {
-	if mkdirErr != nil {
-		return sum, 0, mkdirErr
-	}
+func copyHashed(dst, src string) (sum [32]byte, n int64, err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return sum, 0, err

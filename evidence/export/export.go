@@ -47,6 +47,9 @@ type Exporter struct {
 // Request is what an export is for. Names are people: they reach the log
 // only as pseudonyms, the bundle discloses them.
 type Request struct {
+	// ID names the export; empty: a new one (Jobs sets it, so that a job
+	// and its export share one id).
+	ID          string
 	Cameras     []string
 	From, To    time.Time
 	CrimeRef    string
@@ -114,21 +117,23 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 	if err := r.Validate(); err != nil {
 		return res, err
 	}
-	if x.Now == nil {
-		x.Now = time.Now
+	now, log := time.Now().UTC(), x.Logger
+	if x.Now != nil {
+		now = x.Now().UTC()
 	}
-	if x.Logger == nil {
-		x.Logger = slog.New(slog.DiscardHandler)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	res.ID = uuid.NewString()
-	now := x.Now().UTC()
+	if res.ID = r.ID; res.ID == "" {
+		res.ID = uuid.NewString()
+	}
 	name := fmt.Sprintf("%s_%s_%s", safeName(r.CrimeRef), now.Format("20060102T150405Z"), res.ID[:8])
 	res.Dir = filepath.Join(x.OutDir, name)
 	if x.Zip {
 		res.Zip = res.Dir + ".zip"
 	}
 
-	b := &builder{x: x, r: r, res: &res, now: now}
+	b := &builder{x: x, log: log, r: r, res: &res, now: now}
 	if err := b.logRequest(ctx); err != nil {
 		return res, err
 	}
@@ -151,7 +156,7 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 			return res, fmt.Errorf("export %s: zip: %w", res.ID, err)
 		}
 	}
-	x.Logger.Info("evidence export created", "export", res.ID, "crime_reference", r.CrimeRef, "dir", res.Dir,
+	log.Info("evidence export created", "export", res.ID, "crime_reference", r.CrimeRef, "dir", res.Dir,
 		"masters", res.Masters, "bytes", res.Bytes, "tree_size", res.Checkpoint.Size)
 	return res, nil
 }

@@ -66,7 +66,8 @@ func (j *Jobs) Start(r Request) (Job, error) {
 	if err := r.Validate(); err != nil {
 		return Job{}, err
 	}
-	job := &Job{ID: uuid.NewString(), State: "queued", Created: time.Now().UTC(), Request: r}
+	r.ID = uuid.NewString()
+	job := &Job{ID: r.ID, State: "queued", Created: time.Now().UTC(), Request: r}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	select {

@@ -252,19 +252,11 @@ func (s *Store) ExtendHold(ctx context.Context, id int64, end, review time.Time,
 // confirm it (ConfirmRelease).
 func (s *Store) RequestRelease(ctx context.Context, id int64, by, reason string) (Hold, error) {
 	by, reason = strings.TrimSpace(by), strings.TrimSpace(reason)
-	var es FieldErrors
-	checkText(&es, "by", by, maxNameBytes)
-	checkText(&es, "reason", reason, evidence.MaxFieldBytes)
-	if len(es) > 0 {
-		return Hold{}, fmt.Errorf("release hold %d: %w", id, es)
-	}
-	h, err := s.Hold(ctx, id)
+	h, err := s.activeHold(ctx, id, by, &reason)
 	if err != nil {
-		return Hold{}, err
+		return h, err
 	}
 	switch {
-	case !h.Active():
-		return h, fmt.Errorf("hold %d: %w", id, ErrReleased)
 	case h.ReleaseRequestedBy != "":
 		return h, fmt.Errorf("hold %d: %w (by %s at %s)", id, ErrReleasePending,
 			h.ReleaseRequestedBy, h.ReleaseRequestedAt.Format(time.RFC3339))
@@ -282,18 +274,11 @@ func (s *Store) RequestRelease(ctx context.Context, id int64, by, reason string)
 // on its footage follows retention again.
 func (s *Store) ConfirmRelease(ctx context.Context, id int64, by string) (Hold, error) {
 	by = strings.TrimSpace(by)
-	var es FieldErrors
-	checkText(&es, "by", by, maxNameBytes)
-	if len(es) > 0 {
-		return Hold{}, fmt.Errorf("release hold %d: %w", id, es)
-	}
-	h, err := s.Hold(ctx, id)
+	h, err := s.activeHold(ctx, id, by, nil)
 	if err != nil {
-		return Hold{}, err
+		return h, err
 	}
 	switch {
-	case !h.Active():
-		return h, fmt.Errorf("hold %d: %w", id, ErrReleased)
 	case h.ReleaseRequestedBy == "":
 		return h, fmt.Errorf("hold %d: %w: ask for it first", id, ErrNoReleaseRequest)
 	case samePerson(h.ReleaseRequestedBy, by):
@@ -308,6 +293,27 @@ func (s *Store) ConfirmRelease(ctx context.Context, id int64, by string) (Hold, 
 		return h, err
 	}
 	return s.Hold(ctx, id)
+}
+
+// activeHold checks who acts (and why, when reason is given) and loads an
+// active hold: the common start of both release steps.
+func (s *Store) activeHold(ctx context.Context, id int64, by string, reason *string) (Hold, error) {
+	var es FieldErrors
+	checkText(&es, "by", by, maxNameBytes)
+	if reason != nil {
+		checkText(&es, "reason", *reason, evidence.MaxFieldBytes)
+	}
+	if len(es) > 0 {
+		return Hold{}, fmt.Errorf("release hold %d: %w", id, es)
+	}
+	h, err := s.Hold(ctx, id)
+	if err != nil {
+		return Hold{}, err
+	}
+	if !h.Active() {
+		return h, fmt.Errorf("hold %d: %w", id, ErrReleased)
+	}
+	return h, nil
 }
 
 // changed turns a compare-and-swap update's result into an error.

@@ -40,8 +40,6 @@ type Exporter struct {
 	// (seconds) and whether it comes from the camera's RTCP sender reports.
 	ClockOffset func(camera string) (seconds float64, fromCamera, ok bool)
 	Logger      *slog.Logger
-	// Now is the clock (tests set it).
-	Now func() time.Time
 }
 
 // Request is what an export is for. Names are people: they reach the log
@@ -118,9 +116,6 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 		return res, err
 	}
 	now, log := time.Now().UTC(), x.Logger
-	if x.Now != nil {
-		now = x.Now().UTC()
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -161,6 +161,82 @@ var migrations = []string{
 	ALTER TABLE deletions ADD COLUMN logged_seq INTEGER;
 	CREATE INDEX segments_unlogged ON segments(id) WHERE sealed_seq IS NULL;
 	CREATE INDEX deletions_unlogged ON deletions(id) WHERE logged_seq IS NULL;`,
+
+	// 5: people and access (issue 5). Users are never deleted, only
+	// disabled, so the audit keeps naming them. Secrets are stored hashed:
+	// session ids, API tokens and download links as SHA-256, passwords as
+	// argon2id. roles is a comma list; scope is JSON ('' = every camera).
+	// An approved export request is also the police officer's viewing
+	// grant until grant_until_us.
+	`CREATE TABLE users (
+		id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+		username            TEXT NOT NULL UNIQUE,
+		display_name        TEXT NOT NULL DEFAULT '',
+		roles               TEXT NOT NULL,
+		scope               TEXT NOT NULL DEFAULT '',
+		password_hash       TEXT NOT NULL,
+		must_change         INTEGER NOT NULL DEFAULT 0,
+		totp_secret         BLOB,
+		totp_pending        BLOB,
+		totp_last_step      INTEGER NOT NULL DEFAULT 0,
+		failed_logins       INTEGER NOT NULL DEFAULT 0,
+		locked_until_us     INTEGER NOT NULL DEFAULT 0,
+		disabled            INTEGER NOT NULL DEFAULT 0,
+		password_changed_us INTEGER NOT NULL,
+		created_us          INTEGER NOT NULL,
+		created_by          TEXT NOT NULL
+	);
+	CREATE TABLE sessions (
+		id_hash    BLOB PRIMARY KEY,
+		user_id    INTEGER NOT NULL REFERENCES users(id),
+		csrf       TEXT NOT NULL,
+		created_us INTEGER NOT NULL,
+		seen_us    INTEGER NOT NULL,
+		expires_us INTEGER NOT NULL,
+		remote     TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX sessions_user ON sessions(user_id);
+	CREATE TABLE api_tokens (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		name         TEXT NOT NULL UNIQUE,
+		hash         BLOB NOT NULL UNIQUE,
+		scopes       TEXT NOT NULL,
+		expires_us   INTEGER NOT NULL,
+		created_us   INTEGER NOT NULL,
+		created_by   TEXT NOT NULL,
+		revoked_us   INTEGER,
+		last_used_us INTEGER
+	);
+	CREATE TABLE export_requests (
+		id              TEXT PRIMARY KEY,
+		crime_ref       TEXT NOT NULL,
+		cameras         TEXT NOT NULL,
+		start_us        INTEGER NOT NULL,
+		end_us          INTEGER NOT NULL,
+		reason          TEXT NOT NULL,
+		requested_by    TEXT NOT NULL,
+		officer         TEXT NOT NULL,
+		requested_us    INTEGER NOT NULL,
+		state           TEXT NOT NULL,
+		decided_by      TEXT NOT NULL DEFAULT '',
+		decided_us      INTEGER,
+		decision_reason TEXT NOT NULL DEFAULT '',
+		grant_until_us  INTEGER,
+		bundle_dir      TEXT NOT NULL DEFAULT '',
+		build_error     TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX export_requests_state ON export_requests(state, requested_us);
+	CREATE INDEX export_requests_by ON export_requests(requested_by, state);
+	CREATE TABLE download_links (
+		hash       BLOB PRIMARY KEY,
+		request_id TEXT NOT NULL REFERENCES export_requests(id),
+		created_by TEXT NOT NULL,
+		created_us INTEGER NOT NULL,
+		expires_us INTEGER NOT NULL,
+		one_time   INTEGER NOT NULL,
+		used_us    INTEGER,
+		uses       INTEGER NOT NULL DEFAULT 0
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

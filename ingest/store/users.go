@@ -199,4 +199,3 @@ func (s *Store) updateUser(ctx context.Context, id int64, set string, args ...an
 	}
 	return nil
 }
-

@@ -9,6 +9,7 @@ require (
 	github.com/pion/rtcp v1.2.15
 	github.com/pion/rtp v1.8.21
 	github.com/prometheus/client_golang v1.22.0
+	golang.org/x/crypto v0.41.0
 	golang.org/x/mod v0.29.0
 	golang.org/x/sys v0.35.0
 	gopkg.in/yaml.v3 v3.0.1

@@ -36,6 +36,16 @@ func (s *Store) Pseudonym(ctx context.Context, name string) (string, error) {
 	return s.pseudonymOf(ctx, name)
 }
 
+// PseudonymOf returns the pseudonym of a person's name without creating
+// one: ErrNotFound when nobody has that name (never given one, or erased).
+func (s *Store) PseudonymOf(ctx context.Context, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > maxNameBytes {
+		return "", fmt.Errorf("pseudonym of %q: %w", name, ErrNotFound)
+	}
+	return s.pseudonymOf(ctx, name)
+}
+
 func (s *Store) pseudonymOf(ctx context.Context, name string) (string, error) {
 	var p string
 	err := s.db.QueryRowContext(ctx, `SELECT pseudonym FROM evidence_people WHERE name = $1`, name).Scan(&p)

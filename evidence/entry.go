@@ -34,6 +34,16 @@ const (
 	ActionSnapshot         Action = "footage.snapshot"
 	ActionLogin            Action = "auth.login"
 	ActionLoginFailed      Action = "auth.login_failed"
+	ActionLockedOut        Action = "auth.locked_out"
+	ActionLogout           Action = "auth.logout"
+	ActionPasswordChanged  Action = "auth.password_changed"
+	ActionSecondFactor     Action = "auth.totp_changed"
+	ActionAccessDenied     Action = "access.denied"
+	ActionUserChanged      Action = "user.changed"
+	ActionTokenChanged     Action = "token.changed"
+	ActionExportRefused    Action = "export.refused"
+	ActionExportExpired    Action = "export.expired"
+	ActionExportLink       Action = "export.link_created"
 	ActionConfigChanged    Action = "config.changed"
 	ActionKeyRotated       Action = "key.rotated"
 	ActionCheckpoint       Action = "log.checkpoint"
@@ -44,8 +54,15 @@ const (
 	ActorRecorder  = "system:recorder"
 	ActorRetention = "system:retention"
 	ActorLog       = "system:evidence-log"
-	// ActorAnonymous marks API access before users exist (issue 5).
+	// ActorAnonymous marks API access before users existed (issue 5);
+	// entries written since name a person or a token.
 	ActorAnonymous = "system:unauthenticated-api"
+	// ActorUnknownUser is a sign-in attempt with a username nobody has
+	// (the name typed is not kept).
+	ActorUnknownUser = "system:unknown-user"
+	// ActorWorkflow is Vigil acting on a rule, e.g. expiring an undecided
+	// export request.
+	ActorWorkflow = "system:workflow"
 )
 
 // Entry is one record of the log. Seq and Prev are set by the log.

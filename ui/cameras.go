@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 // Cameras is what the API needs of the camera registry. Writes take effect
@@ -34,21 +35,24 @@ type cameraAPI struct {
 	recs    Recordings // nil when recording is off
 	snaps   Snapshots  // nil when recording is off
 	player  Player     // nil when recording is off
-	audit   Audit      // the evidence log; nil only without footage endpoints
+	audit   Audit      // the evidence log
+	gate    *gate
 	logger  *slog.Logger
 }
 
-func (a *cameraAPI) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/cameras", a.list)
-	mux.HandleFunc("POST /api/v1/cameras", a.create)
-	mux.HandleFunc("GET /api/v1/cameras/{id}", a.get)
-	mux.HandleFunc("PUT /api/v1/cameras/{id}", a.replace)
-	mux.HandleFunc("PATCH /api/v1/cameras/{id}", a.patch)
-	mux.HandleFunc("DELETE /api/v1/cameras/{id}", a.delete)
-	mux.HandleFunc("GET /api/v1/cameras/{id}/outages", a.outages)
-	mux.HandleFunc("GET /api/v1/cameras/{id}/recordings", a.recordings)
-	mux.HandleFunc("GET /api/v1/cameras/{id}/snapshot", a.snapshot)
-	mux.HandleFunc("GET /api/v1/cameras/{id}/playback", a.playback)
+func (a *cameraAPI) routes(rt *router) {
+	rt.handle("GET /api/v1/cameras", allow(auth.CamerasRead), a.list)
+	rt.handle("POST /api/v1/cameras", allow(auth.CamerasManage), a.create)
+	rt.handle("GET /api/v1/cameras/{id}", onCamera(allow(auth.CamerasRead)), a.get)
+	rt.handle("PUT /api/v1/cameras/{id}", onCamera(allow(auth.CamerasManage)), a.replace)
+	rt.handle("PATCH /api/v1/cameras/{id}", onCamera(allow(auth.CamerasManage)), a.patch)
+	rt.handle("DELETE /api/v1/cameras/{id}", onCamera(allow(auth.CamerasManage)), a.delete)
+	rt.handle("GET /api/v1/cameras/{id}/outages", onCamera(allow(auth.HealthRead)), a.outages)
+	// Police see the recordings index, snapshots and playback of their
+	// grants only; operators and supervisors of the cameras in scope.
+	rt.handle("GET /api/v1/cameras/{id}/recordings", onCamera(allow(auth.HealthRead, auth.FootageGranted)), a.recordings)
+	rt.handle("GET /api/v1/cameras/{id}/snapshot", onCamera(allow(auth.FootageView, auth.FootageGranted)), a.snapshot)
+	rt.handle("GET /api/v1/cameras/{id}/playback", onCamera(allow(auth.FootageView, auth.FootageGranted)), a.playback)
 }
 
 // cameraJSON is a camera as the API shows it: never its credentials.
@@ -146,9 +150,12 @@ func (a *cameraAPI) list(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	out := make([]cameraJSON, len(cams))
-	for i, c := range cams {
-		out[i] = a.view(c)
+	p := who(r)
+	out := []cameraJSON{}
+	for _, c := range cams {
+		if p.allows(c) {
+			out = append(out, a.view(c))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
 }
@@ -312,10 +319,8 @@ func (a *cameraAPI) internal(w http.ResponseWriter, err error) {
 // logChange records a configuration change in the evidence log. The change
 // is already applied: a log failure is reported, not undone.
 func (a *cameraAPI) logChange(r *http.Request, camera, what string) {
-	if a.audit == nil {
-		return
-	}
-	_, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionConfigChanged, Actor: evidence.ActorAnonymous,
+	p := who(r)
+	_, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionConfigChanged, Actor: p.actor, Role: string(p.role),
 		Camera: camera, Ref: "camera/" + camera, Detail: what + " from " + r.RemoteAddr})
 	if err != nil {
 		a.logger.Error("evidence log cannot record a configuration change", "camera", camera, "change", what, "error", err)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 // Checkpoints is what the API publishes of the evidence log (*locker.Log):
@@ -17,10 +18,12 @@ type Checkpoints interface {
 
 type evidenceAPI struct{ log Checkpoints }
 
-func (a *evidenceAPI) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/evidence/checkpoint", a.checkpoint)
-	mux.HandleFunc("GET /api/v1/evidence/key", a.key)
-	mux.HandleFunc("GET /api/v1/evidence/consistency", a.consistency)
+// The key is public: anyone may check an export with it (police should
+// still get it out of band). Checkpoints and proofs need a signed-in user.
+func (a *evidenceAPI) routes(rt *router) {
+	rt.handle("GET /api/v1/evidence/checkpoint", allow(auth.EvidenceRead), a.checkpoint)
+	rt.handle("GET /api/v1/evidence/key", public, a.key)
+	rt.handle("GET /api/v1/evidence/consistency", allow(auth.EvidenceRead), a.consistency)
 }
 
 // checkpoint serves the last signed checkpoint (a C2SP signed note).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 // Holds is what the API needs of the legal holds (*store.Store). The store
@@ -32,32 +33,31 @@ type Audit interface {
 }
 
 // People gives a person's evidence-log pseudonym, so that names stay out
-// of the log (*store.Store).
+// of the log, and the name behind one (*store.Store).
 type People interface {
 	Pseudonym(ctx context.Context, name string) (string, error)
+	AuditPeople
 }
 
-// holdAPI serves /api/v1/holds.
-//
-// Until users and sign-in exist (a later issue), the person acting is the
-// one the request body names ("placed_by" or "by"): required, and taken on
-// trust. The two-person rule compares those names.
+// holdAPI serves /api/v1/holds. The person acting is the signed-in
+// supervisor; the two-person rule compares usernames.
 type holdAPI struct {
 	holds   Holds
 	audit   Audit
-	people  People
+	people  People // pseudonyms for who asked for a hold
 	cameras Cameras
 	recs    Recordings // nil when recording is off
+	gate    *gate
 	logger  *slog.Logger
 }
 
-func (a *holdAPI) routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/holds", a.place)
-	mux.HandleFunc("GET /api/v1/holds", a.list)
-	mux.HandleFunc("GET /api/v1/holds/{id}", a.get)
-	mux.HandleFunc("POST /api/v1/holds/{id}/extend", a.extend)
-	mux.HandleFunc("POST /api/v1/holds/{id}/release-request", a.requestRelease)
-	mux.HandleFunc("POST /api/v1/holds/{id}/release", a.release)
+func (a *holdAPI) routes(rt *router) {
+	rt.handle("POST /api/v1/holds", allow(auth.HoldsManage), a.place)
+	rt.handle("GET /api/v1/holds", allow(auth.HoldsRead), a.list)
+	rt.handle("GET /api/v1/holds/{id}", allow(auth.HoldsRead), a.get)
+	rt.handle("POST /api/v1/holds/{id}/extend", allow(auth.HoldsManage), a.extend)
+	rt.handle("POST /api/v1/holds/{id}/release-request", allow(auth.HoldsManage), a.requestRelease)
+	rt.handle("POST /api/v1/holds/{id}/release", allow(auth.HoldsManage), a.release)
 }
 
 // holdJSON is a hold as the API shows it. Times are UTC, with the range
@@ -109,23 +109,16 @@ type placeInput struct {
 	Reason      string `json:"reason"`
 	RequestedBy string `json:"requested_by"`
 	ReviewAt    string `json:"review_at"`
-	PlacedBy    string `json:"placed_by"`
 }
 
 type extendInput struct {
 	To       string `json:"to"`
 	ReviewAt string `json:"review_at"`
-	By       string `json:"by"`
 	Reason   string `json:"reason"`
 }
 
 type releaseRequestInput struct {
-	By     string `json:"by"`
 	Reason string `json:"reason"`
-}
-
-type releaseInput struct {
-	By string `json:"by"`
 }
 
 // fields collects request problems by field name.
@@ -173,14 +166,13 @@ func (a *holdAPI) place(w http.ResponseWriter, r *http.Request) {
 	}
 	var f fields
 	f.required("camera", in.Camera)
-	h := store.Hold{Camera: strings.TrimSpace(in.Camera), Reason: in.Reason, RequestedBy: in.RequestedBy, CreatedBy: in.PlacedBy}
+	h := store.Hold{Camera: strings.TrimSpace(in.Camera), Reason: in.Reason, RequestedBy: in.RequestedBy, CreatedBy: who(r).user.Username}
 	h.Start = f.time("from", in.From, true)
 	h.End = f.time("to", in.To, true)
 	h.ReviewAt = f.time("review_at", in.ReviewAt, true)
 	f.required("reason", in.Reason)
 	f.required("requested_by", in.RequestedBy)
-	f.required("placed_by", in.PlacedBy)
-	if !f.ok(w) || !a.knownCamera(w, r.Context(), &h) {
+	if !f.ok(w) || !a.knownCamera(w, r.Context(), &h) || !a.inScope(w, r, h.Camera) {
 		return
 	}
 	if err := a.holds.AddHold(r.Context(), &h); err != nil {
@@ -192,7 +184,7 @@ func (a *holdAPI) place(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		e.Detail = fmt.Sprintf("requested by %s; review %s", requester, h.ReviewAt.Format(time.RFC3339))
 	}
-	a.logged(w, r, http.StatusCreated, h, h.CreatedBy, &e, err)
+	a.logged(w, r, http.StatusCreated, h, &e, err)
 }
 
 func (a *holdAPI) list(w http.ResponseWriter, r *http.Request) {
@@ -210,9 +202,11 @@ func (a *holdAPI) list(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	out := make([]holdJSON, len(list))
-	for i, h := range list {
-		out[i] = viewHold(h)
+	out := []holdJSON{}
+	for _, h := range list {
+		if a.visible(r, h.Camera) {
+			out = append(out, viewHold(h))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"holds": out})
 }
@@ -222,9 +216,8 @@ func (a *holdAPI) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err := a.holds.Hold(r.Context(), id)
-	if err != nil {
-		a.fail(w, err)
+	h, ok := a.load(w, r, id)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, viewHold(h))
@@ -243,7 +236,6 @@ func (a *holdAPI) extend(w http.ResponseWriter, r *http.Request) {
 	var f fields
 	end := f.time("to", in.To, false)
 	review := f.time("review_at", in.ReviewAt, false)
-	f.required("by", in.By)
 	f.required("reason", in.Reason)
 	if len(in.Reason) > evidence.MaxFieldBytes {
 		f.bad("reason", "longer than %d bytes", evidence.MaxFieldBytes)
@@ -251,12 +243,11 @@ func (a *holdAPI) extend(w http.ResponseWriter, r *http.Request) {
 	if !f.ok(w) {
 		return
 	}
-	before, err := a.holds.Hold(r.Context(), id)
-	if err != nil {
-		a.fail(w, err)
+	before, ok := a.load(w, r, id)
+	if !ok {
 		return
 	}
-	h, err := a.holds.ExtendHold(r.Context(), id, end, review, in.By)
+	h, err := a.holds.ExtendHold(r.Context(), id, end, review, who(r).user.Username)
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -264,7 +255,7 @@ func (a *holdAPI) extend(w http.ResponseWriter, r *http.Request) {
 	e := evidence.Entry{Action: evidence.ActionHoldExtended, Reason: strings.TrimSpace(in.Reason),
 		Detail: fmt.Sprintf("to %s (was %s); review %s (was %s)", h.End.Format(time.RFC3339), before.End.Format(time.RFC3339),
 			stamp(h.ReviewAt), stamp(before.ReviewAt))}
-	a.logged(w, r, http.StatusOK, h, h.ExtendedBy, &e, nil)
+	a.logged(w, r, http.StatusOK, h, &e, nil)
 }
 
 func stamp(t time.Time) string {
@@ -284,28 +275,29 @@ func (a *holdAPI) requestRelease(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	h, err := a.holds.RequestRelease(r.Context(), id, in.By, in.Reason)
+	if _, ok := a.load(w, r, id); !ok {
+		return
+	}
+	h, err := a.holds.RequestRelease(r.Context(), id, who(r).user.Username, in.Reason)
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
 	e := evidence.Entry{Action: evidence.ActionHoldReleaseAsked, Reason: h.ReleaseReason}
-	a.logged(w, r, http.StatusOK, h, h.ReleaseRequestedBy, &e, nil)
+	a.logged(w, r, http.StatusOK, h, &e, nil)
 }
 
-// release confirms a requested release: by must be someone other than the
-// requester (409 otherwise).
+// release confirms a requested release: the signed-in supervisor must be
+// someone other than the requester (409 otherwise). No body.
 func (a *holdAPI) release(w http.ResponseWriter, r *http.Request) {
 	id, ok := holdID(w, r)
 	if !ok {
 		return
 	}
-	var in releaseInput
-	if err := decodeBody(w, r, &in); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	if _, ok := a.load(w, r, id); !ok {
 		return
 	}
-	h, err := a.holds.ConfirmRelease(r.Context(), id, in.By)
+	h, err := a.holds.ConfirmRelease(r.Context(), id, who(r).user.Username)
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -316,7 +308,7 @@ func (a *holdAPI) release(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		e.Detail = "release requested by " + requester
 	}
-	a.logged(w, r, http.StatusOK, h, h.ReleasedBy, &e, err)
+	a.logged(w, r, http.StatusOK, h, &e, err)
 }
 
 // logged appends the entry for a hold change the store has made, then
@@ -325,12 +317,11 @@ func (a *holdAPI) release(w http.ResponseWriter, r *http.Request) {
 // a change without its entry is answered 500 and logged here for an
 // operator to see. (A hold that exists but is unlogged still protects
 // footage, the safe side.) The entry's time is the log's own clock.
-func (a *holdAPI) logged(w http.ResponseWriter, r *http.Request, status int, h store.Hold, actor string, e *evidence.Entry, err error) {
+func (a *holdAPI) logged(w http.ResponseWriter, r *http.Request, status int, h store.Hold, e *evidence.Entry, err error) {
 	e.Camera, e.From, e.To = h.Camera, h.Start, h.End
 	e.Ref = fmt.Sprintf("hold/%d", h.ID)
-	if err == nil {
-		e.Actor, err = a.people.Pseudonym(r.Context(), actor)
-	}
+	p := who(r)
+	e.Actor, e.Role = p.actor, string(p.role)
 	var seq uint64
 	if err == nil {
 		seq, err = a.audit.Append(r.Context(), e)
@@ -375,6 +366,37 @@ func (a *holdAPI) knownCamera(w http.ResponseWriter, ctx context.Context, h *sto
 	var f fields
 	f.bad("camera", "%q is not a camera, and has no footage in the range", h.Camera)
 	return f.ok(w)
+}
+
+// load reads a hold the caller may see: 404 if none, 403 if its camera
+// is outside their scope.
+func (a *holdAPI) load(w http.ResponseWriter, r *http.Request, id int64) (store.Hold, bool) {
+	h, err := a.holds.Hold(r.Context(), id)
+	if err != nil {
+		a.fail(w, err)
+		return store.Hold{}, false
+	}
+	return h, a.inScope(w, r, h.Camera)
+}
+
+// visible reports whether a camera is in the caller's scope; a camera
+// since removed is visible only to those who see every camera.
+func (a *holdAPI) visible(r *http.Request, camera string) bool {
+	p := who(r)
+	c, err := a.cameras.Get(r.Context(), camera)
+	if err != nil {
+		return p.scope.All()
+	}
+	return p.allows(c)
+}
+
+// inScope answers 403 (logged) for a hold on a camera outside the caller's scope.
+func (a *holdAPI) inScope(w http.ResponseWriter, r *http.Request, camera string) bool {
+	if a.visible(r, camera) {
+		return true
+	}
+	a.gate.forbid(w, r, who(r), r.Pattern, "camera "+camera+" is outside your scope")
+	return false
 }
 
 func holdID(w http.ResponseWriter, r *http.Request) (int64, bool) {

@@ -46,15 +46,15 @@ func (a *cameraAPI) playback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: %q must be fmp4 or mp4", format), nil)
 		return
 	}
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if reason == "" || len(reason) > maxReason {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: say why you are viewing this footage (1-%d characters); every access is logged", maxReason), nil)
+	reason, ref, ok := accessReason(w, r)
+	if !ok || !a.gate.footageAllowed(w, r, id, from, to) {
 		return
 	}
 	// The access is logged before any footage leaves; if the evidence log
 	// cannot take it, no footage is served.
-	seq, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionPlayback, Actor: evidence.ActorAnonymous,
-		Camera: id, From: from, To: to, Reason: reason, Detail: "format " + format + " to " + r.RemoteAddr})
+	p := who(r)
+	seq, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionPlayback, Actor: p.actor, Role: string(p.role),
+		Camera: id, From: from, To: to, Reason: reason, Ref: ref, Detail: "format " + format + " to " + r.RemoteAddr})
 	if err != nil {
 		a.logger.Error("evidence log cannot record a playback; refused", "camera", id, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
@@ -90,6 +90,26 @@ func (a *cameraAPI) playback(w http.ResponseWriter, r *http.Request) {
 		// stream end; the log says why.
 		a.logger.Warn("playback ended early", "camera", id, "from", from.UTC(), "to", to.UTC(), "error", err)
 	}
+}
+
+// maxRef bounds the optional reference given with an access (an incident
+// number, a crime reference).
+const maxRef = 64
+
+// accessReason reads the required ?reason= and optional ?ref= of an access
+// to footage, answering 400 itself when they are missing or too long.
+func accessReason(w http.ResponseWriter, r *http.Request) (reason, ref string, ok bool) {
+	reason = strings.TrimSpace(r.URL.Query().Get("reason"))
+	ref = strings.TrimSpace(r.URL.Query().Get("ref"))
+	switch {
+	case reason == "" || len(reason) > maxReason:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: say why you are viewing this footage (1-%d characters); every access is logged", maxReason), nil)
+	case len(ref) > maxRef:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("ref: at most %d characters", maxRef), nil)
+	default:
+		return reason, ref, true
+	}
+	return "", "", false
 }
 
 type countingWriter struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London even where the system has no zoneinfo
 
@@ -59,17 +58,14 @@ func (a *cameraAPI) snapshot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// A thumbnail is footage too: logged, with the reason if one is given.
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if reason == "" {
-		reason = "timeline thumbnail"
-	}
-	if len(reason) > maxReason {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: at most %d characters", maxReason), nil)
+	// A thumbnail is footage too: logged, with why.
+	reason, ref, ok := accessReason(w, r)
+	if !ok || !a.gate.footageAllowed(w, r, id, at, at) {
 		return
 	}
-	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: evidence.ActorAnonymous,
-		Camera: id, From: at, To: at, Reason: reason, Detail: "to " + r.RemoteAddr}); err != nil {
+	p := who(r)
+	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionSnapshot, Actor: p.actor, Role: string(p.role),
+		Camera: id, From: at, To: at, Reason: reason, Ref: ref, Detail: "to " + r.RemoteAddr}); err != nil {
 		a.logger.Error("evidence log cannot record a snapshot; refused", "camera", id, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
 		return
@@ -135,13 +131,16 @@ func (a *cameraAPI) recordings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if to.IsZero() {
-		to = time.Now().UTC()
+		to = a.gate.now().UTC()
 	}
 	if from.IsZero() {
 		from = to.Add(-24 * time.Hour)
 	}
 	if !to.After(from) || to.Sub(from) > maxListRange {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("the range must be positive and at most %v", maxListRange), nil)
+		return
+	}
+	if !a.gate.footageAllowed(w, r, id, from, to) {
 		return
 	}
 	segs, err := a.recs.Segments(r.Context(), id, from, to)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 // Server is the HTTP server.
@@ -34,6 +36,21 @@ type Server struct {
 	Exports Exports
 	// Checkpoints serves the log's public key and checkpoints; may be nil.
 	Checkpoints Checkpoints
+
+	// Identity holds users, sessions and tokens (*store.Store): every route
+	// but the few public ones needs a signed-in person or a token.
+	Identity Identity
+	Auth     AuthConfig
+	// AuditLog serves /api/v1/audit (*locker.Log); may be nil.
+	AuditLog AuditLog
+	// ExportRequests is the police export workflow (*store.Store); needed
+	// with Exports.
+	ExportRequests ExportRequests
+	ExportPolicy   ExportPolicy
+	// Registerer takes the server's own metrics; may be nil.
+	Registerer prometheus.Registerer
+	// Now is the clock (tests set it); nil is time.Now.
+	Now func() time.Time
 
 	srv  *http.Server
 	ln   net.Listener
@@ -79,37 +96,56 @@ func (s *Server) Close() {
 
 // Handler routes every request.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	if (s.Player != nil || s.Snapshots != nil) && s.Audit == nil {
-		panic("ui: footage endpoints without Audit: every access to footage must be logged")
+	h, _ := s.build()
+	return h
+}
+
+// Routes lists every route and who may call it.
+func (s *Server) Routes() []Route {
+	_, routes := s.build()
+	return routes
+}
+
+func (s *Server) build() (http.Handler, []Route) {
+	if s.Identity == nil || s.Audit == nil || s.People == nil {
+		panic("ui: Server needs Identity, Audit and People: every route is signed-in and every access logged")
 	}
-	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit, logger: s.Logger}
-	api.routes(mux)
+	rt := &router{mux: http.NewServeMux(), gate: newGate(s)}
+	(&sessionAPI{id: s.Identity, audit: s.Audit, gate: rt.gate, logger: s.Logger}).routes(rt)
+	(&userAPI{id: s.Identity, audit: s.Audit, people: s.People, gate: rt.gate, logger: s.Logger}).routes(rt)
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit,
+		gate: rt.gate, logger: s.Logger}
+	api.routes(rt)
 	if s.Exports != nil {
-		if s.Audit == nil || s.People == nil {
-			panic("ui: Server.Exports is set without Audit and People: downloads must be logged")
+		if s.ExportRequests == nil {
+			panic("ui: Server.Exports is set without ExportRequests")
 		}
-		(&exportAPI{exports: s.Exports, audit: s.Audit, people: s.People, logger: s.Logger}).routes(mux)
+		policy := s.ExportPolicy
+		policy.defaults()
+		(&exportAPI{exports: s.Exports, requests: s.ExportRequests, audit: s.Audit, cameras: s.Cameras,
+			policy: policy, gate: rt.gate, logger: s.Logger}).routes(rt)
 	}
 	if s.Checkpoints != nil {
-		(&evidenceAPI{log: s.Checkpoints}).routes(mux)
+		(&evidenceAPI{log: s.Checkpoints}).routes(rt)
+	}
+	if s.AuditLog != nil {
+		a := &auditAPI{log: s.AuditLog, people: s.People, logger: s.Logger}
+		rt.handle("GET /api/v1/audit", allow(auth.AuditRead), a.list)
 	}
 	if s.Holds != nil {
-		if s.Audit == nil || s.People == nil {
-			panic("ui: Server.Holds is set without Audit and People: hold changes must be logged")
-		}
-		holds := &holdAPI{holds: s.Holds, audit: s.Audit, people: s.People, cameras: s.Cameras, recs: s.Recordings, logger: s.Logger}
-		holds.routes(mux)
+		holds := &holdAPI{holds: s.Holds, audit: s.Audit, people: s.People, cameras: s.Cameras, recs: s.Recordings, gate: rt.gate, logger: s.Logger}
+		holds.routes(rt)
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
+	metrics := promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
-	}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	})
+	rt.handle("GET /metrics", allow(auth.MetricsRead), metrics.ServeHTTP)
+	rt.handle("GET /healthz", public, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
 	})
-	return mux
+	return rt.mux, rt.routes
 }

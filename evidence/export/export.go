@@ -55,6 +55,10 @@ type Request struct {
 	Reason      string
 	RequestedBy string // who asked (often the officer)
 	ApprovedBy  string // who approved (a supervisor)
+	// Logged says the request and its approval are already in the log,
+	// written by the workflow as they happened; otherwise (the CLI) the
+	// export logs both before copying anything.
+	Logged bool
 }
 
 // Result is a written bundle.
@@ -129,8 +133,11 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 	}
 
 	b := &builder{x: x, log: log, r: r, res: &res, now: now}
-	if err := b.logRequest(ctx); err != nil {
-		return res, err
+	// The workflow logs the request and the approval as they happen.
+	if !b.r.Logged {
+		if err := b.logRequest(ctx); err != nil {
+			return res, err
+		}
 	}
 	if err := os.MkdirAll(res.Dir, 0o750); err != nil {
 		return res, fmt.Errorf("export: %w", err)

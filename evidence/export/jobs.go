@@ -17,6 +17,9 @@ type Jobs struct {
 	Exporter *Exporter
 	// MaxQueued bounds the waiting exports.
 	MaxQueued int
+	// OnDone, if set, is told of each finished job (done or failed), on
+	// the worker goroutine: the workflow records the bundle with it.
+	OnDone func(Job)
 
 	mu     sync.Mutex
 	jobs   map[string]*Job
@@ -66,10 +69,15 @@ func (j *Jobs) Start(r Request) (Job, error) {
 	if err := r.Validate(); err != nil {
 		return Job{}, err
 	}
-	r.ID = uuid.NewString()
+	if r.ID == "" {
+		r.ID = uuid.NewString()
+	}
 	job := &Job{ID: r.ID, State: "queued", Created: time.Now().UTC(), Request: r}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if old, ok := j.jobs[r.ID]; ok && (old.State == "queued" || old.State == "running") {
+		return *old, nil // already under way
+	}
 	select {
 	case j.queue <- job:
 	default:
@@ -112,8 +120,17 @@ func (j *Jobs) run() {
 					job.State = "done"
 				}
 			})
+			if j.OnDone != nil {
+				j.OnDone(job.snapshot(&j.mu))
+			}
 		}
 	}
+}
+
+func (job *Job) snapshot(mu *sync.Mutex) Job {
+	mu.Lock()
+	defer mu.Unlock()
+	return *job
 }
 
 func (j *Jobs) set(job *Job, f func(*Job)) {

@@ -212,8 +212,8 @@ type gate struct {
 	refused *prometheus.CounterVec
 	logins  *prometheus.CounterVec
 
-	mu        sync.Mutex
-	lastWarn  time.Time
+	mu         sync.Mutex
+	lastWarn   time.Time
 	suppressed int
 }
 
@@ -310,7 +310,9 @@ func (g *gate) wrap(pattern string, a access, h http.HandlerFunc) http.HandlerFu
 	}
 }
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 func (p *principal) rolesText() string {
 	if p.token != nil {

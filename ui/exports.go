@@ -292,9 +292,16 @@ func (a *exportAPI) decide(w http.ResponseWriter, r *http.Request, approve bool)
 	if approve {
 		grant, action = now.Add(a.policy.GrantFor), evidence.ActionExportApproved
 	}
+	pending := x.State == store.ExportRequested
 	x, err := a.requests.DecideExportRequest(r.Context(), x.ID, approve, p.user.Username, strings.TrimSpace(in.Reason),
 		grant, now, a.policy.RequestMaxAge)
 	if err != nil {
+		if pending && x.State == store.ExportExpired && errors.Is(err, store.ErrNotPending) {
+			// This decision found the request too old and the store marked it
+			// expired: the workflow sweeper will not see it again, so its
+			// expiry is logged here or never.
+			a.expired(r, x)
+		}
 		a.fail(w, err)
 		return
 	}
@@ -308,6 +315,20 @@ func (a *exportAPI) decide(w http.ResponseWriter, r *http.Request, approve bool)
 	v := a.view(x)
 	v.EvidenceSeq = &seq
 	writeJSON(w, http.StatusOK, v)
+}
+
+// expired logs a request that expired undecided, as the workflow sweeper
+// does.
+func (a *exportAPI) expired(r *http.Request, x store.ExportRequest) {
+	cam := ""
+	if len(x.Cameras) == 1 {
+		cam = x.Cameras[0]
+	}
+	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionExportExpired, Actor: evidence.ActorWorkflow,
+		Camera: cam, From: x.Start, To: x.End, Ref: "export/" + x.ID,
+		Detail: fmt.Sprintf("crime reference %s; not decided within %v", x.CrimeRef, a.policy.RequestMaxAge)}); err != nil {
+		a.logger.Error("evidence log cannot record an expired export request", "export", x.ID, "error", err)
+	}
 }
 
 // build queues an approved request's bundle. When the queue is full the

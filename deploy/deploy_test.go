@@ -2,8 +2,15 @@ package deploy
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,13 +192,42 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	for _, f := range ruleFiles {
 		readFile(t, f.rules)
 	}
-	out := promtool(t, "check", "config", "--lint=all", "--lint-fatal", promConfigFile)
+	out := promtool(t, "check", "config", "--lint=all", "--lint-fatal", installedConfig(t))
 	// The config loads its rules through a glob: make sure it found our files.
 	for _, f := range ruleFiles {
 		if !strings.Contains(out, filepath.Base(f.rules)) {
 			t.Errorf("promtool check config did not load %s:\n%s", f.rules, out)
 		}
 	}
+}
+
+// installedConfig lays the config out as an install would (README: cp
+// to /etc/prometheus) in a temporary directory, with the token file and
+// CA certificate an operator adds, so promtool checks them too.
+func installedConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(readFile(t, promConfigFile)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := filepath.Abs("prometheus/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(rules, filepath.Join(dir, "rules")); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Vigil self-signed"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "vigil-ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(filepath.Join(dir, "vigil.token"), []byte("vgt_example\n"), 0o600)
+	return cfg
 }
 
 func TestPromtoolCheckRules(t *testing.T) {
@@ -341,6 +377,10 @@ func TestPrometheusConfig(t *testing.T) {
 	}
 	if iv := strAt(vigil, "scrape_interval"); iv != "" && iv != "15s" {
 		t.Errorf("job vigil scrape_interval = %q, want 15s", iv)
+	}
+	// /metrics is behind sign-in (issue 5): HTTPS and a bearer token.
+	if strAt(vigil, "scheme") != "https" || strAt(mapAt(vigil, "authorization"), "credentials_file") == "" {
+		t.Errorf("job vigil must scrape over https with an authorization credentials_file: %v", vigil)
 	}
 	if p := strAt(vigil, "metrics_path"); p != "" && p != "/metrics" {
 		t.Errorf("job vigil metrics_path = %q, want /metrics", p)

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -47,6 +48,10 @@ type Server struct {
 	// with Exports.
 	ExportRequests ExportRequests
 	ExportPolicy   ExportPolicy
+	// TLS, when set, serves HTTPS on Listen; plain HTTP arriving there is
+	// redirected, and every answer carries HSTS. Session cookies are then
+	// Secure.
+	TLS *tls.Config
 	// Registerer takes the server's own metrics; may be nil.
 	Registerer prometheus.Registerer
 	// Now is the clock (tests set it); nil is time.Now.
@@ -63,9 +68,14 @@ func (s *Server) Initialize() error {
 	if err != nil {
 		return err
 	}
+	handler := s.Handler()
+	if s.TLS != nil {
+		ln = NewRedirectListener(ln, s.TLS, s.Logger)
+		handler = HSTS(handler)
+	}
 	s.ln = ln
 	s.srv = &http.Server{
-		Handler:           s.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -107,6 +117,9 @@ func (s *Server) Routes() []Route {
 }
 
 func (s *Server) build() (http.Handler, []Route) {
+	if s.TLS != nil {
+		s.Auth.SecureCookies = true
+	}
 	if s.Identity == nil || s.Audit == nil || s.People == nil {
 		panic("ui: Server needs Identity, Audit and People: every route is signed-in and every access logged")
 	}

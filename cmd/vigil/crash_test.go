@@ -2,9 +2,7 @@ package main_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -49,9 +47,10 @@ cameras:
 	// camera: footage must reach to within 2 s of it. (Measuring from the
 	// kill itself would blame the recorder for a camera that hiccuped.)
 	var kills []map[string]time.Time
+	stdout := &syncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "-config", cfg)
-		cmd.Stderr = os.Stderr
+		cmd.Stderr, cmd.Stdout = os.Stderr, stdout
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -59,18 +58,22 @@ cameras:
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		return cmd
 	}
+	var api *site // a token for the recordings index, kept across restarts
 	for round := range 10 {
 		cmd := start()
 		started := time.Now()
 		waitHTTP(t, port)
-		checkFootage(t, data, port, kills)
+		if api == nil {
+			api = firstAdmin(t, port, data, stdout).machine(t, port, "crash-test", "cameras.read", "health.read")
+		}
+		checkFootage(t, data, api, kills)
 		// The 2 s bound is about the kill, not start-up: wait until both
 		// cameras record again (from their first keyframe) before counting
 		// the run time.
-		waitRecording(t, port, started)
+		waitRecording(t, api, started)
 		// Run for 2.5-6 s, so kills land inside segments and fragments.
 		time.Sleep(2500*time.Millisecond + time.Duration(rng.IntN(3500))*time.Millisecond)
-		kills = append(kills, lastFrames(t, port))
+		kills = append(kills, lastFrames(t, api))
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		t.Logf("round %d: killed", round+1)
@@ -78,7 +81,7 @@ cameras:
 	// One last start to repair and index what the tenth kill left.
 	cmd := start()
 	waitHTTP(t, port)
-	checkFootage(t, data, port, kills)
+	checkFootage(t, data, api, kills)
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
 
@@ -104,7 +107,7 @@ cameras:
 
 // checkFootage verifies, through the running service, that footage exists
 // up to within 2 s of every kill, and that every indexed segment parses.
-func checkFootage(t *testing.T, data string, port int, kills []map[string]time.Time) {
+func checkFootage(t *testing.T, data string, port *site, kills []map[string]time.Time) {
 	t.Helper()
 	if len(kills) == 0 {
 		return
@@ -177,7 +180,7 @@ func checkFootage(t *testing.T, data string, port int, kills []map[string]time.T
 
 // lastFrames asks the running service when it last received a frame from
 // each camera.
-func lastFrames(t *testing.T, port int) map[string]time.Time {
+func lastFrames(t *testing.T, port *site) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, cam := range []string{"cam001", "cam002"} {
 		var c struct {
@@ -201,7 +204,7 @@ func lastFrames(t *testing.T, port int) map[string]time.Time {
 
 // waitRecording waits until every camera has footage recorded after
 // since (the open segment is listed too).
-func waitRecording(t *testing.T, port int, since time.Time) {
+func waitRecording(t *testing.T, port *site, since time.Time) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -233,11 +236,14 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// waitHTTP waits until the port answers HTTP at all (a redirect to HTTPS
+// will do).
 func waitHTTP(t *testing.T, port int) {
 	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		res, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
 		if err == nil {
 			res.Body.Close()
 			return
@@ -247,18 +253,7 @@ func waitHTTP(t *testing.T, port int) {
 	t.Fatal("the service did not come up")
 }
 
-func getJSON(t *testing.T, port int, path string, v any) {
+func getJSON(t *testing.T, s *site, path string, v any) {
 	t.Helper()
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		body, _ := io.ReadAll(res.Body)
-		t.Fatalf("GET %s: %d %s", path, res.StatusCode, body)
-	}
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
+	s.json(t, "GET", path, nil, 200, v)
 }

@@ -2,11 +2,8 @@ package main_test
 
 import (
 	"archive/zip"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -44,14 +41,20 @@ evidence: {origin: vigil.test-council.gov.uk/evidence, checkpoint_interval: 1s, 
 cameras:
   - {id: cam001, name: High Street, main_url: %q}
 `, port, data, filepath.Join(tmp, "none"), cams.URL(1, "main"))), 0o600)
+	stdout := &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "-config", cfg)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr, cmd.Stdout = os.Stderr, stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	waitHTTP(t, port)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	admin := firstAdmin(t, port, data, stdout)
+	sup1 := admin.person(t, port, "sup.jones", "Supervisor Jones", "supervisor")
+	sup2 := admin.person(t, port, "sup.khan", "Supervisor Khan", "supervisor")
+	op := admin.person(t, port, "op.smith", "Operator Smith", "operator")
+	police := admin.person(t, port, "dc.patel", "DC Patel", "police")
+	started := time.Now().UTC()
 
 	// Wait for three sealed segments, and for the feeder to log them.
 	var from, to time.Time
@@ -63,7 +66,7 @@ cameras:
 				Segments int
 			}
 		}
-		getJSON(t, port, "/api/v1/cameras/cam001/recordings?from="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), &list)
+		getJSON(t, op, "/api/v1/cameras/cam001/recordings?from="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), &list)
 		if len(list.Spans) > 0 && list.Spans[0].Segments >= 4 { // the first three sealed (2 s each)
 			from = list.Spans[0].Start
 			to = from.Add(4 * time.Second)
@@ -75,61 +78,98 @@ cameras:
 		time.Sleep(300 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
-
-	post := func(path string, body any) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		res, err := http.Post(base+path, "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
 	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 	// A legal hold, placed and logged.
-	if code, out := post("/api/v1/holds", map[string]any{"camera": "cam001", "from": rfc(from), "to": rfc(to),
-		"reason": "Investigation 01/555/26", "requested_by": "DC Patel", "placed_by": "Supervisor Jones",
-		"review_at": rfc(time.Now().Add(30 * 24 * time.Hour))}); code != 201 {
-		t.Fatalf("place hold: %d %v", code, out)
+	sup1.json(t, "POST", "/api/v1/holds", map[string]any{"camera": "cam001", "from": rfc(from), "to": rfc(to),
+		"reason": "Investigation 01/555/26", "requested_by": "DC Patel",
+		"review_at": rfc(time.Now().Add(30 * 24 * time.Hour))}, 201, nil)
+	// A playback by an operator: logged before footage leaves.
+	playback := func(s *site, from, to time.Time, reason string) (int, string) {
+		q := url.Values{"from": {rfc(from)}, "to": {rfc(to)}, "reason": {reason}}
+		code, body := s.do(t, "GET", "/api/v1/cameras/cam001/playback?"+q.Encode(), nil)
+		return code, string(body[:min(len(body), 200)])
 	}
-	// A playback: logged before footage leaves.
-	q := url.Values{"from": {rfc(from)}, "to": {rfc(to)}, "reason": {"Reviewing the incident"}}
-	res, err := http.Get(base + "/api/v1/cameras/cam001/playback?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
+	if code, body := playback(op, from, to, "Reviewing the incident"); code != 200 {
+		t.Fatalf("operator playback: %d %s", code, body)
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || res.Header.Get("X-Vigil-Evidence-Seq") == "" {
-		t.Fatalf("playback: %d, evidence seq %q", res.StatusCode, res.Header.Get("X-Vigil-Evidence-Seq"))
+	// The officer sees no footage before a request of theirs is approved.
+	if code, body := playback(police, from, to, "Checking before asking"); code != 403 {
+		t.Fatalf("police playback without a grant: %d %s", code, body)
 	}
 
-	// An export through the API, then its download.
-	code, job := post("/api/v1/exports", map[string]any{"cameras": []string{"cam001"}, "from": rfc(from), "to": rfc(to),
-		"crime_reference": "01/555/26", "officer": "DC Patel", "reason": "Assault, High Street",
-		"requested_by": "DC Patel", "approved_by": "Supervisor Jones"})
-	if code != 202 {
-		t.Fatalf("export: %d %v", code, job)
+	// The police export workflow: request, a refusal, an approval by
+	// someone else, the build, a one-time link used twice.
+	request := func(reason string) string {
+		var x struct{ ID string }
+		police.json(t, "POST", "/api/v1/exports", map[string]any{"cameras": []string{"cam001"}, "from": rfc(from), "to": rfc(to),
+			"crime_reference": "01/555/26", "reason": reason}, 201, &x)
+		return x.ID
 	}
-	for job["state"] != "done" {
-		if job["state"] == "failed" || time.Now().After(deadline.Add(60*time.Second)) {
-			t.Fatalf("export: %v", job)
+	refused := request("Duplicate request")
+	sup1.json(t, "POST", "/api/v1/exports/"+refused+"/refuse", map[string]string{"reason": "Duplicate of another request"}, 200, nil)
+	if code, body := sup2.do(t, "POST", "/api/v1/exports/"+refused+"/approve", map[string]string{"reason": "ok"}); code != 409 {
+		t.Fatalf("approving a refused request: %d %s", code, body)
+	}
+	id := request("Assault, High Street")
+	sup2.json(t, "POST", "/api/v1/exports/"+id+"/approve", map[string]string{"reason": "Proportionate: assault investigation"}, 200, nil)
+	var x struct {
+		Build struct{ State, Error string }
+	}
+	for x.Build.State != "done" {
+		if x.Build.State == "failed" || time.Now().After(deadline.Add(60*time.Second)) {
+			t.Fatalf("export build: %+v", x)
 		}
 		time.Sleep(200 * time.Millisecond)
-		getJSON(t, port, "/api/v1/exports/"+job["id"].(string), &job)
+		getJSON(t, police, "/api/v1/exports/"+id, &x)
 	}
-	res, err = http.Get(base + "/api/v1/exports/" + job["id"].(string) + "/download?by=DC+Patel")
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("download: %v %v", err, res.Status)
+	var link struct{ URL string }
+	police.json(t, "POST", "/api/v1/exports/"+id+"/links", map[string]any{}, 201, &link)
+	code, zipBody := police.do(t, "GET", link.URL, nil)
+	if code != 200 || len(zipBody) < 1000 {
+		t.Fatalf("download: %d, %d bytes", code, len(zipBody))
+	}
+	if code, body := police.do(t, "GET", link.URL, nil); code != 410 {
+		t.Fatalf("second use of a one-time link: %d %s", code, body)
 	}
 	zipPath := filepath.Join(tmp, "api-export.zip")
-	zf, _ := os.Create(zipPath)
-	io.Copy(zf, res.Body)
-	zf.Close()
-	res.Body.Close()
+	os.WriteFile(zipPath, zipBody, 0o600)
+	// Now the officer may view the footage of the grant, and only that.
+	if code, body := playback(police, from, to, "Reviewing the export"); code != 200 {
+		t.Fatalf("police playback inside the grant: %d %s", code, body)
+	}
+	if code, body := playback(police, from.Add(-time.Hour), to, "Wider look"); code != 403 {
+		t.Fatalf("police playback outside the grant: %d %s", code, body)
+	}
+
+	// The data-protection officer's question: who looked at cam001's
+	// footage, when and why, answered from the evidence log.
+	var audit struct {
+		Entries []struct {
+			Action, Person, Role, Reason, Camera string
+		}
+	}
+	q := url.Values{"camera": {"cam001"}, "action": {"footage."}, "from": {rfc(started)}, "to": {rfc(time.Now().Add(time.Minute))}}
+	sup1.json(t, "GET", "/api/v1/audit?"+q.Encode(), nil, 200, &audit)
+	var got []string
+	for _, e := range audit.Entries {
+		got = append(got, e.Person+"/"+e.Role+"/"+e.Reason)
+	}
+	want := []string{"op.smith/operator/Reviewing the incident", "dc.patel/police/Reviewing the export"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("who looked at cam001: %q, want %q", got, want)
+	}
+	code, csvBody := sup1.do(t, "GET", "/api/v1/audit?"+q.Encode()+"&format=csv", nil)
+	if code != 200 || !strings.Contains(string(csvBody), "op.smith") || !strings.Contains(string(csvBody), "Reviewing the export") {
+		t.Fatalf("audit CSV: %d %s", code, csvBody)
+	}
+	// The refused police look was logged as a refusal, not as a view.
+	q.Set("action", "access.denied")
+	q.Del("camera")
+	sup1.json(t, "GET", "/api/v1/audit?"+q.Encode(), nil, 200, &audit)
+	if len(audit.Entries) < 2 || audit.Entries[0].Person != "dc.patel" {
+		t.Fatalf("refusals in the audit: %+v", audit.Entries)
+	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()

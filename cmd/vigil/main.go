@@ -48,7 +48,7 @@ func serve(args []string) int {
 		printConfigError(*path, err)
 		return 1
 	}
-	a := &app.App{Config: cfg, ConfigPath: *path, LogOutput: os.Stderr}
+	a := &app.App{Config: cfg, ConfigPath: *path, LogOutput: os.Stderr, Banner: os.Stdout}
 	if err := a.Initialize(); err != nil {
 		fmt.Fprintln(os.Stderr, "vigil:", err)
 		return 1

@@ -29,6 +29,9 @@ type App struct {
 	ConfigPath string
 	// LogOutput receives the logs (os.Stderr in the service).
 	LogOutput io.Writer
+	// Banner receives what is shown once to whoever starts the service:
+	// the first administrator's password on a new store (os.Stdout).
+	Banner io.Writer
 
 	logger   *slog.Logger
 	metrics  *prometheus.Registry
@@ -42,6 +45,7 @@ type App struct {
 	evlog    *locker.Log
 	feeder   *custody.Feeder
 	exports  *export.Jobs
+	workflow *workflow
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -64,6 +68,9 @@ func (a *App) Initialize() (err error) {
 		return err
 	}
 	ctx := context.Background()
+	if err = a.firstAdmin(ctx); err != nil {
+		return fmt.Errorf("first administrator: %w", err)
+	}
 	if n, cerr := a.store.CloseDanglingOutages(ctx, time.Now()); cerr != nil {
 		return cerr
 	} else if n > 0 {
@@ -105,28 +112,39 @@ func (a *App) Initialize() (err error) {
 		return err
 	}
 
+	tlsConfig, err := a.serverTLS()
+	if err != nil {
+		return err
+	}
+	ac := a.Config.Access
 	a.server = &ui.Server{
-		Listen:   a.Config.Listen,
-		Cameras:  a.registry,
-		Gatherer: a.metrics,
-		Logger:   a.logger.With("component", "http"),
-		// Every hold, access to footage and download is logged under a
-		// pseudonym from the store.
-		Holds: a.store, Audit: a.evlog, People: a.store, Checkpoints: a.evlog,
+		Listen:     a.Config.Listen,
+		TLS:        tlsConfig,
+		Cameras:    a.registry,
+		Gatherer:   a.metrics,
+		Registerer: a.metrics,
+		Logger:     a.logger.With("component", "http"),
+		// Every request is signed in; every hold, access to footage, sign-in
+		// and refusal is logged under a pseudonym from the store.
+		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
+		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
+			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
+		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
 	}
 	if a.rec != nil {
 		a.startExports()
-		a.server.Exports = a.exports
+		a.server.Exports, a.server.ExportRequests = a.exports, a.store
 		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
 		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
 	}
+	a.startWorkflow()
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil
 		return fmt.Errorf("http: listen %s: %w", a.Config.Listen, err)
 	}
 	cams, _ := a.store.ListCameras(ctx)
-	a.logger.Info("vigil is running", "http", browsable(a.server.Addr()), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	a.logger.Info("vigil is running", "url", a.URL(), "cameras", len(cams), "data_dir", a.Config.DataDir)
 	return nil
 }
 
@@ -161,6 +179,15 @@ func (a *App) startRecorder(ctx context.Context) error {
 // Addr is the HTTP address.
 func (a *App) Addr() string { return a.server.Addr() }
 
+// URL is where a browser reaches the service.
+func (a *App) URL() string {
+	u := browsable(a.server.Addr())
+	if a.server.TLS != nil {
+		u = "https" + u[len("http"):]
+	}
+	return u
+}
+
 // Close stops everything, newest first.
 func (a *App) Close() {
 	if a.server != nil {
@@ -171,6 +198,9 @@ func (a *App) Close() {
 	}
 	if a.ret != nil && a.ret.Running() {
 		a.ret.Close()
+	}
+	if a.workflow != nil {
+		a.workflow.close()
 	}
 	if a.exports != nil {
 		a.exports.Close()

@@ -37,6 +37,10 @@ type Config struct {
 
 	Evidence EvidenceConfig `yaml:"evidence"`
 
+	TLS TLSConfig `yaml:"tls"`
+
+	Access AccessConfig `yaml:"access"`
+
 	// Cameras declared here are seeded into the store and managed by this
 	// file: the API shows them but cannot change them. Reloaded on SIGHUP.
 	Cameras []CameraConfig `yaml:"cameras"`
@@ -91,6 +95,40 @@ type EvidenceConfig struct {
 	// (linux-amd64/, windows-amd64/, darwin-arm64/), copied into every
 	// export. `make build` puts them in bin/verify.
 	VerifierDir string `yaml:"verifier_dir"`
+}
+
+// TLSConfig sets up HTTPS on the listen address; plain HTTP arriving there
+// is redirected to HTTPS, and responses carry HSTS.
+type TLSConfig struct {
+	// Mode is on (the default) or off. Off serves plain HTTP and is only
+	// for a server behind a TLS-terminating proxy: session cookies then
+	// lose their Secure flag.
+	Mode string `yaml:"mode"`
+	// CertFile and KeyFile are the certificate (chain) and key in PEM.
+	// Unset: a self-signed certificate is made once in DATA_DIR/tls and a
+	// warning logged (browsers will warn too).
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// AccessConfig sets the sign-in, session and police export rules.
+type AccessConfig struct {
+	// SessionIdle ends a session after this long without a request.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	// SessionMax ends a session this long after sign-in, whatever happens.
+	SessionMax time.Duration `yaml:"session_max"`
+	// LockAfter failed sign-ins in a row lock an account for LockFor,
+	// doubling for each further failure up to LockMax.
+	LockAfter int           `yaml:"lock_after"`
+	LockFor   time.Duration `yaml:"lock_for"`
+	LockMax   time.Duration `yaml:"lock_max"`
+	// ExportRequestMaxAge: a police request not decided within it expires.
+	ExportRequestMaxAge time.Duration `yaml:"export_request_max_age"`
+	// PoliceGrant: how long an approved request lets the officer view its
+	// footage.
+	PoliceGrant time.Duration `yaml:"police_grant"`
+	// DownloadLinkTTL: how long a download link lasts unless asked shorter.
+	DownloadLinkTTL time.Duration `yaml:"download_link_ttl"`
 }
 
 // CameraConfig is a camera declared in the config file.
@@ -152,6 +190,12 @@ func DefaultConfig() Config {
 			Origin:             "vigil.localhost/evidence",
 			CheckpointInterval: 5 * time.Second,
 			VerifierDir:        "bin/verify",
+		},
+		TLS: TLSConfig{Mode: "on"},
+		Access: AccessConfig{
+			SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
+			LockAfter: 5, LockFor: time.Minute, LockMax: time.Hour,
+			ExportRequestMaxAge: 7 * 24 * time.Hour, PoliceGrant: 30 * 24 * time.Hour, DownloadLinkTTL: 24 * time.Hour,
 		},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
@@ -251,6 +295,33 @@ func (c *Config) Validate() error {
 	}
 	if rc.RetentionInterval < time.Second {
 		bad("recorder.retention_interval", "%v must be at least 1s", rc.RetentionInterval)
+	}
+	if c.TLS.Mode != "on" && c.TLS.Mode != "off" {
+		bad("tls.mode", "%q must be on or off", c.TLS.Mode)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		bad("tls.cert_file", "set both cert_file and key_file, or neither (a self-signed certificate)")
+	}
+	ac := c.Access
+	for _, d := range []struct {
+		field    string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"access.session_idle", ac.SessionIdle, time.Minute, 24 * time.Hour},
+		{"access.session_max", ac.SessionMax, time.Minute, 7 * 24 * time.Hour},
+		{"access.lock_for", ac.LockFor, time.Second, 24 * time.Hour},
+		{"access.lock_max", ac.LockMax, ac.LockFor, 7 * 24 * time.Hour},
+		{"access.export_request_max_age", ac.ExportRequestMaxAge, time.Hour, 90 * 24 * time.Hour},
+		{"access.police_grant", ac.PoliceGrant, time.Hour, 366 * 24 * time.Hour},
+		{"access.download_link_ttl", ac.DownloadLinkTTL, time.Minute, 7 * 24 * time.Hour},
+	} {
+		if d.v < d.min || d.v > d.max {
+			bad(d.field, "%v must be between %v and %v", d.v, d.min, d.max)
+		}
+	}
+	if ac.LockAfter < 1 || ac.LockAfter > 100 {
+		bad("access.lock_after", "%d must be between 1 and 100", ac.LockAfter)
 	}
 	seen := map[string]int{}
 	for i, cc := range c.Cameras {

@@ -53,7 +53,7 @@ func (a *App) startExports() {
 		Store: a.store, Log: a.evlog, RecordingsDir: filepath.Join(a.Config.DataDir, "recordings"),
 		OutDir: filepath.Join(a.Config.DataDir, "exports"), VerifierDir: a.Config.Evidence.VerifierDir,
 		ClockOffset: a.clockOffset, Logger: a.logger.With("component", "export"),
-	}}
+	}, OnDone: a.exportDone}
 	a.exports.Initialize()
 }
 

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/export"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ui"
+	"github.com/vigil-cctv/vigil/ui/auth"
+)
+
+// firstAdmin creates the first administrator on a new store and prints its
+// password once, to Banner: it is not in any log.
+func (a *App) firstAdmin(ctx context.Context) error {
+	name, password, err := ui.EnsureFirstAdmin(ctx, a.store, auth.Hasher{})
+	if err != nil || password == "" {
+		return err
+	}
+	w := a.Banner
+	if w == nil {
+		w = io.Discard
+	}
+	fmt.Fprintf(w, "\n"+
+		"  ┌──────────────────────────────────────────────────────────────┐\n"+
+		"  │ First administrator created. This is shown once, now only.   │\n"+
+		"  │   username: %-48s │\n"+
+		"  │   password: %-48s │\n"+
+		"  │ Sign in and set a new password before anything else.         │\n"+
+		"  └──────────────────────────────────────────────────────────────┘\n\n", name, password)
+	a.logger.Warn("first administrator created; its one-time password was printed on the console", "username", name)
+	return nil
+}
+
+// serverTLS is the HTTPS configuration: the configured certificate, or a
+// self-signed one kept in DATA_DIR/tls.
+func (a *App) serverTLS() (*tls.Config, error) {
+	c := a.Config.TLS
+	if c.Mode == "off" {
+		a.logger.Warn("TLS is off: serving plain HTTP; only do this behind a TLS-terminating proxy")
+		return nil, nil
+	}
+	hosts := []string{}
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h)
+	}
+	if host, _, err := net.SplitHostPort(a.Config.Listen); err == nil && host != "" {
+		hosts = append(hosts, host)
+	}
+	cert, selfSigned, err := ui.LoadOrCreateCertificate(c.CertFile, c.KeyFile, filepath.Join(a.Config.DataDir, "tls"), hosts)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	if selfSigned {
+		a.logger.Warn("TLS uses a self-signed certificate (browsers will warn); set tls.cert_file and tls.key_file for a real one",
+			"dir", filepath.Join(a.Config.DataDir, "tls"))
+	}
+	return ui.ServerTLSConfig(cert), nil
+}
+
+// workflow keeps the police export workflow moving: undecided requests
+// expire (logged), approved ones whose bundle is not built are queued
+// (after a restart, or when the queue was full), stale sessions go.
+type workflow struct {
+	app    *App
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+const workflowEvery = time.Minute
+
+func (a *App) startWorkflow() {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &workflow{app: a, cancel: cancel, done: make(chan struct{})}
+	a.workflow = w
+	w.sweep(ctx)
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(workflowEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				w.sweep(ctx)
+			}
+		}
+	}()
+}
+
+func (w *workflow) close() {
+	w.cancel()
+	<-w.done
+}
+
+func (w *workflow) sweep(ctx context.Context) {
+	a := w.app
+	now, ac := time.Now(), a.Config.Access
+	expired, err := a.store.ExpireExportRequests(ctx, now, ac.ExportRequestMaxAge)
+	if err != nil {
+		a.logger.Error("expiring export requests", "error", err)
+	}
+	for _, x := range expired {
+		cam := ""
+		if len(x.Cameras) == 1 {
+			cam = x.Cameras[0]
+		}
+		if _, err := a.evlog.Append(ctx, &evidence.Entry{Action: evidence.ActionExportExpired, Actor: evidence.ActorWorkflow,
+			Camera: cam, From: x.Start, To: x.End, Ref: "export/" + x.ID,
+			Detail: fmt.Sprintf("crime reference %s; not decided within %v", x.CrimeRef, ac.ExportRequestMaxAge)}); err != nil {
+			a.logger.Error("evidence log cannot record an expired export request", "export", x.ID, "error", err)
+		}
+	}
+	if a.exports != nil {
+		pending, err := a.store.PendingBuilds(ctx)
+		if err != nil {
+			a.logger.Error("listing exports to build", "error", err)
+		}
+		for _, x := range pending {
+			if _, err := a.exports.Start(export.Request{ID: x.ID, Cameras: x.Cameras, From: x.Start, To: x.End,
+				CrimeRef: x.CrimeRef, Officer: x.Officer, Reason: x.Reason, RequestedBy: x.RequestedBy,
+				ApprovedBy: x.DecidedBy, Logged: true}); err != nil {
+				a.logger.Warn("approved export not queued yet; retrying in a minute", "export", x.ID, "error", err)
+				break
+			}
+		}
+	}
+	if _, err := a.store.DeleteStaleSessions(ctx, now, now.Add(-ac.SessionIdle)); err != nil {
+		a.logger.Error("removing stale sessions", "error", err)
+	}
+}
+
+// exportDone records a finished bundle (or why it failed) on its request.
+func (a *App) exportDone(j export.Job) {
+	dir, msg := j.Result.Dir, ""
+	if j.State != "done" {
+		dir, msg = "", j.Error
+	}
+	if err := a.store.SetExportBuilt(context.Background(), j.ID, dir, msg); err != nil && !isNotFound(err) {
+		a.logger.Error("recording a finished export", "export", j.ID, "error", err)
+	}
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

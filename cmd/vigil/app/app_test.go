@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image/jpeg"
 	"io"
@@ -20,8 +19,9 @@ import (
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 )
 
-// startApp runs the whole service: HTTP on a free port, SQLite in a temp
-// dir, the in-process camera simulator with three cameras.
+// startApp runs the whole service: plain HTTP (TLS off) on a free port,
+// SQLite in a temp dir, the in-process camera simulator with three
+// cameras. The first administrator's password is in a.Banner (see team).
 func startApp(t *testing.T, configBody string) (*App, string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -38,6 +38,8 @@ demo:
   cameras: 3
   rtsp_listen: 127.0.0.1:0
   clip_dir: %s
+tls:
+  mode: "off"
 %s`, dir, simtest.ClipDir(t), configBody)
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
@@ -46,36 +48,12 @@ demo:
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &App{Config: cfg, ConfigPath: path, LogOutput: io.Discard}
+	a := &App{Config: cfg, ConfigPath: path, LogOutput: io.Discard, Banner: &lockedBuffer{}}
 	if err := a.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
 	return a, path
-}
-
-type client struct {
-	t    *testing.T
-	base string
-}
-
-func (c client) do(method, path, body string) (int, map[string]any, string) {
-	c.t.Helper()
-	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var out map[string]any
-	json.Unmarshal(raw, &out)
-	return res.StatusCode, out, string(raw)
-}
-
-func (c client) camera(id string) map[string]any {
-	_, out, _ := c.do("GET", "/api/v1/cameras/"+id, "")
-	return out
 }
 
 func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
@@ -106,7 +84,7 @@ func TestServiceAPIEndToEnd(t *testing.T) {
     name: Managed by file
     main_url: rtsp://127.0.0.1:1/none
 `)
-	c := client{t, "http://" + a.Addr()}
+	c := team(t, a, "http://"+a.Addr(), nil, "engineer")["engineer"]
 
 	waitUntil(t, 30*time.Second, "demo cameras online", func() bool {
 		for _, id := range []string{"cam001", "cam002", "cam003"} {
@@ -120,7 +98,11 @@ func TestServiceAPIEndToEnd(t *testing.T) {
 		kf, _ := streamField(c.camera("cam001"), "main", "keyframe_interval_seconds").(float64)
 		return kf > 0
 	})
-	time.Sleep(2 * time.Second)
+	// The rates are measured over a window: wait until it has filled.
+	waitUntil(t, 10*time.Second, "cam001 frame rate measured", func() bool {
+		fps, _ := streamField(c.camera("cam001"), "main", "fps").(float64)
+		return fps >= 15
+	})
 	cam := c.camera("cam001")
 	if cam["name"] == "" || cam["ward"] == "" || cam["latitude"] == nil || cam["kind"] != "fixed" {
 		t.Errorf("demo camera record: %v", cam)
@@ -173,7 +155,9 @@ func TestServiceAPIEndToEnd(t *testing.T) {
 	if code, out, _ := c.do("PATCH", "/api/v1/cameras/cam010", `{"enabled":false}`); code != 200 || out["status"] != "disabled" || out["has_credentials"] != true {
 		t.Errorf("disable: %d %v", code, out)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitUntil(t, 5*time.Second, "cam001 receiving frames after the edit", func() bool {
+		return streamField(c.camera("cam001"), "main", "frames").(float64) > before
+	})
 	cam1 := c.camera("cam001")
 	if streamField(cam1, "main", "reconnects").(float64) != 0 || streamField(cam1, "main", "frames").(float64) <= before {
 		t.Errorf("editing cam010 disturbed cam001: %v", cam1["streams"])
@@ -190,7 +174,9 @@ func TestServiceAPIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 10*time.Second, "cam003 offline", func() bool { return c.camera("cam003")["status"] != "online" })
-	time.Sleep(time.Second)
+	waitUntil(t, 10*time.Second, "cam003 outage open", func() bool {
+		return streamField(c.camera("cam003"), "main", "current_outage") != nil
+	})
 	a.demo.sim.ClearFault("cam003")
 	waitUntil(t, 10*time.Second, "cam003 back", func() bool { return c.camera("cam003")["status"] == "online" })
 	_, outages, raw := c.do("GET", "/api/v1/cameras/cam003/outages?from=2020-01-01T00:00:00Z", "")
@@ -229,7 +215,7 @@ func TestServiceAPIEndToEnd(t *testing.T) {
 
 func TestAPIRejectsBadRequests(t *testing.T) {
 	a, _ := startApp(t, "")
-	c := client{t, "http://" + a.Addr()}
+	c := team(t, a, "http://"+a.Addr(), nil, "engineer")["engineer"]
 	for _, tc := range []struct {
 		method, path, body string
 		code               int
@@ -262,7 +248,7 @@ func TestAPIRejectsBadRequests(t *testing.T) {
 
 func TestReloadAppliesCameraListOnly(t *testing.T) {
 	a, path := startApp(t, "")
-	c := client{t, "http://" + a.Addr()}
+	c := team(t, a, "http://"+a.Addr(), nil, "engineer")["engineer"]
 	waitUntil(t, 30*time.Second, "cam001 online", func() bool { return c.camera("cam001")["status"] == "online" })
 
 	raw, _ := os.ReadFile(path)
@@ -297,24 +283,50 @@ func TestReloadAppliesCameraListOnly(t *testing.T) {
 
 func TestRecordingThroughTheService(t *testing.T) {
 	a, _ := startApp(t, "recorder:\n  segment_duration: 2s\n  sync_interval: 500ms\n")
-	c := client{t, "http://" + a.Addr()}
+	// The operator watches footage; the engineer, who keeps the cameras
+	// running, reads the index and the metrics but sees no footage.
+	staff := team(t, a, "http://"+a.Addr(), nil, "operator", "engineer")
+	c, eng := staff["operator"], staff["engineer"]
 	waitUntil(t, 30*time.Second, "cam003 online", func() bool { return c.camera("cam003")["status"] == "online" })
-	time.Sleep(5 * time.Second)
+	// recordings polls cam003's index as the operator.
+	var out map[string]any
+	var raw string
+	var spans, gaps []any
+	recordings := func() {
+		var code int
+		code, out, raw = c.do("GET", "/api/v1/cameras/cam003/recordings", "")
+		if code != 200 {
+			t.Fatalf("recordings: %d %s", code, raw)
+		}
+		spans, _ = out["spans"].([]any)
+		gaps, _ = out["gaps"].([]any)
+	}
+	spanLasts := func(s any) time.Duration {
+		m := s.(map[string]any)
+		f, _ := time.Parse(time.RFC3339Nano, m["start"].(string))
+		e, _ := time.Parse(time.RFC3339Nano, m["end"].(string))
+		return e.Sub(f)
+	}
+	waitUntil(t, 20*time.Second, "three segments of cam003 recorded", func() bool {
+		recordings()
+		return len(spans) == 1 && spans[0].(map[string]any)["segments"].(float64) >= 3
+	})
 
 	if err := a.demo.sim.SetFault("cam003", sim.Fault{Refuse: true}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	waitUntil(t, 10*time.Second, "cam003 offline", func() bool { return c.camera("cam003")["status"] != "online" })
 	a.demo.sim.ClearFault("cam003")
 	waitUntil(t, 10*time.Second, "cam003 back", func() bool { return c.camera("cam003")["status"] == "online" })
-	time.Sleep(4 * time.Second)
+	waitUntil(t, 20*time.Second, "footage after the gap", func() bool {
+		recordings()
+		return len(spans) >= 2 && spanLasts(spans[len(spans)-1]) > 3*time.Second
+	})
 
-	code, out, raw := c.do("GET", "/api/v1/cameras/cam003/recordings", "")
-	if code != 200 {
-		t.Fatalf("recordings: %d %s", code, raw)
+	// The engineer sees the index but no footage.
+	if code, _, _ := eng.do("GET", "/api/v1/cameras/cam003/recordings", ""); code != 200 {
+		t.Errorf("engineer reading the recordings index: %d", code)
 	}
-	spans, _ := out["spans"].([]any)
-	gaps, _ := out["gaps"].([]any)
 	if len(spans) != 2 || len(gaps) != 1 {
 		t.Fatalf("want two spans of footage around one gap: %s", raw)
 	}
@@ -328,17 +340,21 @@ func TestRecordingThroughTheService(t *testing.T) {
 	}
 	// A thumbnail from inside the footage, and a clear 404 inside the gap.
 	mid := first["start"].(string)
-	res, err := http.Get(c.base + "/api/v1/cameras/cam003/snapshot?width=160&at=" + url.QueryEscape(mid))
-	if err != nil {
-		t.Fatal(err)
+	snap := "/api/v1/cameras/cam003/snapshot?width=160&reason=" + url.QueryEscape("test: timeline") + "&at=" + url.QueryEscape(mid)
+	if code, _, raw := eng.do("GET", snap, ""); code != http.StatusForbidden {
+		t.Errorf("engineer's snapshot: %d %s", code, raw)
 	}
-	img, err := jpeg.Decode(res.Body)
-	res.Body.Close()
+	if code, out, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?width=160&at="+url.QueryEscape(mid), ""); code != 400 ||
+		!strings.Contains(out["error"].(string), "reason") {
+		t.Errorf("snapshot without a reason: %d %v", code, out)
+	}
+	res, body := c.send("GET", snap, "")
+	img, err := jpeg.Decode(bytes.NewReader(body))
 	if err != nil || res.Header.Get("Content-Type") != "image/jpeg" || img.Bounds().Dx() != 160 || res.Header.Get("X-Vigil-Frame-Time") == "" {
 		t.Fatalf("snapshot: %v %v %v", err, res.Header, img)
 	}
 	gapMid := gap["start"].(string)
-	if code, out, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at="+url.QueryEscape(gapMid), ""); code != 404 ||
+	if code, out, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?reason=test&at="+url.QueryEscape(gapMid), ""); code != 404 ||
 		!strings.Contains(out["error"].(string), "camera offline") {
 		t.Errorf("snapshot inside the gap: %d %v", code, out)
 	}
@@ -360,12 +376,7 @@ func TestRecordingThroughTheService(t *testing.T) {
 		{"mp4", first["start"].(string), first["end"].(string)},
 		{"fmp4", first["start"].(string), second["end"].(string)},
 	} {
-		res, err := http.Get(c.base + q(tc.from, tc.to, tc.format, "test: incident review"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		res, body := c.send("GET", q(tc.from, tc.to, tc.format, "test: incident review"), "")
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "video/mp4" {
 			t.Fatalf("playback %s: %d %s", tc.format, res.StatusCode, body[:min(len(body), 200)])
 		}
@@ -390,13 +401,16 @@ func TestRecordingThroughTheService(t *testing.T) {
 	if code, out, _ := c.do("GET", q(gap["start"], gap["end"], "fmp4", "why not"), ""); code != 404 || !strings.Contains(out["error"].(string), "camera offline") {
 		t.Errorf("playback inside the gap: %d %v", code, out)
 	}
-	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?at=soon", ""); code != 400 {
+	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/snapshot?reason=test&at=soon", ""); code != 400 {
 		t.Errorf("snapshot at=soon: %d", code)
 	}
 	if code, _, _ := c.do("GET", "/api/v1/cameras/cam003/recordings?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z", ""); code != 400 {
 		t.Errorf("a range over 35 days: %d", code)
 	}
-	_, _, metrics := c.do("GET", "/metrics", "")
+	if code, _, _ := eng.do("GET", q(first["start"], first["end"], "mp4", "curious"), ""); code != http.StatusForbidden {
+		t.Errorf("engineer's playback: %d", code)
+	}
+	_, _, metrics := eng.do("GET", "/metrics", "")
 	for _, want := range []string{`vigil_recorder_up{camera="cam001"} 1`, `vigil_recorder_segments_total{camera="cam003"}`,
 		`vigil_recorder_gap_seconds_total{camera="cam003",reason="camera_offline"}`, "vigil_storage_free_bytes ",
 		"vigil_recorder_write_lag_seconds_bucket", "vigil_retention_deleted_bytes_total"} {
@@ -411,7 +425,7 @@ func TestRecordingThroughTheService(t *testing.T) {
 // written.
 func TestRecentFootageBeforeItsSegmentIsSealed(t *testing.T) {
 	a, _ := startApp(t, "recorder:\n  segment_duration: 1m\n  sync_interval: 500ms\n")
-	c := client{t, "http://" + a.Addr()}
+	c := team(t, a, "http://"+a.Addr(), nil, "operator")["operator"]
 	var span map[string]any
 	waitUntil(t, 40*time.Second, "a few seconds of the open segment listed", func() bool {
 		_, out, _ := c.do("GET", "/api/v1/cameras/cam002/recordings", "")
@@ -425,12 +439,7 @@ func TestRecentFootageBeforeItsSegmentIsSealed(t *testing.T) {
 		return e.Sub(s) > 4*time.Second
 	})
 	from, to := span["start"].(string), span["end"].(string)
-	res, err := http.Get(c.base + "/api/v1/cameras/cam002/playback?format=mp4&reason=test&from=" + url.QueryEscape(from) + "&to=" + url.QueryEscape(to))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	res, body := c.send("GET", "/api/v1/cameras/cam002/playback?format=mp4&reason=test&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), "")
 	if res.StatusCode != 200 {
 		t.Fatalf("playback of the open segment: %d %s", res.StatusCode, body[:min(len(body), 300)])
 	}
@@ -441,7 +450,7 @@ func TestRecentFootageBeforeItsSegmentIsSealed(t *testing.T) {
 	if err != nil || secs < 2 {
 		t.Fatalf("ffprobe of recent footage: %v %s", err, out)
 	}
-	if res, err := http.Get(c.base + "/api/v1/cameras/cam002/snapshot?at=" + url.QueryEscape(from)); err != nil || res.StatusCode != 200 {
-		t.Fatalf("snapshot of the open segment: %v %v", err, res.Status)
+	if res, body := c.send("GET", "/api/v1/cameras/cam002/snapshot?reason=test&at="+url.QueryEscape(from), ""); res.StatusCode != 200 {
+		t.Fatalf("snapshot of the open segment: %s %.300s", res.Status, body)
 	}
 }

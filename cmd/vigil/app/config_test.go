@@ -25,6 +25,9 @@ func TestLoadConfigFillsDefaults(t *testing.T) {
 	if c.Listen != ":8080" || c.Ingest.ReadTimeout != 10*time.Second || c.Ingest.ReconnectMax != 30*time.Second || c.Demo.Enabled {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
+	if c.TLS.Mode != "on" || c.TLS.CertFile != "" || c.Access.SessionIdle != 30*time.Minute || c.Access.LockAfter != 5 {
+		t.Fatalf("TLS and access defaults not applied: %+v %+v", c.TLS, c.Access)
+	}
 }
 
 func TestLoadConfigCameras(t *testing.T) {
@@ -91,6 +94,12 @@ cameras:
     password_env: VIGIL_TEST_UNSET_VARIABLE
 `, []string{"cameras[0].main_url:", "cameras[1].id:", "cameras[1].kind:", "cameras[1].latitude:", "cameras[2].password_env:"}},
 		{"wrong type", "ingest:\n  read_timeout: soon\n", []string{"line 2", "soon", "time.Duration"}},
+		{"bad tls mode", "tls:\n  mode: maybe\n", []string{"tls.mode:", "maybe"}},
+		{"certificate without its key", "tls:\n  cert_file: /etc/vigil/cert.pem\n", []string{"tls.cert_file:", "key_file"}},
+		{"key without its certificate", "tls:\n  key_file: /etc/vigil/key.pem\n", []string{"tls.cert_file:", "key_file"}},
+		{"session idle too short", "access:\n  session_idle: 10s\n", []string{"access.session_idle:", "10s"}},
+		{"session idle too long", "access:\n  session_idle: 48h\n", []string{"access.session_idle:", "48h"}},
+		{"no lockout", "access:\n  lock_after: 0\n", []string{"access.lock_after:", "0 must be"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, tc.body))

@@ -723,3 +723,27 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("%d failed logins counted from bad requests", u.FailedLogins)
 	}
 }
+
+// A supervisor limited to some cameras cannot give an operator more.
+func TestScopedSupervisorCannotWidenScope(t *testing.T) {
+	rg := newRig(t)
+	rg.user(t, "sup.north", "supervisor", auth.Scope{Sites: []string{"north"}})
+	sup := rg.login(t, "sup.north")
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{`{"username":"op.a","roles":["operator"]}`, 403},
+		{`{"username":"op.b","roles":["operator"],"scope":{"sites":["south"]}}`, 403},
+		{`{"username":"op.c","roles":["operator"],"scope":{"cameras":["cam001"]}}`, 403},
+		{`{"username":"op.d","roles":["operator"],"scope":{"cameras":["cam002"]}}`, 201},
+		{`{"username":"op.e","roles":["operator"],"scope":{"sites":["north"]}}`, 201},
+	} {
+		if code, body := sup.do(t, "POST", "/api/v1/users", c.body, nil); code != c.want {
+			t.Errorf("%s: %d, want %d: %s", c.body, code, c.want, body)
+		}
+	}
+	if code, body := sup.do(t, "PATCH", "/api/v1/users/op.e", `{"scope":{}}`, nil); code != 403 {
+		t.Errorf("widening op.e to every camera: %d %s", code, body)
+	}
+}

@@ -51,7 +51,7 @@ type rig struct {
 	srv   *Server
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "vigil.db"))
 	if err != nil {
@@ -88,7 +88,7 @@ func newRig(t *testing.T) *rig {
 }
 
 // user creates a user with testPassword.
-func (rg *rig) user(t *testing.T, name, roles string, scope auth.Scope) store.User {
+func (rg *rig) user(t testing.TB, name, roles string, scope auth.Scope) store.User {
 	t.Helper()
 	hash, err := cheapHasher.Hash(testPassword)
 	if err != nil {

@@ -35,6 +35,7 @@ type ExportRequests interface {
 	ExportRequests(ctx context.Context, requestedBy, state string, limit int) ([]store.ExportRequest, error)
 	DecideExportRequest(ctx context.Context, id string, approve bool, by, reason string, grantUntil, now time.Time, maxAge time.Duration) (store.ExportRequest, error)
 	AddDownloadLink(ctx context.Context, tokenHash []byte, l store.DownloadLink) error
+	DownloadLinkByHash(ctx context.Context, tokenHash []byte) (store.DownloadLink, error)
 	UseDownloadLink(ctx context.Context, tokenHash []byte, now time.Time) (store.DownloadLink, error)
 }
 
@@ -283,7 +284,7 @@ func (a *exportAPI) decide(w http.ResponseWriter, r *http.Request, approve bool)
 			return
 		}
 		if err != nil && !p.scope.All() || err == nil && !p.allows(c) {
-			a.gate.forbid(w, r, p, r.Pattern, "camera "+id+" is outside your scope")
+			a.gate.forbidCamera(w, r, p, r.Pattern, id, "camera "+id+" is outside your scope")
 			return
 		}
 	}
@@ -393,7 +394,17 @@ func (a *exportAPI) link(w http.ResponseWriter, r *http.Request) {
 // download serves a bundle's zip through a link; the download is an
 // evidence-log entry before any byte leaves.
 func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
-	l, err := a.requests.UseDownloadLink(r.Context(), hashSecret(r.PathValue("token")), a.gate.now())
+	hash := hashSecret(r.PathValue("token"))
+	// Who may use the link is checked before it is used: someone else
+	// holding a one-time link must not spend it for the officer.
+	l, err := a.requests.DownloadLinkByHash(r.Context(), hash)
+	if err == nil && l.CreatedBy != who(r).user.Username {
+		a.gate.forbid(w, r, who(r), r.Pattern, "this link is for the officer who requested the export")
+		return
+	}
+	if err == nil {
+		l, err = a.requests.UseDownloadLink(r.Context(), hash, a.gate.now())
+	}
 	switch {
 	case errors.Is(err, store.ErrLinkUsed), errors.Is(err, store.ErrLinkExpired):
 		writeError(w, http.StatusGone, err.Error(), nil)

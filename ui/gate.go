@@ -419,10 +419,16 @@ func (g *gate) unauthorized(w http.ResponseWriter, r *http.Request, why string) 
 // attempts to reach footage or functions beyond one's role are what a
 // data-protection officer asks about.
 func (g *gate) forbid(w http.ResponseWriter, r *http.Request, p *principal, pattern, why string) {
+	g.forbidCamera(w, r, p, pattern, cameraOf(r, pattern), why)
+}
+
+// forbidCamera is forbid for a camera the route does not name in its path
+// (a hold's, an export's), so that the audit finds the refusal by camera.
+func (g *gate) forbidCamera(w http.ResponseWriter, r *http.Request, p *principal, pattern, camera, why string) {
 	g.refused.WithLabelValues("403").Inc()
 	g.logger.Warn("request refused", "who", p.name(), "method", r.Method, "route", pattern, "why", why)
 	_, err := g.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionAccessDenied, Actor: p.actor,
-		Role: p.rolesText(), Camera: cameraOf(r, pattern), Ref: pattern, Detail: clip(why+"; from "+r.RemoteAddr, 500)})
+		Role: p.rolesText(), Camera: clip(camera, 64), Ref: pattern, Detail: clip(why+"; from "+r.RemoteAddr, 500)})
 	if err != nil {
 		g.logger.Error("evidence log cannot record a refusal", "error", err)
 	}
@@ -475,7 +481,7 @@ func (g *gate) footageAllowed(w http.ResponseWriter, r *http.Request, camera str
 	if p.covers(camera, from, to) {
 		return true
 	}
-	g.forbid(w, r, p, r.Pattern, fmt.Sprintf("your grants do not cover camera %s from %s to %s",
+	g.forbidCamera(w, r, p, r.Pattern, camera, fmt.Sprintf("your grants do not cover camera %s from %s to %s",
 		camera, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)))
 	return false
 }

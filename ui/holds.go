@@ -395,7 +395,7 @@ func (a *holdAPI) inScope(w http.ResponseWriter, r *http.Request, camera string)
 	if a.visible(r, camera) {
 		return true
 	}
-	a.gate.forbid(w, r, who(r), r.Pattern, "camera "+camera+" is outside your scope")
+	a.gate.forbidCamera(w, r, who(r), r.Pattern, camera, "camera "+camera+" is outside your scope")
 	return false
 }
 

@@ -18,11 +18,12 @@ import (
 // userAPI manages people and machine tokens. An admin manages everyone; a
 // supervisor only operators (users whose one role is operator).
 type userAPI struct {
-	id     Identity
-	audit  Audit
-	people People
-	gate   *gate
-	logger *slog.Logger
+	id      Identity
+	cameras Cameras
+	audit   Audit
+	people  People
+	gate    *gate
+	logger  *slog.Logger
 }
 
 func (a *userAPI) routes(rt *router) {
@@ -117,6 +118,32 @@ func (a *userAPI) mayManage(w http.ResponseWriter, r *http.Request, roleLists ..
 	return true
 }
 
+// scopeWithin refuses a scope wider than the manager's own: a supervisor
+// limited to some cameras cannot hand out more (an administrator can).
+func (a *userAPI) scopeWithin(w http.ResponseWriter, r *http.Request, s *auth.Scope) bool {
+	p := who(r)
+	if p.has(auth.Admin) || p.scope.All() {
+		return true
+	}
+	ok := s != nil && !s.All()
+	if ok {
+		for _, site := range s.Sites {
+			ok = ok && slices.Contains(p.scope.Sites, site)
+		}
+		for _, ward := range s.Wards {
+			ok = ok && slices.Contains(p.scope.Wards, ward)
+		}
+		for _, id := range s.Cameras {
+			c, err := a.cameras.Get(r.Context(), id)
+			ok = ok && err == nil && p.allows(c)
+		}
+	}
+	if !ok {
+		a.gate.forbid(w, r, p, r.Pattern, "you can give only a camera scope within your own")
+	}
+	return ok
+}
+
 func (a *userAPI) get(w http.ResponseWriter, r *http.Request) {
 	if u, ok := a.target(w, r); ok {
 		writeJSON(w, http.StatusOK, viewUser(u))
@@ -140,7 +167,7 @@ func (a *userAPI) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error(), nil)
 		return
 	}
-	if !a.mayManage(w, r, auth.JoinRoles(roles)) {
+	if !a.mayManage(w, r, auth.JoinRoles(roles)) || !a.scopeWithin(w, r, in.Scope) {
 		return
 	}
 	u := store.User{Username: *in.Username, Roles: auth.JoinRoles(roles), MustChange: true, CreatedBy: who(r).user.Username,
@@ -212,7 +239,8 @@ func (a *userAPI) patch(w http.ResponseWriter, r *http.Request) {
 	if in.Disabled != nil {
 		next.Disabled = *in.Disabled
 	}
-	if !a.mayManage(w, r, u.Roles, next.Roles) || !a.keepsAnAdmin(w, r, u, next) {
+	if !a.mayManage(w, r, u.Roles, next.Roles) || !a.keepsAnAdmin(w, r, u, next) ||
+		next.Scope != u.Scope && !a.scopeWithin(w, r, in.Scope) {
 		return
 	}
 	if err := a.id.SetUserAccess(r.Context(), u.ID, next.DisplayName, next.Roles, next.Scope, next.Disabled); err != nil {

@@ -134,3 +134,16 @@ func (s *Store) UseDownloadLink(ctx context.Context, tokenHash []byte, now time.
 func linkName(tokenHash []byte) string {
 	return hex.EncodeToString(tokenHash[:min(len(tokenHash), 4)])
 }
+
+// DownloadLinkByHash reads a link without using it (to check who may use
+// it first); ErrNotFound for an unknown hash.
+func (s *Store) DownloadLinkByHash(ctx context.Context, tokenHash []byte) (DownloadLink, error) {
+	l, err := scanDownloadLink(s.db.QueryRowContext(ctx, `SELECT `+downloadLinkColumns+` FROM download_links WHERE hash = $1`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return DownloadLink{}, fmt.Errorf("download link: %w", ErrNotFound)
+	}
+	if err != nil {
+		return DownloadLink{}, fmt.Errorf("download link: %w", err)
+	}
+	return l, nil
+}

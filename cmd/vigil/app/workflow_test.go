@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/evidence/locker"
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// The sweeper expires police requests nobody decided in time, once each,
+// and logs every expiry in the evidence log.
+func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	evlog := &locker.Log{Dir: t.TempDir(), Origin: "test/evidence", CreateKey: true, CheckpointInterval: -1, Logger: logger}
+	if err := evlog.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer evlog.Close()
+	a := &App{Config: DefaultConfig(), store: st, evlog: evlog, logger: logger}
+	now := time.Now()
+	for i, age := range []time.Duration{8 * 24 * time.Hour, time.Hour} {
+		x := store.ExportRequest{ID: []string{"old", "new"}[i], CrimeRef: "01/1/26", Cameras: []string{"cam001"},
+			Start: now.Add(-48 * time.Hour), End: now.Add(-47 * time.Hour), Reason: "assault", RequestedBy: "dc.patel",
+			Officer: "DC Patel", RequestedAt: now.Add(-age)}
+		if err := st.AddExportRequest(ctx, &x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &workflow{app: a}
+	w.sweep(ctx)
+	w.sweep(ctx)
+	for id, want := range map[string]string{"old": store.ExportExpired, "new": store.ExportRequested} {
+		if x, err := st.ExportRequest(ctx, id); err != nil || x.State != want {
+			t.Errorf("request %s: %q %v, want %q", id, x.State, err, want)
+		}
+	}
+	var expired []evidence.Entry
+	evlog.Scan(0, evlog.Size(), func(e evidence.Entry, _ []byte) bool {
+		if e.Action == evidence.ActionExportExpired {
+			expired = append(expired, e)
+		}
+		return true
+	})
+	if len(expired) != 1 || expired[0].Ref != "export/old" || expired[0].Actor != evidence.ActorWorkflow || expired[0].Camera != "cam001" {
+		t.Fatalf("expiry entries: %+v", expired)
+	}
+}

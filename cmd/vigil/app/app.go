@@ -240,7 +240,8 @@ func (a *App) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo || c.Recorder != old.Recorder {
+	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo || c.Recorder != old.Recorder ||
+		c.Evidence != old.Evidence || c.TLS != old.TLS || c.Access != old.Access {
 		a.logger.Warn("reload: only the camera list is applied; restart Vigil for other settings")
 	}
 	a.logger.Info("configuration reloaded", "cameras_changed", n)

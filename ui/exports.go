@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -462,18 +461,8 @@ func (a *exportAPI) log(w http.ResponseWriter, r *http.Request, action evidence.
 	return seq, true
 }
 
+// fail answers a store error; a taken id or a decided request is a conflict.
 func (a *exportAPI) fail(w http.ResponseWriter, err error) {
-	var fe store.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		writeError(w, http.StatusUnprocessableEntity, "invalid request: "+err.Error(), err)
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such export request", nil)
-	case slices.ContainsFunc([]error{store.ErrSamePerson, store.ErrNotPending, store.ErrNotApproved, store.ErrExists},
-		func(e error) bool { return errors.Is(err, e) }):
-		writeError(w, http.StatusConflict, err.Error(), nil)
-	default:
-		a.logger.Error("api request failed", "error", err)
-		writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
-	}
+	failStore(w, a.logger, err, "no such export request",
+		store.ErrSamePerson, store.ErrNotPending, store.ErrNotApproved, store.ErrExists)
 }

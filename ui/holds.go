@@ -409,18 +409,8 @@ func holdID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
+// fail answers a store error; the hold life cycle's refusals are conflicts.
 func (a *holdAPI) fail(w http.ResponseWriter, err error) {
-	var fe store.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		writeError(w, http.StatusUnprocessableEntity, "invalid request: "+err.Error(), err)
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, err.Error(), nil)
-	case errors.Is(err, store.ErrSamePerson), errors.Is(err, store.ErrReleased), errors.Is(err, store.ErrReleasePending),
-		errors.Is(err, store.ErrNoReleaseRequest), errors.Is(err, store.ErrHoldChanged):
-		writeError(w, http.StatusConflict, err.Error(), nil)
-	default:
-		a.logger.Error("api request failed", "error", err)
-		writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
-	}
+	failStore(w, a.logger, err, "", store.ErrSamePerson, store.ErrReleased, store.ErrReleasePending,
+		store.ErrNoReleaseRequest, store.ErrHoldChanged)
 }

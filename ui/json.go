@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
@@ -63,4 +65,25 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		return errors.New("invalid JSON: more than one value in the body")
 	}
 	return nil
+}
+
+// failStore answers a store error: 422 with the fields at fault, 404
+// (notFound, or the error's own text when ""), 409 for the conflicts
+// given, and 500 otherwise (logged: the client learns nothing inside).
+func failStore(w http.ResponseWriter, logger *slog.Logger, err error, notFound string, conflicts ...error) {
+	var fe store.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusUnprocessableEntity, "invalid request: "+err.Error(), err)
+	case errors.Is(err, store.ErrNotFound):
+		if notFound == "" {
+			notFound = err.Error()
+		}
+		writeError(w, http.StatusNotFound, notFound, nil)
+	case slices.ContainsFunc(conflicts, func(c error) bool { return errors.Is(err, c) }):
+		writeError(w, http.StatusConflict, err.Error(), nil)
+	default:
+		logger.Error("api request failed", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
+	}
 }

@@ -28,13 +28,16 @@ func main() {
 		os.Exit(check(os.Args[2:]))
 	case "evidence":
 		os.Exit(evidenceCmd(os.Args[2:]))
+	case "reset-password":
+		os.Exit(resetPassword(os.Args[2:]))
 	default:
 		usage()
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE | vigil evidence COMMAND (see vigil evidence)")
+	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE | vigil evidence COMMAND (see vigil evidence)\n"+
+		"       | vigil reset-password [-config FILE] -by NAME USERNAME")
 	os.Exit(2)
 }
 
@@ -104,4 +107,31 @@ func printConfigError(path string, err error) {
 	for _, e := range fe {
 		fmt.Fprintf(os.Stderr, "  %s\n", e)
 	}
+}
+
+// resetPassword gives a user (a locked-out administrator) a temporary
+// password at the server console; the service must be stopped.
+func resetPassword(args []string) int {
+	fs := flag.NewFlagSet("reset-password", flag.ContinueOnError)
+	path := fs.String("config", "", "config file (YAML); without it, the demo site's settings")
+	by := fs.String("by", "", "who is doing this (logged)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 || *by == "" {
+		fmt.Fprintln(os.Stderr, "usage: vigil reset-password [-config FILE] -by NAME USERNAME  (with the service stopped)")
+		return 2
+	}
+	cfg, err := loadOrDemo(*path)
+	if err != nil {
+		printConfigError(*path, err)
+		return 1
+	}
+	pw, err := app.ResetPassword(cfg, fs.Arg(0), *by)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vigil reset-password:", err)
+		return 1
+	}
+	fmt.Printf("temporary password for %s (change it at the next sign-in): %s\n", fs.Arg(0), pw)
+	return 0
 }

@@ -78,6 +78,7 @@ bench: build clips
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./recorder/... ./ingest/decode/
+	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 
 clean:
 	rm -rf $(BIN)

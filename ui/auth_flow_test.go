@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base32"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,34 +15,6 @@ import (
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ui/auth"
 )
-
-// flowRaw sends a request as c and returns the whole response: for the
-// headers (Set-Cookie, Retry-After) that client.do drops. Extra headers in
-// h replace the client's.
-func (c *client) flowRaw(t *testing.T, method, path, body string, h http.Header) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, c.rg.url+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.csrf != "" {
-		req.Header.Set(csrfHeader, c.csrf)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp, string(raw)
-}
 
 // flowLogin tries a sign-in with any password and code; on 200 the
 // returned client carries the new session and its CSRF token.
@@ -133,7 +104,7 @@ func TestLoginLockoutBacksOff(t *testing.T) {
 	}
 	// Locked: even the right password is not tried.
 	c := rg.anon()
-	resp, body := c.flowRaw(t, "POST", "/api/v1/session", `{"username":"op1","password":"`+testPassword+`"}`, nil)
+	resp, body := c.raw(t, "POST", "/api/v1/session", `{"username":"op1","password":"`+testPassword+`"}`, nil)
 	wantCode(t, "right password while locked", resp.StatusCode, body, 429)
 	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 60 || ra > 61 {
 		t.Fatalf("Retry-After %q, want about 60 s", resp.Header.Get("Retry-After"))
@@ -279,7 +250,7 @@ func TestSessionCookieFlags(t *testing.T) {
 			rg.flowRestart(t)
 			rg.user(t, "op1", "operator", auth.Scope{})
 			c := rg.anon()
-			resp, body := c.flowRaw(t, "POST", "/api/v1/session", `{"username":"op1","password":"`+testPassword+`"}`, nil)
+			resp, body := c.raw(t, "POST", "/api/v1/session", `{"username":"op1","password":"`+testPassword+`"}`, nil)
 			wantCode(t, "login", resp.StatusCode, body, 200)
 			set := resp.Header.Get("Set-Cookie")
 			for _, want := range []string{sessionCookie + "=", "HttpOnly", "SameSite=Strict", "Path=/"} {
@@ -391,7 +362,7 @@ func TestAPITokens(t *testing.T) {
 		t.Fatalf("token refusal not logged as the token: %+v", d)
 	}
 	for _, bad := range []string{"Bearer " + tok.Token + "x", "Bearer nonsense", "Basic " + tok.Token} {
-		resp, body := m.flowRaw(t, "GET", "/metrics", "", http.Header{"Authorization": {bad}})
+		resp, body := m.raw(t, "GET", "/metrics", "", http.Header{"Authorization": {bad}})
 		wantCode(t, bad, resp.StatusCode, body, 401)
 	}
 
@@ -711,7 +682,7 @@ func TestBadInput(t *testing.T) {
 			if tc.path == "/api/v1/session" {
 				c = rg.anon()
 			}
-			resp, body := c.flowRaw(t, "POST", tc.path, tc.body, http.Header{"Content-Type": {tc.ctype}})
+			resp, body := c.raw(t, "POST", tc.path, tc.body, http.Header{"Content-Type": {tc.ctype}})
 			wantCode(t, tc.name, resp.StatusCode, body, tc.want)
 			if msg := errorOf(t, body); !strings.Contains(msg, tc.msg) {
 				t.Fatalf("error %q does not say %q", msg, tc.msg)

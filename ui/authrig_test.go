@@ -127,8 +127,10 @@ func (rg *rig) login(t *testing.T, name string) *client {
 	return c
 }
 
-// do sends a JSON request and decodes a 2xx answer into out.
-func (c *client) do(t *testing.T, method, path, body string, out any) (int, string) {
+// raw sends a request as c and returns the whole response: for the
+// headers (Set-Cookie, Retry-After) that client.do drops. Extra headers in
+// h replace the client's.
+func (c *client) raw(t *testing.T, method, path, body string, h http.Header) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, c.rg.url+path, strings.NewReader(body))
 	if err != nil {
@@ -141,18 +143,28 @@ func (c *client) do(t *testing.T, method, path, body string, out any) (int, stri
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	return resp, string(raw)
+}
+
+// do sends a JSON request and decodes a 2xx answer into out.
+func (c *client) do(t *testing.T, method, path, body string, out any) (int, string) {
+	t.Helper()
+	resp, raw := c.raw(t, method, path, body, nil)
 	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
+		if err := json.Unmarshal([]byte(raw), out); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
 		}
 	}
-	return resp.StatusCode, string(raw)
+	return resp.StatusCode, raw
 }
 
 // entries reads the evidence log back.

@@ -138,13 +138,6 @@ type exportJSON struct {
 	EvidenceSeq    *uint64    `json:"evidence_seq,omitempty"`
 }
 
-func opt(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 func (a *exportAPI) view(x store.ExportRequest) exportJSON {
 	v := exportJSON{ID: x.ID, State: x.State, CrimeRef: x.CrimeRef, Cameras: x.Cameras, From: x.Start, To: x.End,
 		FromLocal: local(x.Start), ToLocal: local(x.End), Reason: x.Reason, RequestedBy: x.RequestedBy, Officer: x.Officer,
@@ -157,7 +150,8 @@ func (a *exportAPI) view(x store.ExportRequest) exportJSON {
 		return v
 	}
 	b := &buildJSON{State: "waiting"}
-	switch job, ok := a.exports.Get(x.ID); {
+	job, ok := a.exports.Get(x.ID)
+	switch {
 	case x.BundleDir != "":
 		b.State, b.Folder = "done", x.BundleDir
 	case x.BuildError != "":
@@ -165,7 +159,7 @@ func (a *exportAPI) view(x store.ExportRequest) exportJSON {
 	case ok:
 		b.State, b.Error = job.State, job.Error
 	}
-	if job, ok := a.exports.Get(x.ID); ok && job.State == "done" {
+	if ok && job.State == "done" {
 		b.Finished, b.Masters, b.Bytes, b.TreeSize = opt(job.Finished), job.Result.Masters, job.Result.Bytes, job.Result.Checkpoint.Size
 	}
 	v.Build = b
@@ -320,13 +314,7 @@ func (a *exportAPI) decide(w http.ResponseWriter, r *http.Request, approve bool)
 // expired logs a request that expired undecided, as the workflow sweeper
 // does.
 func (a *exportAPI) expired(r *http.Request, x store.ExportRequest) {
-	cam := ""
-	if len(x.Cameras) == 1 {
-		cam = x.Cameras[0]
-	}
-	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionExportExpired, Actor: evidence.ActorWorkflow,
-		Camera: cam, From: x.Start, To: x.End, Ref: "export/" + x.ID,
-		Detail: fmt.Sprintf("crime reference %s; not decided within %v", x.CrimeRef, a.policy.RequestMaxAge)}); err != nil {
+	if _, err := a.audit.Append(r.Context(), export.ExpiredEntry(x, a.policy.RequestMaxAge)); err != nil {
 		a.logger.Error("evidence log cannot record an expired export request", "export", x.ID, "error", err)
 	}
 }
@@ -334,8 +322,7 @@ func (a *exportAPI) expired(r *http.Request, x store.ExportRequest) {
 // build queues an approved request's bundle. When the queue is full the
 // request waits: the workflow sweeper queues it again.
 func (a *exportAPI) build(x store.ExportRequest) {
-	_, err := a.exports.Start(export.Request{ID: x.ID, Cameras: x.Cameras, From: x.Start, To: x.End, CrimeRef: x.CrimeRef,
-		Officer: x.Officer, Reason: x.Reason, RequestedBy: x.RequestedBy, ApprovedBy: x.DecidedBy, Logged: true})
+	_, err := a.exports.Start(export.Approved(x))
 	if err != nil {
 		a.logger.Warn("approved export not queued yet; it will be retried", "export", x.ID, "error", err)
 	}
@@ -420,10 +407,6 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if x.RequestedBy != who(r).user.Username {
-		a.gate.forbid(w, r, who(r), r.Pattern, "this link is for the officer who requested the export")
-		return
-	}
 	if _, err := os.Stat(filepath.Join(x.BundleDir, "manifest.json")); err != nil {
 		writeError(w, http.StatusGone, "the export is no longer on the server", nil)
 		return
@@ -446,12 +429,8 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 // back); when the log fails the caller answers 503 and nothing is served.
 func (a *exportAPI) log(w http.ResponseWriter, r *http.Request, action evidence.Action, x store.ExportRequest, reason string) (uint64, bool) {
 	p := who(r)
-	cam := ""
-	if len(x.Cameras) == 1 {
-		cam = x.Cameras[0]
-	}
 	seq, err := a.audit.Append(r.Context(), &evidence.Entry{Action: action, Actor: p.actor, Role: string(p.role),
-		Camera: cam, From: x.Start, To: x.End, Reason: reason, Ref: "export/" + x.ID,
+		Camera: export.OneCamera(x.Cameras), From: x.Start, To: x.End, Reason: reason, Ref: "export/" + x.ID,
 		Detail: clip("crime reference "+x.CrimeRef+"; cameras "+strings.Join(x.Cameras, ","), 1000)})
 	if err != nil {
 		a.logger.Error("evidence log cannot record an export step", "action", action, "export", x.ID, "error", err)

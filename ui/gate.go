@@ -316,17 +316,9 @@ func safeMethod(m string) bool {
 
 func (p *principal) rolesText() string {
 	if p.token != nil {
-		return "token scopes " + joinScopes(p.scopes)
+		return "token scopes " + auth.JoinPermissions(p.scopes)
 	}
 	return auth.JoinRoles(p.roles)
-}
-
-func joinScopes(ps []auth.Permission) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = string(p)
-	}
-	return strings.Join(s, ",")
 }
 
 // authenticate finds the principal from a bearer token or the session

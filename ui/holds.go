@@ -87,12 +87,6 @@ type holdJSON struct {
 }
 
 func viewHold(h store.Hold) holdJSON {
-	opt := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		return &t
-	}
 	return holdJSON{
 		ID: h.ID, Camera: h.Camera, From: h.Start, To: h.End, FromLocal: local(h.Start), ToLocal: local(h.End),
 		Reason: h.Reason, RequestedBy: h.RequestedBy, PlacedBy: h.CreatedBy, PlacedAt: h.CreatedAt,

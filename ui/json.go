@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
@@ -86,4 +87,12 @@ func failStore(w http.ResponseWriter, logger *slog.Logger, err error, notFound s
 		logger.Error("api request failed", "error", err)
 		writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
 	}
+}
+
+// opt is a time for JSON that leaves out the zero time.
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -404,7 +404,7 @@ func (a *userAPI) createToken(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := tokenPrefix + randomToken()
 	now := a.gate.now()
-	t := store.APIToken{Name: in.Name, Hash: hashSecret(secret), Scopes: joinScopes(scopes),
+	t := store.APIToken{Name: in.Name, Hash: hashSecret(secret), Scopes: auth.JoinPermissions(scopes),
 		Expires: now.Add(time.Duration(in.ExpiresInDays) * 24 * time.Hour), Created: now, CreatedBy: who(r).user.Username}
 	if err := a.id.CreateToken(r.Context(), &t); err != nil {
 		var fe store.FieldErrors

@@ -62,10 +62,7 @@ func (b *builder) logRequest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cam := ""
-	if len(b.r.Cameras) == 1 {
-		cam = b.r.Cameras[0]
-	}
+	cam := OneCamera(b.r.Cameras)
 	detail := "crime reference " + b.r.CrimeRef + "; cameras " + strings.Join(b.r.Cameras, ",")
 	for _, e := range []*evidence.Entry{
 		{Action: evidence.ActionExportRequested, Actor: rq, Camera: cam, From: b.r.From, To: b.r.To, Reason: b.r.Reason, Ref: b.res.ID, Detail: detail},
@@ -235,10 +232,7 @@ func (b *builder) seal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cam := ""
-	if len(b.r.Cameras) == 1 {
-		cam = b.r.Cameras[0]
-	}
+	cam := OneCamera(b.r.Cameras)
 	created := &evidence.Entry{Action: evidence.ActionExportCreated, Actor: ActorExporter, Camera: cam, From: b.r.From, To: b.r.To,
 		ObjectSHA256: msum, ObjectBytes: int64(len(b.manifest)), Reason: b.r.Reason, Ref: b.res.ID,
 		Detail: fmt.Sprintf("crime reference %s; officer %s; %d master files", b.r.CrimeRef, officer, b.res.Masters)}

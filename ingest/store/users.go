@@ -121,13 +121,6 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	return out, rows.Err()
 }
 
-// CountUsers counts users, disabled ones included.
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
-}
-
 // SetPassword stores a new password hash; mustChange asks for another
 // change at the next sign-in (a reset by an administrator).
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string, mustChange bool, now time.Time) error {

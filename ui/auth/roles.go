@@ -137,19 +137,20 @@ func ParseScopes(s string) ([]Permission, error) {
 			continue
 		}
 		if !slices.Contains(TokenScopes, p) {
-			return nil, fmt.Errorf("scopes: %q is not a token scope (one of %s)", p, joinPerms(TokenScopes))
+			return nil, fmt.Errorf("scopes: %q is not a token scope (one of %s)", p, JoinPermissions(TokenScopes))
 		}
 		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("scopes: at least one of %s is required", joinPerms(TokenScopes))
+		return nil, fmt.Errorf("scopes: at least one of %s is required", JoinPermissions(TokenScopes))
 	}
 	return out, nil
 }
 
-func joinPerms(ps []Permission) string {
+// JoinPermissions writes permissions as a comma list (as tokens store them).
+func JoinPermissions(ps []Permission) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
 		s[i] = string(p)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/export"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ui"
@@ -110,13 +109,7 @@ func (w *workflow) sweep(ctx context.Context) {
 		a.logger.Error("expiring export requests", "error", err)
 	}
 	for _, x := range expired {
-		cam := ""
-		if len(x.Cameras) == 1 {
-			cam = x.Cameras[0]
-		}
-		if _, err := a.evlog.Append(ctx, &evidence.Entry{Action: evidence.ActionExportExpired, Actor: evidence.ActorWorkflow,
-			Camera: cam, From: x.Start, To: x.End, Ref: "export/" + x.ID,
-			Detail: fmt.Sprintf("crime reference %s; not decided within %v", x.CrimeRef, ac.ExportRequestMaxAge)}); err != nil {
+		if _, err := a.evlog.Append(ctx, export.ExpiredEntry(x, ac.ExportRequestMaxAge)); err != nil {
 			a.logger.Error("evidence log cannot record an expired export request", "export", x.ID, "error", err)
 		}
 	}
@@ -126,9 +119,7 @@ func (w *workflow) sweep(ctx context.Context) {
 			a.logger.Error("listing exports to build", "error", err)
 		}
 		for _, x := range pending {
-			if _, err := a.exports.Start(export.Request{ID: x.ID, Cameras: x.Cameras, From: x.Start, To: x.End,
-				CrimeRef: x.CrimeRef, Officer: x.Officer, Reason: x.Reason, RequestedBy: x.RequestedBy,
-				ApprovedBy: x.DecidedBy, Logged: true}); err != nil {
+			if _, err := a.exports.Start(export.Approved(x)); err != nil {
 				a.logger.Warn("approved export not queued yet; retrying in a minute", "export", x.ID, "error", err)
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -23,11 +24,14 @@ func TestResetPasswordAtTheConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	hash, _ := auth.Hasher{Time: 1, MemoryKiB: 64, Threads: 1}.Hash("forgotten password")
-	u := store.User{Username: "admin", Roles: "admin", PasswordHash: hash, CreatedBy: "test", Disabled: false}
+	u := store.User{Username: "admin", Roles: "admin", PasswordHash: hash, CreatedBy: "test"}
 	if err := st.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
+	// Locked out every way: a lost phone, disabled, a session left behind.
 	st.SetTOTP(ctx, u.ID, []byte("lost phone's secret"), nil)
+	st.SetUserAccess(ctx, u.ID, "", "admin", "", true)
+	st.CreateSession(ctx, store.Session{IDHash: []byte("old"), UserID: u.ID, CSRF: "c", Expires: time.Now().Add(time.Hour)})
 	st.Close()
 
 	if _, err := ResetPassword(c, "nobody", "Ops Lead"); err == nil {
@@ -37,11 +41,16 @@ func TestResetPasswordAtTheConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ = store.Open(filepath.Join(c.DataDir, "vigil.db"))
+	if st, err = store.Open(filepath.Join(c.DataDir, "vigil.db")); err != nil {
+		t.Fatal(err)
+	}
 	defer st.Close()
 	got, _ := st.UserByName(ctx, "admin")
-	if ok, _ := auth.VerifyPassword(got.PasswordHash, pw); !ok || !got.MustChange || got.TOTPSecret != nil {
-		t.Fatalf("after reset: password ok %v, must change %v, totp %v", ok, got.MustChange, got.TOTPSecret)
+	if ok, _ := auth.VerifyPassword(got.PasswordHash, pw); !ok || !got.MustChange || got.TOTPSecret != nil || got.Disabled {
+		t.Fatalf("after reset: password ok %v, must change %v, totp %v, disabled %v", ok, got.MustChange, got.TOTPSecret, got.Disabled)
+	}
+	if _, err := st.SessionByHash(ctx, []byte("old")); err == nil {
+		t.Fatal("a session from before the reset survived it")
 	}
 	l := newEvidenceLog(&c)
 	l.CheckpointInterval = -1

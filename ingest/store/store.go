@@ -237,6 +237,29 @@ var migrations = []string{
 		used_us    INTEGER,
 		uses       INTEGER NOT NULL DEFAULT 0
 	);`,
+	// 6: the control room's own records (issue 6). A bookmark marks an
+	// incident at one time on one or more cameras (a comma list); a wall
+	// is one user's saved layout of tiles (a JSON array of camera ids).
+	`CREATE TABLE bookmarks (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		at_us      INTEGER NOT NULL,
+		cameras    TEXT NOT NULL,
+		note       TEXT NOT NULL,
+		created_by TEXT NOT NULL,
+		created_us INTEGER NOT NULL
+	);
+	CREATE INDEX bookmarks_at ON bookmarks(at_us);
+	CREATE TABLE walls (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		user_id      INTEGER NOT NULL REFERENCES users(id),
+		name         TEXT NOT NULL,
+		layout       TEXT NOT NULL,
+		tiles        TEXT NOT NULL,
+		tour         TEXT NOT NULL,
+		tour_seconds INTEGER NOT NULL,
+		updated_us   INTEGER NOT NULL,
+		UNIQUE (user_id, name)
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -79,7 +79,7 @@ func newRig(t testing.TB) *rig {
 		OutDir: t.TempDir(), Logger: logger}}
 	jobs.Initialize()
 	t.Cleanup(jobs.Close)
-	srv := &Server{Cameras: registry{st}, Recordings: st, Holds: st, Audit: audit, People: st, Identity: st,
+	srv := &Server{Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())

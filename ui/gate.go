@@ -477,3 +477,23 @@ func (g *gate) footageAllowed(w http.ResponseWriter, r *http.Request, camera str
 		camera, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)))
 	return false
 }
+
+// visible reports whether a camera is in the caller's scope; a camera
+// since removed is visible only to those who see every camera.
+func (g *gate) visible(r *http.Request, camera string) bool {
+	p := who(r)
+	c, err := g.cameras.Get(r.Context(), camera)
+	if err != nil {
+		return p.scope.All()
+	}
+	return p.allows(c)
+}
+
+// inScope answers 403 (logged) for a camera outside the caller's scope.
+func (g *gate) inScope(w http.ResponseWriter, r *http.Request, camera string) bool {
+	if g.visible(r, camera) {
+		return true
+	}
+	g.forbidCamera(w, r, who(r), r.Pattern, camera, "camera "+camera+" is outside your scope")
+	return false
+}

@@ -166,7 +166,7 @@ func (a *holdAPI) place(w http.ResponseWriter, r *http.Request) {
 	h.ReviewAt = f.time("review_at", in.ReviewAt, true)
 	f.required("reason", in.Reason)
 	f.required("requested_by", in.RequestedBy)
-	if !f.ok(w) || !a.knownCamera(w, r.Context(), &h) || !a.inScope(w, r, h.Camera) {
+	if !f.ok(w) || !a.knownCamera(w, r.Context(), &h) || !a.gate.inScope(w, r, h.Camera) {
 		return
 	}
 	if err := a.holds.AddHold(r.Context(), &h); err != nil {
@@ -198,7 +198,7 @@ func (a *holdAPI) list(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []holdJSON{}
 	for _, h := range list {
-		if a.visible(r, h.Camera) {
+		if a.gate.visible(r, h.Camera) {
 			out = append(out, viewHold(h))
 		}
 	}
@@ -370,27 +370,7 @@ func (a *holdAPI) load(w http.ResponseWriter, r *http.Request, id int64) (store.
 		a.fail(w, err)
 		return store.Hold{}, false
 	}
-	return h, a.inScope(w, r, h.Camera)
-}
-
-// visible reports whether a camera is in the caller's scope; a camera
-// since removed is visible only to those who see every camera.
-func (a *holdAPI) visible(r *http.Request, camera string) bool {
-	p := who(r)
-	c, err := a.cameras.Get(r.Context(), camera)
-	if err != nil {
-		return p.scope.All()
-	}
-	return p.allows(c)
-}
-
-// inScope answers 403 (logged) for a hold on a camera outside the caller's scope.
-func (a *holdAPI) inScope(w http.ResponseWriter, r *http.Request, camera string) bool {
-	if a.visible(r, camera) {
-		return true
-	}
-	a.gate.forbidCamera(w, r, who(r), r.Pattern, camera, "camera "+camera+" is outside your scope")
-	return false
+	return h, a.gate.inScope(w, r, h.Camera)
 }
 
 func holdID(w http.ResponseWriter, r *http.Request) (int64, bool) {

@@ -52,6 +52,10 @@ type Server struct {
 	// redirected, and every answer carries HSTS. Session cookies are then
 	// Secure.
 	TLS *tls.Config
+	// Records are bookmarks and saved walls (*store.Store); may be nil.
+	Records Records
+	// GrafanaURL is the camera-health dashboard the health page links to.
+	GrafanaURL string
 	// Registerer takes the server's own metrics; may be nil.
 	Registerer prometheus.Registerer
 	// Now is the clock (tests set it); nil is time.Now.
@@ -149,6 +153,12 @@ func (s *Server) build() (http.Handler, []Route) {
 		holds := &holdAPI{holds: s.Holds, audit: s.Audit, people: s.People, cameras: s.Cameras, recs: s.Recordings, gate: rt.gate, logger: s.Logger}
 		holds.routes(rt)
 	}
+	if s.Records != nil {
+		(&bookmarkAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
+		(&wallAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
+	}
+	rt.handle("GET /api/v1/health", allow(auth.HealthRead),
+		(&healthAPI{cameras: s.Cameras, recs: s.Recordings, grafana: s.GrafanaURL, gate: rt.gate, logger: s.Logger}).list)
 	metrics := promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	})

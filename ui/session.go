@@ -46,10 +46,13 @@ type loginInput struct {
 }
 
 type sessionJSON struct {
-	Username    string     `json:"username"`
-	DisplayName string     `json:"display_name"`
-	Roles       []string   `json:"roles"`
-	Scope       auth.Scope `json:"scope"`
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Roles       []string `json:"roles"`
+	// Permissions are what the roles grant, so the web app shows only what
+	// the person may use (the server checks every request regardless).
+	Permissions []auth.Permission `json:"permissions"`
+	Scope       auth.Scope        `json:"scope"`
 	// MustChangePassword: every route but these session ones answers 403
 	// until the password is changed.
 	MustChangePassword bool      `json:"must_change_password"`
@@ -61,10 +64,16 @@ type sessionJSON struct {
 
 func (a *sessionAPI) view(p *principal) sessionJSON {
 	roles := make([]string, len(p.roles))
+	perms := []auth.Permission{}
 	for i, r := range p.roles {
 		roles[i] = string(r)
 	}
-	return sessionJSON{Username: p.user.Username, DisplayName: p.user.DisplayName, Roles: roles, Scope: p.scope,
+	for _, perm := range auth.Permissions() {
+		if _, ok := p.can(perm); ok {
+			perms = append(perms, perm)
+		}
+	}
+	return sessionJSON{Username: p.user.Username, DisplayName: p.user.DisplayName, Roles: roles, Permissions: perms, Scope: p.scope,
 		MustChangePassword: p.user.MustChange, TOTPEnabled: p.user.TOTPSecret != nil, CSRFToken: p.session.CSRF,
 		ExpiresAt: p.session.Expires, IdleTimeoutSeconds: int(a.gate.cfg.SessionIdle.Seconds())}
 }

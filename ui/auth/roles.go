@@ -41,8 +41,11 @@ const (
 	// FootageGranted is viewing recordings only where an approved export
 	// request grants it (police), until the grant expires.
 	FootageGranted Permission = "footage.granted"
-	// BookmarksWrite and AlertsAck are the operator's own records (later issues).
+	// BookmarksWrite marks incidents; BookmarksRead lists them (police read
+	// them to base an evidence request on an incident). AlertsAck is for
+	// a later issue.
 	BookmarksWrite Permission = "bookmarks.write"
+	BookmarksRead  Permission = "bookmarks.read"
 	AlertsAck      Permission = "alerts.ack"
 	HoldsRead      Permission = "holds.read"
 	HoldsManage    Permission = "holds.manage"
@@ -64,10 +67,10 @@ const (
 
 // matrix is the role x permission table: the one place it is decided.
 var matrix = map[Role][]Permission{
-	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, AlertsAck, EvidenceRead},
-	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, AlertsAck, EvidenceRead,
+	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead},
+	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead,
 		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage},
-	Police:   {FootageGranted, ExportsRequest, EvidenceRead},
+	Police:   {FootageGranted, BookmarksRead, ExportsRequest, EvidenceRead},
 	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRW},
 	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead},
 	Admin: {CamerasRead, CamerasManage, HealthRead, UsersManage, TokensManage, KeysManage,

@@ -127,6 +127,7 @@ func (a *App) Initialize() (err error) {
 		// Every request is signed in; every hold, access to footage, sign-in
 		// and refusal is logged under a pseudonym from the store.
 		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
+		Records: a.store, GrafanaURL: a.Config.GrafanaURL,
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -40,6 +41,12 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls"`
 
 	Access AccessConfig `yaml:"access"`
+
+	Live LiveConfig `yaml:"live"`
+
+	// GrafanaURL is the camera-health dashboard the web UI's health page
+	// links to (e.g. http://grafana:3000/d/vigil-cameras); empty: no link.
+	GrafanaURL string `yaml:"grafana_url"`
 
 	// Cameras declared here are seeded into the store and managed by this
 	// file: the API shows them but cannot change them. Reloaded on SIGHUP.
@@ -131,6 +138,31 @@ type AccessConfig struct {
 	DownloadLinkTTL time.Duration `yaml:"download_link_ttl"`
 }
 
+// LiveConfig sets live view over WebRTC (WHEP).
+type LiveConfig struct {
+	// UDPPort and TCPPort carry every viewer's media, multiplexed on one
+	// port each (open both in the firewall; TCP is the fallback where UDP
+	// is blocked). 0 picks a free port; -1 turns that transport off.
+	UDPPort int `yaml:"udp_port"`
+	TCPPort int `yaml:"tcp_port"`
+	// NAT1To1IPs are the addresses to announce when the server is behind
+	// NAT (its public address as the video wall sees it).
+	NAT1To1IPs []string `yaml:"nat_1to1_ips,omitempty"`
+	// ICEServers are STUN/TURN servers, for viewers across NAT.
+	ICEServers []ICEServerConfig `yaml:"ice_servers,omitempty"`
+	// MaxViewers bounds the live views of the whole server, and
+	// MaxViewersPerUser those of one person (a 5x5 wall is 25).
+	MaxViewers        int `yaml:"max_viewers"`
+	MaxViewersPerUser int `yaml:"max_viewers_per_user"`
+}
+
+// ICEServerConfig is one STUN or TURN server.
+type ICEServerConfig struct {
+	URLs       []string `yaml:"urls"`
+	Username   string   `yaml:"username"`
+	Credential string   `yaml:"credential"`
+}
+
 // CameraConfig is a camera declared in the config file.
 type CameraConfig struct {
 	ID        string   `yaml:"id"`
@@ -197,6 +229,7 @@ func DefaultConfig() Config {
 			LockAfter: 5, LockFor: time.Minute, LockMax: time.Hour,
 			ExportRequestMaxAge: 7 * 24 * time.Hour, PoliceGrant: 30 * 24 * time.Hour, DownloadLinkTTL: 24 * time.Hour,
 		},
+		Live: LiveConfig{UDPPort: 8189, TCPPort: 8189, MaxViewers: 500, MaxViewersPerUser: 40},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
 }
@@ -322,6 +355,44 @@ func (c *Config) Validate() error {
 	}
 	if ac.LockAfter < 1 || ac.LockAfter > 100 {
 		bad("access.lock_after", "%d must be between 1 and 100", ac.LockAfter)
+	}
+	lc := c.Live
+	for _, p := range []struct {
+		field string
+		v     int
+	}{{"live.udp_port", lc.UDPPort}, {"live.tcp_port", lc.TCPPort}} {
+		if p.v < -1 || p.v > 65535 {
+			bad(p.field, "%d must be a port (1-65535), 0 (any free port) or -1 (off)", p.v)
+		}
+	}
+	if lc.UDPPort == -1 && lc.TCPPort == -1 {
+		bad("live.udp_port", "UDP and TCP cannot both be off: live view needs one")
+	}
+	if lc.MaxViewers < 1 || lc.MaxViewers > 100000 {
+		bad("live.max_viewers", "%d must be between 1 and 100000", lc.MaxViewers)
+	}
+	if lc.MaxViewersPerUser < 1 || lc.MaxViewersPerUser > lc.MaxViewers {
+		bad("live.max_viewers_per_user", "%d must be between 1 and live.max_viewers (%d)", lc.MaxViewersPerUser, lc.MaxViewers)
+	}
+	for i, ip := range lc.NAT1To1IPs {
+		if net.ParseIP(ip) == nil {
+			bad(fmt.Sprintf("live.nat_1to1_ips[%d]", i), "%q is not an IP address", ip)
+		}
+	}
+	for i, is := range lc.ICEServers {
+		if len(is.URLs) == 0 {
+			bad(fmt.Sprintf("live.ice_servers[%d].urls", i), "name at least one stun: or turn: URL")
+		}
+		for _, u := range is.URLs {
+			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+				bad(fmt.Sprintf("live.ice_servers[%d].urls", i), "%q must start with stun:, stuns:, turn: or turns:", u)
+			}
+		}
+	}
+	if c.GrafanaURL != "" {
+		if u, err := url.Parse(c.GrafanaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("grafana_url", "%q must be an http(s) URL", c.GrafanaURL)
+		}
 	}
 	seen := map[string]int{}
 	for i, cc := range c.Cameras {

@@ -100,6 +100,12 @@ cameras:
 		{"session idle too short", "access:\n  session_idle: 10s\n", []string{"access.session_idle:", "10s"}},
 		{"session idle too long", "access:\n  session_idle: 48h\n", []string{"access.session_idle:", "48h"}},
 		{"no lockout", "access:\n  lock_after: 0\n", []string{"access.lock_after:", "0 must be"}},
+		{"live port", "live:\n  udp_port: 70000\n", []string{"live.udp_port:", "70000 must be a port"}},
+		{"live all off", "live:\n  udp_port: -1\n  tcp_port: -1\n", []string{"live.udp_port:", "cannot both be off"}},
+		{"live per user", "live:\n  max_viewers: 10\n  max_viewers_per_user: 11\n", []string{"live.max_viewers_per_user:", "11 must be"}},
+		{"live nat ip", "live:\n  nat_1to1_ips: [vigil.example]\n", []string{"live.nat_1to1_ips[0]:", "not an IP"}},
+		{"live ice url", "live:\n  ice_servers:\n    - urls: [http://stun.example]\n", []string{"live.ice_servers[0].urls:", "stun:"}},
+		{"grafana url", "grafana_url: grafana:3000\n", []string{"grafana_url:", "http(s) URL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, tc.body))

@@ -191,7 +191,11 @@ func (s *Server) Initialize() error {
 			Listener:        ln,
 			Logger:          pionLogs{s.logger}.NewLogger("tcpmux"),
 			ReadBufferSize:  64,
-			WriteBufferSize: 4 << 20, // a stalled viewer never blocks its writer
+			// No write buffer: a viewer whose TCP connection stalls blocks
+			// its own writer, so its queue fills and the relay drops whole
+			// frames for it (counted) instead of the socket dropping packets
+			// in the middle of frames.
+			WriteBufferSize: 0,
 		})
 		se.SetICETCPMux(s.tcpMux)
 		networks = append(networks, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)

@@ -127,14 +127,20 @@ func (v *viewer) drop() {
 // run is the writer goroutine; it owns the viewer's clean-up.
 func (v *viewer) run() {
 	defer v.srv.wg.Done()
-	rtcpDone := make(chan struct{})
+	rtcpDone, closed := make(chan struct{}), make(chan struct{})
 	go v.readRTCP(rtcpDone)
+	// The closer unblocks a writer stuck on a stalled ICE-TCP connection.
+	go func() {
+		defer close(closed)
+		<-v.stop
+		if err := v.pc.Close(); err != nil {
+			v.srv.logger.Debug("live: closing peer connection", "session", v.id, "error", err)
+		}
+	}()
 	err := v.serve()
 	v.end(err)
 	v.relay.leave(v)
-	if cerr := v.pc.Close(); cerr != nil {
-		v.srv.logger.Debug("live: closing peer connection", "session", v.id, "error", cerr)
-	}
+	<-closed
 	<-rtcpDone
 	v.srv.release(v)
 	if v.reason != nil {

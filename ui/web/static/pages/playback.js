@@ -19,7 +19,7 @@ const MAX_TILES = 4;
 const CHUNK_MS = 30 * 60e3; // one playback request covers at most this much
 const DRIFT_MS = 300; // resync a camera further than this from the clock
 const THUMBS = 6; // thumbnails per timeline window (each one is a logged access)
-const ZOOMS = [['15m', '15 min', 15 * 60e3], ['1h', '1 hour', 3600e3], ['6h', '6 hours', 6 * 3600e3], ['day', 'Day', 0]];
+const ZOOMS = [['5m', '5 min', 5 * 60e3], ['15m', '15 min', 15 * 60e3], ['1h', '1 hour', 3600e3], ['6h', '6 hours', 6 * 3600e3], ['day', 'Day', 0]];
 const RATES = [1, 2, 4, 8];
 
 // ---------------------------------------------------------------------------
@@ -119,6 +119,21 @@ function parseMoof(b) {
 function prftWall(b) {
   const hi = u32(b, 16), lo = u32(b, 20);
   return (hi - 2208988800) * 1000 + (lo / 4294967296) * 1000;
+}
+
+function svgIcon(d) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('fill', 'currentColor');
+  svg.setAttribute('stroke', 'currentColor');
+  svg.setAttribute('stroke-width', '2');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', d);
+  svg.append(p);
+  return svg;
 }
 
 const sleep = (ms, signal) => new Promise((res) => {
@@ -469,8 +484,8 @@ export function mount(root, ctx) {
   const grid = h('div', { class: 'pb-grid pb-n1', id: 'pb-grid' });
   const clock = h('output', { class: 'pb-clock', id: 'pb-time', 'aria-live': 'off' }, '—');
   const playBtn = h('button', { class: 'btn', id: 'pb-play', type: 'button', title: 'Play / pause (space)' }, icon('play'));
-  const backBtn = h('button', { class: 'btn', id: 'pb-step-back', type: 'button', title: 'One frame back (,)' }, '⏮︎');
-  const fwdBtn = h('button', { class: 'btn', id: 'pb-step-fwd', type: 'button', title: 'One frame forward (.)' }, '⏭︎');
+  const backBtn = h('button', { class: 'btn', id: 'pb-step-back', type: 'button', title: 'One frame back (,)', 'aria-label': 'One frame back' }, svgIcon('M17 5l-9 7 9 7zM6 5v14'));
+  const fwdBtn = h('button', { class: 'btn', id: 'pb-step-fwd', type: 'button', title: 'One frame forward (.)', 'aria-label': 'One frame forward' }, svgIcon('M7 5l9 7-9 7zM18 5v14'));
   const rateBtns = RATES.map((r) => h('button', { class: 'btn pb-rate', type: 'button', data: { rate: String(r) }, 'aria-pressed': String(r === 1) }, `${r}×`));
   const bmSelect = h('select', { id: 'pb-bookmarks', 'aria-label': 'Jump to a bookmark' }, h('option', { value: '' }, 'Jump to bookmark…'));
   const bmBtn = h('button', { class: 'btn', id: 'pb-bookmark', type: 'button', title: 'Bookmark this moment (b)' }, icon('bookmark'), ' Bookmark');
@@ -684,15 +699,28 @@ export function mount(root, ctx) {
     restart(t, playing || players.every((p) => !p.anchors.length));
   }
 
+  // onEnded: the request's range ran out. Carry on from there while more
+  // has been recorded since (a new, logged request); near the live edge
+  // wait a little for it; stop when a request brings nothing new.
+  let carried = 0;
+  let carryTimer = 0;
   function onEnded(p) {
     if (p !== master()) return;
     const w = p.wallNow();
-    if (w && Date.now() - p.to > 5000 && p.to - w < 5000) {
-      restart(new Date(w)); // the request's range ran out: carry on
-    } else if (w) {
-      say(`No more footage after ${londonDateTime(w)}${Date.now() - w < 60e3 ? ' (this is the latest recorded)' : ''}.`, 'info');
+    if (!w) return;
+    clearTimeout(carryTimer);
+    if (w <= carried + 500) {
+      say(`No more footage after ${londonDateTime(w)}${Date.now() - w < 60e3 ? ' (the latest recorded)' : ''}.`, 'info');
       playBtn.replaceChildren(icon('play'));
+      return;
     }
+    const wait = 5000 - (Date.now() - p.to.getTime());
+    if (wait > 0) say(`Caught up with the recording at ${londonTime(w)}; going on in a few seconds…`, 'info');
+    carryTimer = setTimeout(() => {
+      if (state.dead || !p.video.ended) return;
+      carried = w;
+      restart(new Date(w));
+    }, Math.max(0, wait));
   }
 
   // --- transport
@@ -968,6 +996,7 @@ export function mount(root, ctx) {
     state.dead = true;
     aborts.abort();
     timers.forEach(clearInterval);
+    clearTimeout(carryTimer);
     document.removeEventListener('keydown', onKey);
     players.forEach((p) => p.destroy());
     timeline.destroy();

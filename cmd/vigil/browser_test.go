@@ -294,6 +294,8 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 func uiSignIn(t *testing.T, ctx context.Context, base, user, password string) {
 	t.Helper()
 	run(t, ctx, "open the login page",
+		// A fresh load: a hash change alone would keep whatever was typed.
+		chromedp.Navigate("about:blank"),
 		chromedp.Navigate(base+"/#/login"),
 		chromedp.WaitVisible(`#login-username`, chromedp.ByQuery),
 		chromedp.SendKeys(`#login-username`, user, chromedp.ByQuery),

@@ -1,11 +1,13 @@
 package main_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestBrowserSignIn: the first administrator signs in with the one-time
@@ -62,6 +64,171 @@ func TestBrowserSignIn(t *testing.T) {
 	waitJS(t, ctx, "back at the login page", `location.hash.startsWith('#/login') && !!document.querySelector('#login-username')`, 10*time.Second)
 	// The session is over on the server too.
 	waitJS(t, ctx, "session ended", `fetch('/api/v1/session').then(r => r.status === 401)`, 10*time.Second)
+
+	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
+		t.Errorf("requests to other hosts: %v", off)
+	}
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
+
+// TestBrowserWall: an operator signs in through the UI, fills a 2x2 wall
+// (clicks, and a drag and drop), and the four <video> elements play: a
+// picture (videoWidth > 0) and time advancing. Dense grids use the sub
+// stream; a maximised tile switches to the main stream. Keys select and
+// clear tiles. Nothing is asked of another host.
+func TestBrowserWall(t *testing.T) {
+	bs := startBrowserSite(t, 4)
+	admin := bs.admin(t)
+	pw := bs.account(t, admin, "op.jones", "Operator Jones", "operator")
+	bs.waitOnline(t, admin)
+	b := startBrowser(t)
+	ctx := b.ctx
+
+	uiSignIn(t, ctx, bs.base, "op.jones", pw)
+	var who struct{ Name, Roles string }
+	evalJS(t, ctx, `({Name: document.querySelector('#who-name').textContent, Roles: document.querySelector('#who-roles').textContent})`, &who)
+	if who.Name != "Operator Jones" || who.Roles != "Operator" {
+		t.Errorf("top bar shows %+v", who)
+	}
+	// An operator lands on the wall.
+	waitJS(t, ctx, "the wall", `location.hash === '#/wall' && document.querySelectorAll('#cam-list .cam-item').length === 4`, 20*time.Second)
+	run(t, ctx, "2x2 layout", chromedp.Click(`.wall-bar button[data-layout="2x2"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "four tiles", `document.querySelectorAll('#wall-grid .tile').length === 4`, 5*time.Second)
+
+	// Search by ward narrows the picker.
+	run(t, ctx, "search", chromedp.SendKeys(`#cam-search`, "riverside", chromedp.ByQuery))
+	waitJS(t, ctx, "two Riverside cameras", `[...document.querySelectorAll('#cam-list .cam-item')].map(e => e.dataset.camera).join() === 'cam002,cam004'`, 5*time.Second)
+	run(t, ctx, "clear search", chromedp.Evaluate(`(e => { e.value = ''; return e.dispatchEvent(new Event('input')); })(document.querySelector('#cam-search'))`, nil))
+	waitJS(t, ctx, "all cameras listed", `document.querySelectorAll('#cam-list .cam-item').length === 4`, 5*time.Second)
+
+	// Three cameras by click (tile, then camera: the next empty tile is
+	// selected by itself), the fourth by drag and drop.
+	run(t, ctx, "assign by click",
+		chromedp.Click(`.tile[data-index="0"]`, chromedp.ByQuery),
+		chromedp.Click(`#cam-list .cam-item[data-camera="cam001"]`, chromedp.ByQuery),
+		chromedp.Click(`#cam-list .cam-item[data-camera="cam002"]`, chromedp.ByQuery),
+		chromedp.Click(`#cam-list .cam-item[data-camera="cam003"]`, chromedp.ByQuery),
+	)
+	run(t, ctx, "assign by drag and drop", chromedp.Evaluate(`(() => {
+		const dt = new DataTransfer();
+		const src = document.querySelector('#cam-list .cam-item[data-camera="cam004"]');
+		const dst = document.querySelector('.tile[data-index="3"]');
+		src.dispatchEvent(new DragEvent('dragstart', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		dst.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		dst.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		return true;
+	})()`, nil))
+	waitJS(t, ctx, "four cameras on the wall", `[...document.querySelectorAll('.tile')].map(e => e.dataset.camera).join() === 'cam001,cam002,cam003,cam004'`, 5*time.Second)
+
+	// All four play: a picture, and time moving on.
+	const videos = `[...document.querySelectorAll('.tile[data-camera] video')]`
+	start := time.Now()
+	waitJS(t, ctx, "four pictures", videos+`.length === 4 && `+videos+`.every(v => v.videoWidth > 0 && v.readyState >= 2)`, 45*time.Second)
+	t.Logf("four pictures after %s", time.Since(start).Round(time.Millisecond))
+	var t0 []float64
+	evalJS(t, ctx, videos+`.map(v => v.currentTime)`, &t0)
+	waitJS(t, ctx, "time advancing in all four", fmt.Sprintf(`(() => { const t0 = %s; return %s.every((v, i) => v.currentTime > t0[i] + 0.5 && !v.paused); })()`,
+		floats(t0), videos), 20*time.Second)
+	waitJS(t, ctx, "tiles say playing", `[...document.querySelectorAll('.tile[data-camera]')].every(e => e.dataset.state === 'playing')`, 10*time.Second)
+	var streams []string
+	evalJS(t, ctx, `[...document.querySelectorAll('.tile')].map(e => e.dataset.stream)`, &streams)
+	if strings.Join(streams, ",") != "sub,sub,sub,sub" {
+		t.Errorf("2x2 streams: %v, want sub everywhere", streams)
+	}
+	shot(t, ctx, "wall-2x2")
+
+	// Maximise tile 1 (double-click): it switches to the main stream.
+	run(t, ctx, "maximise", chromedp.DoubleClick(`.tile[data-index="0"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "main stream when maximised", `(() => { const e = document.querySelector('.tile[data-index="0"]');
+		const v = e.querySelector('video'); return e.dataset.stream === 'main' && v.videoWidth >= 320 && e.dataset.state === 'playing'; })()`, 30*time.Second)
+	shot(t, ctx, "wall-maximised")
+	run(t, ctx, "back to the grid", chromedp.KeyEvent(kb.Escape))
+	waitJS(t, ctx, "sub stream again", `document.querySelector('.tile[data-index="0"]').dataset.stream === 'sub'`, 10*time.Second)
+
+	// Keys: 2 selects tile 2, Delete clears it.
+	run(t, ctx, "keys", chromedp.KeyEvent("2"))
+	waitJS(t, ctx, "tile 2 selected", `document.querySelector('.tile.selected').dataset.index === '1'`, 5*time.Second)
+	run(t, ctx, "clear", chromedp.KeyEvent(kb.Delete))
+	waitJS(t, ctx, "tile 2 cleared", `!document.querySelector('.tile[data-index="1"]').dataset.camera && !document.querySelector('.tile[data-index="1"] video')`, 5*time.Second)
+
+	// The 1x1 layout keeps the first camera, on the main stream.
+	run(t, ctx, "1x1 layout", chromedp.Click(`.wall-bar button[data-layout="1x1"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "one main tile", `document.querySelectorAll('.tile').length === 1 && document.querySelector('.tile').dataset.stream === 'main' &&
+		document.querySelector('.tile video').videoWidth >= 320`, 30*time.Second)
+	shot(t, ctx, "wall-1x1")
+
+	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
+		t.Errorf("requests to other hosts: %v", off)
+	}
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
+
+func floats(fs []float64) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = fmt.Sprint(f)
+	}
+	return "[" + strings.Join(s, ",") + "]"
+}
+
+// TestBrowserHealthAndAdmin: an administrator reads the camera-health
+// table (sorted by a click on a heading) and creates an operator in the
+// admin page, whose temporary password is shown once; the new operator
+// signs in with it and must choose their own.
+func TestBrowserHealthAndAdmin(t *testing.T) {
+	bs := startBrowserSite(t, 3)
+	admin := bs.admin(t)
+	pw := bs.account(t, admin, "it.admin", "IT Admin", "admin", "engineer")
+	bs.waitOnline(t, admin)
+	b := startBrowser(t)
+	ctx := b.ctx
+	uiSignIn(t, ctx, bs.base, "it.admin", pw)
+
+	run(t, ctx, "health page", chromedp.Navigate(bs.base+"/#/health"))
+	waitJS(t, ctx, "three online cameras", `document.querySelectorAll('#health-rows tr[data-status="online"]').length === 3`, 20*time.Second)
+	run(t, ctx, "sort by name", chromedp.Click(`#health-table th[data-sort="name"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "sorted a-z", `[...document.querySelectorAll('#health-rows tr')].map(r => r.dataset.camera).join() === 'cam001,cam002,cam003'`, 5*time.Second)
+	run(t, ctx, "sort by name, reversed", chromedp.Click(`#health-table th[data-sort="name"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "sorted z-a", `[...document.querySelectorAll('#health-rows tr')].map(r => r.dataset.camera).join() === 'cam003,cam002,cam001' &&
+		document.querySelector('#health-table th[data-sort="name"]').getAttribute('aria-sort') === 'descending'`, 5*time.Second)
+	shot(t, ctx, "health")
+
+	run(t, ctx, "admin page", chromedp.Navigate(bs.base+"/#/admin"))
+	waitJS(t, ctx, "users listed", `!!document.querySelector('#admin-users tr[data-user="it.admin"]')`, 10*time.Second)
+	var tabs []string
+	evalJS(t, ctx, `[...document.querySelectorAll('.admin-tabs button')].map(b => b.textContent)`, &tabs)
+	if strings.Join(tabs, ",") != "Users,Cameras,API tokens" {
+		t.Errorf("admin tabs: %v", tabs)
+	}
+	run(t, ctx, "new user",
+		chromedp.Click(`#admin-new-user`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.modal input[name="username"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="username"]`, "op.new", chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="display_name"]`, "New Operator", chromedp.ByQuery),
+		chromedp.Click(`.modal input[name="role"][value="operator"]`, chromedp.ByQuery),
+		chromedp.Click(`.modal button[type="submit"]`, chromedp.ByQuery),
+	)
+	waitJS(t, ctx, "temporary password shown", `!!document.querySelector('#admin-secret') && document.querySelector('#admin-secret').textContent.length >= 12`, 10*time.Second)
+	var temp string
+	evalJS(t, ctx, `document.querySelector('#admin-secret').textContent`, &temp)
+	shot(t, ctx, "admin-user-created")
+	run(t, ctx, "close", chromedp.Click(`.modal button[type="submit"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "new user listed", `!document.querySelector('.modal') && !!document.querySelector('#admin-users tr[data-user="op.new"]')`, 10*time.Second)
+
+	run(t, ctx, "cameras tab", chromedp.Click(`#admin-tab-cameras`, chromedp.ByQuery))
+	waitJS(t, ctx, "cameras listed", `document.querySelectorAll('#admin-cameras tbody tr').length === 3`, 10*time.Second)
+	shot(t, ctx, "admin-cameras")
+
+	// The new operator: signs in with the temporary password, must change it.
+	run(t, ctx, "sign out", chromedp.Click(`#logout`, chromedp.ByQuery))
+	waitJS(t, ctx, "signed out", `!!document.querySelector('#login-username')`, 10*time.Second)
+	uiSignIn(t, ctx, bs.base, "op.new", temp)
+	uiChangePassword(t, ctx, temp, "the new operator's own long passphrase")
+	waitJS(t, ctx, "on the wall", `location.hash === '#/wall'`, 10*time.Second)
 
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)

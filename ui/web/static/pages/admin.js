@@ -141,11 +141,11 @@ export function mount(root, ctx) {
         u.totp_enabled ? h('span', { class: 'badge' }, '2FA') : null,
       ].filter(Boolean).flatMap((b) => [b, ' '])),
       h('td', {}, when(u.created), h('br'), h('span', { class: 'muted' }, 'by ' + (u.created_by || '—'))),
-      h('td', { class: 'toolbar' },
+      h('td', {}, h('div', { class: 'toolbar row-actions' },
         act('Edit', () => editUser(u)),
         act('Reset password', () => resetPassword(u)),
         act('Sign out everywhere', () => signOutUser(u)),
-        u.totp_enabled ? act('Reset 2FA', () => resetTOTP(u)) : null)));
+        u.totp_enabled ? act('Reset 2FA', () => resetTOTP(u)) : null))));
     body.replaceChildren(
       h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, `${users.length} users`), h('span', { class: 'spacer' }),
         h('button', { class: 'btn btn-primary', type: 'button', id: 'admin-new-user', onclick: newUser }, icon('plus'), 'New user')),
@@ -227,7 +227,8 @@ export function mount(root, ctx) {
     const res = await get('/api/v1/cameras');
     if (!alive) return;
     const cams = (res.cameras || []).slice().sort((a, b) => a.id.localeCompare(b.id));
-    const act = (label, fn, cls = '', disabled = false) => h('button', { class: `btn btn-small ${cls}`, type: 'button', onclick: fn, disabled }, label);
+    const act = (label, fn, cls = '', disabled = false) => h('button', { class: `btn btn-small ${cls}`, type: 'button', onclick: fn, disabled,
+      title: disabled ? 'Declared in the config file: change it there' : null }, label);
     const rows = cams.map((c) => {
       const managed = c.managed_by && c.managed_by !== 'api';
       return h('tr', { data: { camera: c.id } },
@@ -238,10 +239,10 @@ export function mount(root, ctx) {
         h('td', {}, h('span', { class: `badge badge-${c.enabled ? c.status : 'disabled'}` }, c.enabled ? c.status : 'disabled')),
         h('td', { class: 'num' }, c.retention_days ? `${c.retention_days} d` : 'default'),
         h('td', {}, managed ? h('span', { class: 'muted', title: 'Declared in the config file: change it there' }, c.managed_by) : 'web'),
-        h('td', { class: 'toolbar' },
+        h('td', {}, h('div', { class: 'toolbar row-actions' },
           act('Edit', () => editCamera(c), '', managed),
           act(c.enabled ? 'Disable' : 'Enable', () => setEnabled(c, !c.enabled), '', managed),
-          act('Delete', () => deleteCamera(c), 'btn-danger', managed)));
+          act('Delete', () => deleteCamera(c), 'btn-danger', managed))));
     });
     body.replaceChildren(
       h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, `${cams.length} cameras`), h('span', { class: 'spacer' }),

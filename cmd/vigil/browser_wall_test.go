@@ -139,6 +139,12 @@ func TestBrowserWall(t *testing.T) {
 	}
 	shot(t, ctx, "wall-2x2")
 
+	// Save this wall for later.
+	run(t, ctx, "save the wall",
+		chromedp.SendKeys(`#wall-name`, "Night shift", chromedp.ByQuery),
+		chromedp.Click(`#wall-save`, chromedp.ByQuery))
+	waitJS(t, ctx, "wall saved", `[...document.querySelectorAll('#wall-saved option')].some(o => o.textContent === 'Night shift (2x2)')`, 10*time.Second)
+
 	// Maximise tile 1 (double-click): it switches to the main stream.
 	run(t, ctx, "maximise", chromedp.DoubleClick(`.tile[data-index="0"]`, chromedp.ByQuery))
 	waitJS(t, ctx, "main stream when maximised", `(() => { const e = document.querySelector('.tile[data-index="0"]');
@@ -158,6 +164,28 @@ func TestBrowserWall(t *testing.T) {
 	waitJS(t, ctx, "one main tile", `document.querySelectorAll('.tile').length === 1 && document.querySelector('.tile').dataset.stream === 'main' &&
 		document.querySelector('.tile video').videoWidth >= 320`, 30*time.Second)
 	shot(t, ctx, "wall-1x1")
+
+	// The saved wall brings back the 2x2 and its four cameras.
+	run(t, ctx, "open the saved wall", chromedp.Evaluate(`(s => { s.value = [...s.options].find(o => o.textContent.startsWith('Night shift')).value;
+		return s.dispatchEvent(new Event('change')); })(document.querySelector('#wall-saved'))`, nil))
+	waitJS(t, ctx, "saved wall back", `document.querySelector('#wall-grid').dataset.layout === '2x2' &&
+		[...document.querySelectorAll('.tile')].map(e => e.dataset.camera).join() === 'cam001,cam002,cam003,cam004'`, 10*time.Second)
+
+	// A tour of two cameras on tile 1; the arrows step it.
+	run(t, ctx, "tour",
+		chromedp.Click(`.tile[data-index="0"]`, chromedp.ByQuery),
+		chromedp.Click(`#cam-list [data-tour-add="cam002"]`, chromedp.ByQuery),
+		chromedp.Click(`#cam-list [data-tour-add="cam003"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#tour-seconds').value = '60'`, nil),
+		chromedp.Click(`#tour-toggle`, chromedp.ByQuery))
+	waitJS(t, ctx, "tour on cam002", `document.querySelector('.tile[data-index="0"]').dataset.camera === 'cam002'`, 5*time.Second)
+	run(t, ctx, "step", chromedp.KeyEvent(kb.ArrowRight))
+	waitJS(t, ctx, "tour on cam003", `document.querySelector('.tile[data-index="0"]').dataset.camera === 'cam003'`, 5*time.Second)
+	run(t, ctx, "step back", chromedp.KeyEvent(kb.ArrowLeft))
+	waitJS(t, ctx, "tour back on cam002", `document.querySelector('.tile[data-index="0"]').dataset.camera === 'cam002'`, 5*time.Second)
+	waitJS(t, ctx, "the toured camera plays", `(() => { const e = document.querySelector('.tile[data-index="0"]'); return e.dataset.state === 'playing' && e.querySelector('video').videoWidth > 0; })()`, 30*time.Second)
+	run(t, ctx, "stop the tour", chromedp.Click(`#tour-toggle`, chromedp.ByQuery))
+	shot(t, ctx, "wall-tour")
 
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)

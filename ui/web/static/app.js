@@ -266,7 +266,10 @@ async function boot() {
     signedIn(null);
     if (!(e instanceof APIError && e.status === 401)) toast('Cannot load your session: ' + errorText(e), 'error');
   }
-  window.addEventListener('vigil:signedout', () => { if (state.me) signedIn(null); });
+  window.addEventListener('vigil:signedout', () => {
+    if (state.me) signedIn(null);
+    if (!location.hash.startsWith('#/login')) location.hash = '#/login';
+  });
   window.addEventListener('hashchange', route);
   route();
 }

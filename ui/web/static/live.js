@@ -51,6 +51,7 @@ export class LivePlayer extends EventTarget {
     this.startedAt = 0;
     this.firstFrameMs = null;
     this.running = false;
+    this.hidden = false;
     video.muted = true;
     video.defaultMuted = true;
     video.playsInline = true;
@@ -76,6 +77,14 @@ export class LivePlayer extends EventTarget {
     hookUnload();
     this.attempt = 0;
     this.connect();
+  }
+
+  // setHidden tells the player its video is not on screen (a maximised
+  // neighbour covers it): browsers may stop rendering it, which must not
+  // count as a stall.
+  setHidden(hidden) {
+    this.hidden = !!hidden;
+    this.lastProgress = performance.now();
   }
 
   // setStream switches main/sub: a new WHEP session, the old one ended.
@@ -196,7 +205,7 @@ export class LivePlayer extends EventTarget {
             return;
           case 404:
             // no such camera, or its stream is not up yet: try again slowly
-            this.retry(msg, { delay: 10000 });
+            this.retry(msg, { delay: 4000 });
             return;
           default: // 429 too many viewers, 5xx: back off
             this.retry(msg);
@@ -233,6 +242,11 @@ export class LivePlayer extends EventTarget {
         this.setState('playing', '');
       }
       if (v.paused) v.play().catch(() => {});
+      return;
+    }
+    if (this.hidden || document.hidden) {
+      // not rendered: frames may not advance currentTime; judge it when shown
+      this.lastProgress = now;
       return;
     }
     const quiet = now - this.lastProgress;

@@ -172,6 +172,7 @@ export function mount(root, ctx) {
       t.el.dataset.stream = stream;
       t.streamTag.textContent = stream.toUpperCase();
       t.player = new LivePlayer(t.video, { camera: t.camera, stream });
+      t.player.setHidden(maxed >= 0 && t.index !== maxed);
       t.player.addEventListener('state', (ev) => drawState(t, ev.detail.state, ev.detail.message));
       drawState(t, 'connecting', '');
       t.player.start();
@@ -239,6 +240,7 @@ export function mount(root, ctx) {
     for (const t of tiles) t.el.classList.toggle('tile-max', t.index === maxed);
     grid.classList.toggle('maxed', maxed >= 0);
     grid.dataset.maxed = maxed >= 0 ? String(maxed) : '';
+    for (const t of tiles) if (t.player) t.player.setHidden(maxed >= 0 && t.index !== maxed);
     select(i, { focus: false });
     restream();
   }

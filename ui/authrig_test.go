@@ -19,8 +19,10 @@ import (
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/export"
 	"github.com/vigil-cctv/vigil/evidence/locker"
+	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ui/auth"
+	"github.com/vigil-cctv/vigil/ui/live"
 )
 
 // cheapHasher keeps tests fast; the format and checks are the real ones.
@@ -49,6 +51,7 @@ type rig struct {
 	audit *locker.Log
 	clock *clock
 	srv   *Server
+	live  *live.Server
 }
 
 func newRig(t testing.TB) *rig {
@@ -79,12 +82,27 @@ func newRig(t testing.TB) *rig {
 		OutDir: t.TempDir(), Logger: logger}}
 	jobs.Initialize()
 	t.Cleanup(jobs.Close)
-	srv := &Server{Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
+	// Live views are served by a real WebRTC engine, on hubs that exist
+	// for every camera (no pictures unless a test publishes some).
+	lv := &live.Server{Config: live.Config{UDPPort: 0, TCPPort: -1, MaxViewersPerUser: 3},
+		Hubs: &hubs{m: map[string]*ingest.Hub{}}, Registerer: prometheus.NewRegistry(), Logger: logger}
+	if err := lv.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lv.Close)
+	srv := &Server{Live: lv, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv}
+	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv}
+}
+
+// rebuild serves the rig's server anew, after a test changed its fields.
+func (rg *rig) rebuild(t *testing.T) {
+	ts := httptest.NewServer(rg.srv.Handler())
+	t.Cleanup(ts.Close)
+	rg.url = ts.URL
 }
 
 // user creates a user with testPassword.

@@ -211,6 +211,8 @@ type gate struct {
 
 	refused *prometheus.CounterVec
 	logins  *prometheus.CounterVec
+	// onLoginEnd ends what hangs on a sign-in (live views); may be nil.
+	onLoginEnd func(key string)
 
 	mu         sync.Mutex
 	lastWarn   time.Time
@@ -496,4 +498,13 @@ func (g *gate) inScope(w http.ResponseWriter, r *http.Request, camera string) bo
 	}
 	g.forbidCamera(w, r, who(r), r.Pattern, camera, "camera "+camera+" is outside your scope")
 	return false
+}
+
+// endLogin ends at once what hangs on a sign-in that ends (live views).
+// Sign-ins that end other ways (expiry, a password change, a disabled
+// account) are caught by the live sweeper within seconds.
+func (g *gate) endLogin(p *principal) {
+	if g.onLoginEnd != nil {
+		g.onLoginEnd(loginKey(p))
+	}
 }

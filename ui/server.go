@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vigil-cctv/vigil/ui/auth"
+	"github.com/vigil-cctv/vigil/ui/web"
 )
 
 // Server is the HTTP server.
@@ -52,6 +54,8 @@ type Server struct {
 	// redirected, and every answer carries HSTS. Session cookies are then
 	// Secure.
 	TLS *tls.Config
+	// Live serves live views over WebRTC (*live.Server); may be nil.
+	Live Live
 	// Records are bookmarks and saved walls (*store.Store); may be nil.
 	Records Records
 	// GrafanaURL is the camera-health dashboard the health page links to.
@@ -64,6 +68,10 @@ type Server struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
+	// live ends live views whose sign-in has ended, in its own goroutine.
+	live       *liveAPI
+	stopSweep  context.CancelFunc
+	sweepGroup sync.WaitGroup
 }
 
 // Initialize starts listening and serving.
@@ -86,6 +94,12 @@ func (s *Server) Initialize() error {
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	s.done = make(chan struct{})
+	if s.live != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopSweep = cancel
+		s.sweepGroup.Add(1)
+		go s.live.run(ctx, &s.sweepGroup)
+	}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -106,6 +120,10 @@ func (s *Server) Close() {
 		s.srv.Close()
 	}
 	<-s.done
+	if s.stopSweep != nil {
+		s.stopSweep()
+		s.sweepGroup.Wait()
+	}
 }
 
 // Handler routes every request.
@@ -153,6 +171,11 @@ func (s *Server) build() (http.Handler, []Route) {
 		holds := &holdAPI{holds: s.Holds, audit: s.Audit, people: s.People, cameras: s.Cameras, recs: s.Recordings, gate: rt.gate, logger: s.Logger}
 		holds.routes(rt)
 	}
+	if s.Live != nil {
+		s.live = &liveAPI{live: s.Live, id: s.Identity, audit: s.Audit, gate: rt.gate, logger: s.Logger}
+		s.live.routes(rt)
+		rt.gate.onLoginEnd = func(key string) { s.Live.EndLogin(key) }
+	}
 	if s.Records != nil {
 		(&bookmarkAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
 		(&wallAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
@@ -167,6 +190,11 @@ func (s *Server) build() (http.Handler, []Route) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	// The web app's page and files hold no data (every datum comes from the
+	// API, signed in), so they are public: the sign-in page must load.
+	app := web.Handler()
+	rt.handle("GET /{$}", public, app.ServeHTTP)
+	rt.handle("GET /static/", public, app.ServeHTTP)
 	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
 	})

@@ -281,6 +281,7 @@ func (a *sessionAPI) logout(w http.ResponseWriter, r *http.Request) {
 		a.gate.internal(w, err)
 		return
 	}
+	a.gate.endLogin(p)
 	a.clearCookie(w)
 	a.record(r, p, evidence.ActionLogout, "")
 	w.WriteHeader(http.StatusNoContent)

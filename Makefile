@@ -9,7 +9,8 @@ BIN           := ./bin
 # ffmpeg (libx264) makes the simulator's clips; prometheus gives promtool,
 # which checks deploy/'s rules in the tests.
 # libavcodec/libswscale (+ pkg-config, gcc) for the cgo H.264 decoder (snapshots, analytics).
-APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc libavcodec-dev libswscale-dev
+# chromium runs the web UI's browser tests (headless).
+APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc libavcodec-dev libswscale-dev chromium
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m
 
 .PHONY: all deps build clips run test vet fmt-check fuzz bench clean
@@ -54,7 +55,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test: deps clips fmt-check vet
-	$(GO) test $(GOFLAGS_TEST) ./...
+	VIGIL_REQUIRE_BROWSER=1 $(GO) test $(GOFLAGS_TEST) ./...
 
 # Fuzz every parser of outside input for FUZZTIME each (their seed corpora
 # also run in `make test`).
@@ -77,6 +78,7 @@ fuzz:
 bench: build clips
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
+	$(GO) run ./cmd/livebench
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./recorder/... ./ingest/decode/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 

@@ -200,6 +200,7 @@ func TestTLSAndFirstSignIn(t *testing.T) {
 	dir := t.TempDir()
 	cfg := DefaultConfig()
 	cfg.Listen, cfg.DataDir, cfg.LogLevel = "127.0.0.1:0", dir, "warn"
+	cfg.Live.UDPPort, cfg.Live.TCPPort = 0, 0 // tests run side by side
 	if err := cfg.Validate(); err != nil || cfg.TLS.Mode != "on" {
 		t.Fatalf("default config: mode %q, %v", cfg.TLS.Mode, err)
 	}

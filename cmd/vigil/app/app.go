@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
+	"github.com/vigil-cctv/vigil/ui/live"
 )
 
 // App is the running service.
@@ -37,6 +38,7 @@ type App struct {
 	metrics  *prometheus.Registry
 	store    *store.Store
 	sup      *ingest.Supervisor
+	live     *live.Server
 	registry *registry
 	rec      *recorder.Recorder
 	ret      *recorder.Retention
@@ -112,6 +114,9 @@ func (a *App) Initialize() (err error) {
 		return err
 	}
 
+	if err = a.startLive(); err != nil {
+		return err
+	}
 	tlsConfig, err := a.serverTLS()
 	if err != nil {
 		return err
@@ -127,7 +132,7 @@ func (a *App) Initialize() (err error) {
 		// Every request is signed in; every hold, access to footage, sign-in
 		// and refusal is logged under a pseudonym from the store.
 		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
-		Records: a.store, GrafanaURL: a.Config.GrafanaURL,
+		Records: a.store, GrafanaURL: a.Config.GrafanaURL, Live: a.live,
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
@@ -193,6 +198,9 @@ func (a *App) URL() string {
 func (a *App) Close() {
 	if a.server != nil {
 		a.server.Close()
+	}
+	if a.live != nil {
+		a.live.Close() // every viewer's peer connection, before the hubs go
 	}
 	if a.rec != nil {
 		a.rec.Close() // seal open segments while their hubs still exist

@@ -40,6 +40,9 @@ demo:
   clip_dir: %s
 tls:
   mode: "off"
+live:
+  udp_port: 0
+  tcp_port: 0
 %s`, dir, simtest.ClipDir(t), configBody)
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)

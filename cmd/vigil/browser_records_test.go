@@ -3,11 +3,14 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/vigil-cctv/vigil/ui/web"
 )
 
 // TestBrowserPlaybackToEvidence follows an incident through the web UI: an
@@ -119,6 +122,16 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	}
 	shot(t, ctx, "3-scrubbed")
 
+	// Synchronised playback: add cam002; both play on one clock.
+	run(t, ctx, "add a camera", chromedp.Evaluate(`(() => { const s = document.querySelector('#pb-add'); s.value = 'cam002';
+		s.dispatchEvent(new Event('change')); })()`, nil))
+	waitJS(t, ctx, "two tiles", `document.querySelectorAll('#pb-grid video').length === 2`, 5*time.Second)
+	waitPlaying(t, ctx, `#pb-grid .pb-tile[data-camera="cam002"] video`)
+	waitPlaying(t, ctx, `#pb-grid .pb-tile[data-camera="cam001"] video`)
+	waitJS(t, ctx, "two cameras in step", `(() => { const w = [...document.querySelectorAll('#pb-grid .pb-tile')].map(x => Number(x.dataset.wall));
+		return w.length === 2 && w.every(x => x > 0) && Math.abs(w[0] - w[1]) < 400; })()`, 15*time.Second)
+	shot(t, ctx, "3b-synchronised")
+
 	// Frame step: paused, one frame forward moves the picture by about a frame.
 	run(t, ctx, "step a frame", chromedp.Click(`#pb-step-fwd`, chromedp.ByQuery))
 	waitJS(t, ctx, "paused", `document.querySelector('#pb-grid video').paused`, 5*time.Second)
@@ -140,8 +153,8 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 		chromedp.SendKeys(`#bm-note`, note, chromedp.ByQuery))
 	var picked []string
 	evalJS(t, ctx, `[...document.querySelectorAll('#bm-form input[name="bm-cameras"]:checked')].map(i => i.value)`, &picked)
-	if strings.Join(picked, ",") != "cam001" {
-		t.Errorf("the bookmark form picked cameras %v, want cam001", picked)
+	if strings.Join(picked, ",") != "cam001,cam002" {
+		t.Errorf("the bookmark form picked cameras %v, want the two on screen", picked)
 	}
 	shot(t, ctx, "4-bookmark-form")
 	run(t, ctx, "save the bookmark", chromedp.Click(`#bm-save`, chromedp.ByQuery))
@@ -154,29 +167,39 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	waitJS(t, ctx, "the bookmark found", `[...document.querySelectorAll('#bm-rows tr[data-id]')].length === 1 && document.querySelector('#bm-rows').textContent.includes('Red hatchback')`, 10*time.Second)
 	var play string
 	evalJS(t, ctx, `document.querySelector('#bm-rows a[data-action="play"]').getAttribute('href')`, &play)
-	if !strings.HasPrefix(play, "#/playback?camera=cam001&at=") {
+	if !strings.HasPrefix(play, "#/playback?camera=cam001&at=") || !strings.HasSuffix(play, "&cameras=cam001%2Ccam002") {
 		t.Errorf("play link %q", play)
 	}
-	run(t, ctx, "search for something else", chromedp.SetValue(`#bm-q`, "bicycle", chromedp.ByQuery), chromedp.Click(`#bm-search`, chromedp.ByQuery))
+	run(t, ctx, "search for something else", setInput(`#bm-q`, "bicycle"), chromedp.Click(`#bm-search`, chromedp.ByQuery))
 	waitJS(t, ctx, "nothing found", `document.querySelectorAll('#bm-rows tr[data-id]').length === 0`, 10*time.Second)
 	shot(t, ctx, "5-incidents")
 	uiSignOut(t, ctx)
 
-	// --- the police officer asks for the footage around the incident.
+	// --- the police officer finds the incident and asks for its footage:
+	// the form comes prefilled from it (its cameras, 5 minutes either
+	// side, its note); the officer narrows the range to what was recorded.
 	bmAt := time.UnixMilli(int64(at)).UTC()
 	uiSignIn(t, ctx, bs.base, "pc4821", polPW)
-	run(t, ctx, "open evidence", chromedp.Navigate(bs.base+"/#/evidence"), chromedp.WaitVisible(`#ex-new`, chromedp.ByQuery))
-	run(t, ctx, "new request",
-		chromedp.Click(`#ex-new`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#ex-form`, chromedp.ByQuery),
+	run(t, ctx, "open incidents", chromedp.Navigate(bs.base+"/#/bookmarks"), chromedp.WaitVisible(`#bm-q`, chromedp.ByQuery))
+	run(t, ctx, "search", chromedp.SendKeys(`#bm-q`, "hatchback", chromedp.ByQuery), chromedp.Click(`#bm-search`, chromedp.ByQuery))
+	waitJS(t, ctx, "the incident found by the officer", `document.querySelectorAll('#bm-rows tr[data-id]').length === 1 && !!document.querySelector('#bm-rows button[data-action="request"]')`, 10*time.Second)
+	run(t, ctx, "request from the incident", chromedp.Click(`#bm-rows button[data-action="request"]`, chromedp.ByQuery), chromedp.WaitVisible(`#ex-form`, chromedp.ByQuery))
+	var pre struct{ Cameras, From, To, Reason string }
+	evalJS(t, ctx, `({cameras: document.querySelector('#ex-cameras').value, from: document.querySelector('#ex-from').value,
+		to: document.querySelector('#ex-to').value, reason: document.querySelector('#ex-reason').value})`, &pre)
+	if pre.Cameras != "cam001, cam002" || pre.From != londonInput(bmAt.Add(-5*time.Minute)) || pre.To != londonInput(bmAt.Add(5*time.Minute)) || pre.Reason != note {
+		t.Errorf("request prefilled from the incident: %+v (bookmark at %v)", pre, bmAt)
+	}
+	shot(t, ctx, "6-request-from-incident")
+	run(t, ctx, "fill in the request",
 		chromedp.SendKeys(`#ex-crime`, "01/123456/26", chromedp.ByQuery),
-		chromedp.SendKeys(`#ex-cameras`, "cam001", chromedp.ByQuery),
-		chromedp.SetValue(`#ex-from`, londonInput(bmAt.Add(-30*time.Second)), chromedp.ByQuery),
-		chromedp.SetValue(`#ex-to`, londonInput(bmAt.Add(5*time.Second)), chromedp.ByQuery),
-		chromedp.SendKeys(`#ex-reason`, "Theft from motor vehicle, Street 1: "+note, chromedp.ByQuery))
-	shot(t, ctx, "6-police-request")
+		setInput(`#ex-from`, londonInput(bmAt.Add(-20*time.Second))),
+		setInput(`#ex-to`, londonInput(bmAt.Add(3*time.Second))))
+	shot(t, ctx, "7-police-request")
 	run(t, ctx, "send the request", chromedp.Click(`#ex-submit`, chromedp.ByQuery))
-	waitJS(t, ctx, "the request listed", `!document.querySelector('#ex-form') && !!document.querySelector('#ex-mine tr[data-state="requested"]')`, 10*time.Second)
+	waitJS(t, ctx, "request filed", `!document.querySelector('#ex-form')`, 10*time.Second)
+	run(t, ctx, "open evidence", chromedp.Navigate(bs.base+"/#/evidence"), chromedp.WaitVisible(`#ex-new`, chromedp.ByQuery))
+	waitJS(t, ctx, "the request listed", `!!document.querySelector('#ex-mine tr[data-state="requested"]')`, 10*time.Second)
 	var exID string
 	evalJS(t, ctx, `document.querySelector('#ex-mine tr[data-state="requested"]').dataset.id`, &exID)
 	// Police cannot play before approval.
@@ -192,14 +215,14 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	run(t, ctx, "open evidence", chromedp.Navigate(bs.base+"/#/evidence"), chromedp.WaitVisible(`#ex-pending`, chromedp.ByQuery))
 	row := fmt.Sprintf(`#ex-pending tr[data-id=%q]`, exID)
 	waitJS(t, ctx, "the request pending", fmt.Sprintf(`!!document.querySelector(%s)`, jsString(row)), 10*time.Second)
-	shot(t, ctx, "7-supervisor-pending")
+	shot(t, ctx, "8-supervisor-pending")
 	run(t, ctx, "approve",
 		chromedp.Click(row+` button[data-action="approve"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#ev-reason-form`, chromedp.ByQuery),
-		chromedp.SendKeys(`#ev-reason`, "Proportionate: a named crime, 35 s of one camera", chromedp.ByQuery),
+		chromedp.SendKeys(`#ev-reason`, "Proportionate: a named crime, 23 s of two cameras", chromedp.ByQuery),
 		chromedp.Click(`#ev-confirm`, chromedp.ByQuery))
 	waitJS(t, ctx, "approved", fmt.Sprintf(`!document.querySelector(%s) && !!document.querySelector('#ex-decided tr[data-id=%q][data-state="approved"]')`, jsString(row), exID), 10*time.Second)
-	shot(t, ctx, "8-supervisor-approved")
+	shot(t, ctx, "9-supervisor-approved")
 	uiSignOut(t, ctx)
 
 	// --- the officer sees it approved, may view it, and downloads the bundle once built.
@@ -207,11 +230,11 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	run(t, ctx, "open evidence", chromedp.Navigate(bs.base+"/#/evidence"), chromedp.WaitVisible(`#ex-mine`, chromedp.ByQuery))
 	mine := fmt.Sprintf(`#ex-mine tr[data-id=%q]`, exID)
 	waitJS(t, ctx, "approved for the officer", fmt.Sprintf(`document.querySelector(%s)?.dataset.state === 'approved'`, jsString(mine)), 10*time.Second)
-	shot(t, ctx, "9-police-approved")
+	shot(t, ctx, "10-police-approved")
 	waitJS(t, ctx, "bundle built", fmt.Sprintf(`document.querySelector(%s)?.dataset.build === 'done'`, jsString(mine)), 90*time.Second)
 	run(t, ctx, "create a download link", chromedp.Click(mine+` button[data-action="link"]`, chromedp.ByQuery))
 	waitJS(t, ctx, "download link", fmt.Sprintf(`!!document.querySelector(%s)`, jsString(mine+` a[data-action="download"]`)), 10*time.Second)
-	shot(t, ctx, "10-police-download")
+	shot(t, ctx, "11-police-download")
 	var got string
 	evalJS(t, ctx, fmt.Sprintf(`fetch(document.querySelector(%s).href).then(async r => r.status + ' ' + r.headers.get('content-type') + ' ' + (await r.arrayBuffer()).byteLength)`,
 		jsString(mine+` a[data-action="download"]`)), &got)
@@ -219,19 +242,6 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 		t.Errorf("download: %s", got)
 	}
 	t.Logf("bundle download: %s", got)
-
-	// With the grant the officer sees the incident, and can start a
-	// request from it, prefilled with 5 minutes either side.
-	run(t, ctx, "open incidents", chromedp.Navigate(bs.base+"/#/bookmarks"), chromedp.WaitVisible(`#bm-q`, chromedp.ByQuery))
-	waitJS(t, ctx, "the incident visible to the officer", `!!document.querySelector('#bm-rows button[data-action="request"]')`, 10*time.Second)
-	run(t, ctx, "request from the incident", chromedp.Click(`#bm-rows button[data-action="request"]`, chromedp.ByQuery), chromedp.WaitVisible(`#ex-form`, chromedp.ByQuery))
-	var pre struct{ Cameras, From, To, Reason string }
-	evalJS(t, ctx, `({cameras: document.querySelector('#ex-cameras').value, from: document.querySelector('#ex-from').value,
-		to: document.querySelector('#ex-to').value, reason: document.querySelector('#ex-reason').value})`, &pre)
-	if pre.Cameras != "cam001" || pre.From != londonInput(bmAt.Add(-5*time.Minute)) || pre.To != londonInput(bmAt.Add(5*time.Minute)) || pre.Reason != note {
-		t.Errorf("request prefilled from the incident: %+v (bookmark at %v)", pre, bmAt)
-	}
-	shot(t, ctx, "11-request-from-incident")
 
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)
@@ -257,6 +267,13 @@ func uiSignOut(t *testing.T, ctx context.Context) {
 	waitJS(t, ctx, "signed out", `location.hash.startsWith('#/login') && !!document.querySelector('#login-username')`, 10*time.Second)
 }
 
+// setInput sets an input's value as a person would (input and change events).
+func setInput(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%s); e.value = %s;
+		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return e.value; })()`,
+		jsString(sel), jsString(value)), nil)
+}
+
 // londonInput is what lib/time.js's toLondonInput makes of t.
 func londonInput(t time.Time) string {
 	loc, err := time.LoadLocation("Europe/London")
@@ -264,4 +281,46 @@ func londonInput(t time.Time) string {
 		panic(err)
 	}
 	return t.In(loc).Format("2006-01-02T15:04:05")
+}
+
+// TestBrowserLondonTime runs lib/time.js in chromium: Europe/London shown
+// and read right on both sides of the GMT/BST changes, the repeated
+// October hour read as its first occurrence, the skipped March hour moved
+// on, and UTC sent to the API.
+func TestBrowserLondonTime(t *testing.T) {
+	srv := httptest.NewServer(web.Handler())
+	defer srv.Close()
+	ctx, done := newBrowser(t)
+	defer done()
+	run(t, ctx, "open the app", chromedp.Navigate(srv.URL+"/"))
+	cases := []struct{ in, utc, note, shown string }{
+		{"2026-03-29T00:30:00", "2026-03-29T00:30:00Z", "", "Sun 29 Mar 2026 00:30:00 GMT"},
+		{"2026-03-29T01:30:00", "2026-03-29T01:30:00Z", "does not exist", "Sun 29 Mar 2026 02:30:00 BST"},
+		{"2026-03-29T02:30:00", "2026-03-29T01:30:00Z", "", "Sun 29 Mar 2026 02:30:00 BST"},
+		{"2026-10-25T00:30:00", "2026-10-24T23:30:00Z", "", "Sun 25 Oct 2026 00:30:00 BST"},
+		{"2026-10-25T01:30:00", "2026-10-25T00:30:00Z", "happens twice", "Sun 25 Oct 2026 01:30:00 BST"},
+		{"2026-10-25T02:30:00", "2026-10-25T02:30:00Z", "", "Sun 25 Oct 2026 02:30:00 GMT"},
+		{"2026-11-24T14:05:03", "2026-11-24T14:05:03Z", "", "Tue 24 Nov 2026 14:05:03 GMT"},
+		{"2026-07-01T12:00", "2026-07-01T11:00:00Z", "", "Wed 1 Jul 2026 12:00:00 BST"},
+		{"2026-02-31T00:00", "", "", ""},
+		{"yesterday", "", "", ""},
+	}
+	for _, c := range cases {
+		var got struct{ UTC, Note, Shown, Back string }
+		evalJS(t, ctx, fmt.Sprintf(`import('/static/lib/time.js').then(T => { const r = T.parseLondonDetail(%s);
+			return r ? {utc: T.rfc3339(r.date), note: r.note, shown: T.londonDateTime(r.date), back: T.toLondonInput(r.date)} : {}; })`, jsString(c.in)), &got)
+		if got.UTC != c.utc || !strings.Contains(got.Note, c.note) || got.Shown != c.shown {
+			t.Errorf("%s: %+v, want %s %q %s", c.in, got, c.utc, c.note, c.shown)
+		}
+		if c.utc != "" && c.note == "" && got.Back[:16] != c.in[:16] {
+			t.Errorf("%s: back to the input as %s", c.in, got.Back)
+		}
+	}
+	// A London day is 23 or 25 hours long on the change days.
+	var hours []float64
+	evalJS(t, ctx, `import('/static/lib/time.js').then(T => ['2026-03-29T12:00:00Z', '2026-10-25T12:00:00Z', '2026-06-01T12:00:00Z']
+		.map(d => { const [a, b] = T.londonDayBounds(new Date(d)); return (b - a) / 3600e3; }))`, &hours)
+	if fmt.Sprint(hours) != "[23 25 24]" {
+		t.Errorf("London day lengths %v, want [23 25 24]", hours)
+	}
 }

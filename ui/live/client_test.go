@@ -114,6 +114,7 @@ func settledGoroutines() int {
 // clientOptions shape a test viewer.
 type clientOptions struct {
 	tcpOnly  bool
+	noReplay bool                // accept retransmissions of packets already received (NACK test)
 	noRead   bool                // never read the track
 	munge    func(string) string // rewrites the answer before it is applied
 	readHook func(p *rtp.Packet) // called for each packet read
@@ -146,7 +147,7 @@ type client struct {
 
 // newClientPC makes the viewer's peer connection with a browser-like offer
 // (H.264 in four profiles, VP8, VP9...: pion's default codecs).
-func newClientPC(t testing.TB, tcpOnly bool) *webrtc.PeerConnection {
+func newClientPC(t testing.TB, tcpOnly, noReplay bool) *webrtc.PeerConnection {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
@@ -161,6 +162,7 @@ func newClientPC(t testing.TB, tcpOnly bool) *webrtc.PeerConnection {
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	}
 	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	se.DisableSRTPReplayProtection(noReplay)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -191,7 +193,7 @@ func offerFrom(t testing.TB, pc *webrtc.PeerConnection) string {
 func view(t testing.TB, srv *Server, camera, stream, user, login string, opts clientOptions) *client {
 	t.Helper()
 	c := &client{t: t, opts: opts, track: make(chan *webrtc.TrackRemote, 1), done: make(chan struct{}), receivedAt: map[uint16]int{}}
-	c.pc = newClientPC(t, opts.tcpOnly)
+	c.pc = newClientPC(t, opts.tcpOnly, opts.noReplay)
 	t.Cleanup(func() { c.pc.Close(); <-c.done })
 	c.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.track <- tr })
 	sdp := offerFrom(t, c.pc)

@@ -71,6 +71,7 @@ type viewer struct {
 	tsOff     int64
 	lastIdx   uint64
 	sentKey   bool
+	skipKey   bool // the transport dropped a packet: wait for a keyframe
 	srtpReady bool
 	lastBurst time.Time
 	ring      [ringSize]sent
@@ -183,6 +184,12 @@ func (v *viewer) serve() error {
 			if f.idx <= v.lastIdx {
 				continue // already sent in a GOP burst
 			}
+			if v.skipKey && !f.keyframe {
+				v.drop()
+				v.lastIdx = f.idx
+				continue
+			}
+			v.skipKey = false
 			if err := v.write(f, f.ts+v.tsOff); err != nil {
 				return err
 			}
@@ -222,6 +229,9 @@ func (v *viewer) burst(gop []*frame, first bool) error {
 		if err := v.write(f, ts); err != nil {
 			return err
 		}
+		if v.skipKey {
+			return nil // the transport is backed up: wait for the next keyframe
+		}
 	}
 	if !first {
 		if last.ts+v.tsOff <= v.lastTS {
@@ -235,7 +245,9 @@ func (v *viewer) burst(gop []*frame, first bool) error {
 }
 
 // write sends one frame's packets with the viewer's own contiguous sequence
-// numbers and remembers them for NACKs.
+// numbers and remembers them for NACKs. When the transport refuses a packet
+// (an ICE-TCP viewer whose write buffer is full), the rest of the frame and
+// everything up to the next keyframe is dropped for this viewer, counted.
 func (v *viewer) write(f *frame, ts int64) error {
 	n := len(f.payloads)
 	for j, p := range f.payloads {
@@ -247,8 +259,14 @@ func (v *viewer) write(f *frame, ts int64) error {
 			Timestamp:      uint32(ts),
 			SSRC:           v.ssrc,
 		}
-		if err := v.send(&h, p); err != nil {
+		ok, err := v.send(&h, p)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			v.skipKey = true
+			v.drop()
+			return nil
 		}
 		v.ring[v.seq%ringSize] = sent{payload: p, ts: uint32(ts), seq: v.seq, marker: h.Marker, ok: true}
 		v.seq++
@@ -266,30 +284,34 @@ func (v *viewer) write(f *frame, ts int64) error {
 
 var errNotKeyed = errors.New("SRTP was not keyed within " + readyTimeout.String() + " of DTLS connecting")
 
-// send writes one packet. Until SRTP is keyed (just after DTLS connects),
-// pion accepts and drops writes (n == 0); wait for it rather than lose the
-// first keyframe.
-func (v *viewer) send(h *rtp.Header, p []byte) error {
+// send writes one packet; ok is false when the transport dropped it. Until
+// SRTP is keyed (just after DTLS connects) pion accepts and drops writes
+// (n == 0): wait for it rather than lose the first keyframe. After that,
+// n == 0 means the transport is backed up.
+func (v *viewer) send(h *rtp.Header, p []byte) (ok bool, err error) {
 	n, err := v.ws.WriteRTP(h, p)
-	if err != nil || v.srtpReady {
-		return err
+	if err != nil {
+		return false, err
+	}
+	if v.srtpReady {
+		return n > 0, nil
 	}
 	deadline := time.Now().Add(readyTimeout)
 	for n == 0 {
 		if time.Now().After(deadline) {
-			return errNotKeyed
+			return false, errNotKeyed
 		}
 		select {
 		case <-v.stop:
-			return nil
+			return false, nil
 		case <-time.After(2 * time.Millisecond):
 		}
 		if n, err = v.ws.WriteRTP(h, p); err != nil {
-			return err
+			return false, err
 		}
 	}
 	v.srtpReady = true
-	return nil
+	return true, nil
 }
 
 // retransmit resends NACKed packets still in the ring, unchanged.

@@ -223,6 +223,24 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 		chromedp.Click(`#ev-confirm`, chromedp.ByQuery))
 	waitJS(t, ctx, "approved", fmt.Sprintf(`!document.querySelector(%s) && !!document.querySelector('#ex-decided tr[data-id=%q][data-state="approved"]')`, jsString(row), exID), 10*time.Second)
 	shot(t, ctx, "9-supervisor-approved")
+
+	// A legal hold on the incident's footage; its release needs a second
+	// supervisor, so the one who asks for it cannot confirm it.
+	run(t, ctx, "place a hold",
+		chromedp.Click(`#hold-new`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#hold-form`, chromedp.ByQuery),
+		chromedp.Click(`#hold-form input[name="hold-cameras"][value="cam001"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#hold-asked`, "PC 4821 Patel", chromedp.ByQuery),
+		chromedp.SendKeys(`#hold-reason`, "Crime 01/123456/26 under investigation", chromedp.ByQuery),
+		chromedp.Click(`#hold-submit`, chromedp.ByQuery))
+	waitJS(t, ctx, "the hold listed", `!document.querySelector('#hold-form') && document.querySelectorAll('#hold-rows tr[data-id]').length === 1`, 10*time.Second)
+	run(t, ctx, "ask to release it",
+		chromedp.Click(`#hold-rows button[data-action="release-request"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#ev-reason-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#ev-reason`, "Charged; the bundle holds the footage", chromedp.ByQuery),
+		chromedp.Click(`#ev-confirm`, chromedp.ByQuery))
+	waitJS(t, ctx, "release awaits a second supervisor", `!!document.querySelector('#hold-rows button[data-action="release"]') && document.querySelector('#hold-rows button[data-action="release"]').disabled`, 10*time.Second)
+	shot(t, ctx, "9b-hold")
 	uiSignOut(t, ctx)
 
 	// --- the officer sees it approved, may view it, and downloads the bundle once built.
@@ -242,6 +260,16 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 		t.Errorf("download: %s", got)
 	}
 	t.Logf("bundle download: %s", got)
+
+	// The grant lets the officer play the footage, after giving a reason.
+	run(t, ctx, "view the granted footage",
+		chromedp.Click(mine+` a[data-action="play"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#pb-reason-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#pb-reason-text`, "Reviewing before charge", chromedp.ByQuery),
+		chromedp.SendKeys(`#pb-reason-ref`, "01/123456/26", chromedp.ByQuery),
+		chromedp.Click(`#pb-reason-ok`, chromedp.ByQuery))
+	waitPlaying(t, ctx, `#pb-grid .pb-tile[data-camera="cam001"] video`)
+	shot(t, ctx, "12-police-playback")
 
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)

@@ -137,7 +137,8 @@ export function mount(root, ctx) {
 
   root.replaceChildren(h('section', { class: 'rec-page' },
     h('h1', {}, 'Incidents'),
-    write ? h('div', { class: 'panel' }, h('h2', {}, 'New bookmark'), formSlot) : null,
+    write ? h('details', { class: 'panel rec-new', id: 'bm-new-panel', open: params.has('at') || params.has('cameras') },
+      h('summary', {}, h('h2', {}, 'New bookmark')), formSlot) : null,
     h('div', { class: 'panel' },
       h('h2', {}, 'Bookmarks'),
       searchForm,

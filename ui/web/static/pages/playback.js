@@ -762,7 +762,7 @@ export function mount(root, ctx) {
 
   // --- window and timeline data
   function setWindowAround(t) {
-    const z = ZOOMS.find(([k]) => k === state.zoom);
+    const z = ZOOMS.find(([k]) => k === state.zoom) || (state.from ? ['', '', state.to - state.from] : ZOOMS[2]);
     let from, to;
     if (z[0] === 'day') {
       [from, to] = londonDayBounds(t);
@@ -988,7 +988,17 @@ export function mount(root, ctx) {
       say('You have no approved evidence requests, so there is no footage you may play. Request footage on the Evidence page.', 'info');
     }
     layoutTiles();
-    setWindowAround(at);
+    const grant = police && state.ids.length ? (state.cameras.find((x) => x.id === state.ids[0]) || {}).grants : null;
+    const g = grant && (grant.find((x) => at >= x.from && at <= x.to) || grant[0]);
+    if (g) {
+      // Police: the window is the footage their grant covers.
+      const pad = Math.max(10e3, (g.to - g.from) * 0.1);
+      state.zoom = '';
+      zoomBtns.forEach((x) => x.setAttribute('aria-pressed', 'false'));
+      setWindow(new Date(g.from.getTime() - pad), new Date(g.to.getTime() + pad));
+    } else {
+      setWindowAround(at);
+    }
     if (state.ids.length) restart(at);
   })();
 

@@ -60,9 +60,9 @@ export function mount(root, ctx) {
   const search = h('input', { type: 'search', id: 'cam-search', placeholder: 'Search name, ward, status, kind', 'aria-label': 'Search cameras' });
   const wardSel = h('select', { id: 'cam-ward', 'aria-label': 'Ward' });
   const statusSel = h('select', { id: 'cam-status', 'aria-label': 'Status' },
-    ['', 'online', 'offline', 'connecting', 'disabled'].map((s) => h('option', { value: s }, s || 'any status')));
+    ['', 'online', 'offline', 'connecting', 'disabled'].map((s) => h('option', { value: s }, s || 'Status')));
   const kindSel = h('select', { id: 'cam-kind', 'aria-label': 'Kind' },
-    ['', 'fixed', 'mobile'].map((s) => h('option', { value: s }, s || 'any kind')));
+    ['', 'fixed', 'mobile'].map((s) => h('option', { value: s }, s || 'Kind')));
   const list = h('ul', { class: 'cam-list', id: 'cam-list', 'aria-label': 'Cameras: Enter puts one on the selected tile' });
   const tourList = h('ul', { class: 'tour-list', id: 'tour-list' });
   const tourSecs = h('input', { type: 'number', id: 'tour-seconds', min: '3', max: '600', value: '10', size: '4', 'aria-label': 'Seconds per camera' });
@@ -293,7 +293,7 @@ export function mount(root, ctx) {
   function drawFilters() {
     const wards = [...new Set(cams.map((c) => c.ward).filter(Boolean))].sort();
     const cur = wardSel.value;
-    wardSel.replaceChildren(h('option', { value: '' }, 'any ward'), ...wards.map((w) => h('option', { value: w }, w)));
+    wardSel.replaceChildren(h('option', { value: '' }, 'Ward'), ...wards.map((w) => h('option', { value: w }, w)));
     wardSel.value = wards.includes(cur) ? cur : '';
   }
 

@@ -187,12 +187,44 @@ func TestBrowserWall(t *testing.T) {
 	run(t, ctx, "stop the tour", chromedp.Click(`#tour-toggle`, chromedp.ByQuery))
 	shot(t, ctx, "wall-tour")
 
+	// The server has the wall's live views; leaving the page ends them all
+	// (each player DELETEs its session).
+	if n := liveViewers(t, admin); n < 1 {
+		t.Errorf("live viewers on the server while the wall plays: %v", n)
+	}
+	run(t, ctx, "leave the wall", chromedp.Click(`#nav a[data-page="health"]`, chromedp.ByQuery))
+	deadline := time.Now().Add(10 * time.Second)
+	for liveViewers(t, admin) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("live viewers left on the server after leaving the wall: %v", liveViewers(t, admin))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)
 	}
 	if errs := b.Errors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}
+}
+
+// liveViewers sums vigil_live_viewers over cameras, from /metrics.
+func liveViewers(t *testing.T, admin *site) float64 {
+	t.Helper()
+	code, body := admin.do(t, "GET", "/metrics", nil)
+	if code != 200 {
+		t.Fatalf("metrics: %d %s", code, body)
+	}
+	var sum float64
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "vigil_live_viewers{") {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			sum += v
+		}
+	}
+	return sum
 }
 
 func floats(fs []float64) string {

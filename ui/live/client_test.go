@@ -128,6 +128,7 @@ type client struct {
 	opts  clientOptions
 	track chan *webrtc.TrackRemote
 	done  chan struct{}
+	quit  chan struct{}
 
 	mu         sync.Mutex
 	packets    int
@@ -192,9 +193,9 @@ func offerFrom(t testing.TB, pc *webrtc.PeerConnection) string {
 // view starts a viewer of camera/stream through srv.Start.
 func view(t testing.TB, srv *Server, camera, stream, user, login string, opts clientOptions) *client {
 	t.Helper()
-	c := &client{t: t, opts: opts, track: make(chan *webrtc.TrackRemote, 1), done: make(chan struct{}), receivedAt: map[uint16]int{}}
+	c := &client{t: t, opts: opts, track: make(chan *webrtc.TrackRemote, 1), done: make(chan struct{}), quit: make(chan struct{}), receivedAt: map[uint16]int{}}
 	c.pc = newClientPC(t, opts.tcpOnly, opts.noReplay)
-	t.Cleanup(func() { c.pc.Close(); <-c.done })
+	t.Cleanup(func() { close(c.quit); c.pc.Close(); <-c.done })
 	c.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.track <- tr })
 	sdp := offerFrom(t, c.pc)
 	sess, err := srv.Start(context.Background(), Request{Camera: camera, Stream: stream, User: user, Login: login, Offer: sdp})
@@ -220,7 +221,7 @@ func (c *client) read() {
 	var tr *webrtc.TrackRemote
 	select {
 	case tr = <-c.track:
-	case <-time.After(30 * time.Second):
+	case <-c.quit:
 		return
 	}
 	if c.opts.noRead {

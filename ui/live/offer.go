@@ -150,8 +150,12 @@ func (o *offer) choose(camera []byte) h264Offer {
 		if h, ok := find(func(p []byte) bool { return p[0] == camera[0] && p[1] == camera[1] }); ok {
 			return h
 		}
-		if h, ok := find(func(p []byte) bool { return p[0] == camera[0] }); ok {
-			return h
+		// Baseline cameras are best answered as constrained baseline
+		// (below); other profiles by the same profile_idc.
+		if camera[0] != 0x42 {
+			if h, ok := find(func(p []byte) bool { return p[0] == camera[0] }); ok {
+				return h
+			}
 		}
 	}
 	fb, _ := hex.DecodeString(fallbackProfileLevelID)

@@ -2,7 +2,6 @@ package live
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"regexp"
 	"strings"
@@ -85,6 +84,7 @@ type stallProxy struct {
 	ln     net.Listener
 	target string
 	paused atomic.Bool
+	silent atomic.Bool // drop everything the viewer sends
 	mu     sync.Mutex
 	conns  []net.Conn
 	wg     sync.WaitGroup
@@ -119,7 +119,22 @@ func (p *stallProxy) accept() {
 		p.conns = append(p.conns, c, s)
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go func() { defer p.wg.Done(); io.Copy(s, c) }()
+		go func() {
+			defer p.wg.Done()
+			buf := make([]byte, 4096)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				if p.silent.Load() {
+					continue // the viewer's packets vanish
+				}
+				if _, err := s.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}()
 		go func() {
 			defer p.wg.Done()
 			buf := make([]byte, 4096)
@@ -203,4 +218,22 @@ func TestStalledViewerDoesNotSlowAnother(t *testing.T) {
 	proxy.paused.Store(false)
 	_, keys, _ := slow.snapshot()
 	waitFor(t, 15*time.Second, "the stalled viewer recovers", func() bool { _, k, _ := slow.snapshot(); return k > keys+1 })
+}
+
+func TestSilentViewerTimesOut(t *testing.T) {
+	cams := startCameras(t, 1)
+	srv, _ := newServer(t, cams.sup)
+	proxy := newStallProxy(t, fmt.Sprintf("127.0.0.1:%d", srv.TCPAddr().(*net.TCPAddr).Port))
+	c := view(t, srv, "cam001", "main", "alice", "l1", clientOptions{tcpOnly: true, munge: viaProxy(proxy.ln.Addr().(*net.TCPAddr).Port)})
+	waitFor(t, 10*time.Second, "frames", func() bool { f, _, _ := c.snapshot(); return f > 5 })
+	// The viewer's machine goes away: nothing from it reaches the server.
+	proxy.silent.Store(true)
+	proxy.paused.Store(true)
+	start := time.Now()
+	waitFor(t, 20*time.Second, "the silent viewer's session to end", func() bool { return srv.Count() == 0 })
+	took := time.Since(start)
+	t.Logf("silent viewer cleaned up after %v", took.Round(time.Millisecond))
+	if took > 15*time.Second {
+		t.Fatalf("took %v, want within 15 s", took)
+	}
 }

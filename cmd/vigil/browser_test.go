@@ -202,7 +202,9 @@ func startBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: chromedp makes a fresh one and removes it once
+		// chromium has exited (a t.TempDir could be removed while
+		// chromium's helpers still write to it).
 		chromedp.WindowSize(1600, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/base32"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 // TestBrowserSignIn: the first administrator signs in with the one-time
@@ -64,6 +66,53 @@ func TestBrowserSignIn(t *testing.T) {
 	waitJS(t, ctx, "back at the login page", `location.hash.startsWith('#/login') && !!document.querySelector('#login-username')`, 10*time.Second)
 	// The session is over on the server too.
 	waitJS(t, ctx, "session ended", `fetch('/api/v1/session').then(r => r.status === 401)`, 10*time.Second)
+
+	// A supervisor with a second factor: the code field appears when the
+	// password is right, and the code signs them in.
+	admin := newSite(t, bs.port, bs.data)
+	admin.signIn(t, "admin", "a long passphrase for the browser test")
+	pw := bs.account(t, admin, "sup.khan", "Supervisor Khan", "supervisor")
+	sup := newSite(t, bs.port, bs.data)
+	sup.signIn(t, "sup.khan", pw)
+	var enrol struct{ Secret string }
+	sup.json(t, "POST", "/api/v1/session/totp", map[string]any{}, 200, &enrol)
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(enrol.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup.json(t, "POST", "/api/v1/session/totp/confirm", map[string]string{"code": auth.TOTPCode(secret, time.Now())}, 200, nil)
+	run(t, ctx, "sign in with a second factor",
+		chromedp.Navigate("about:blank"),
+		chromedp.Navigate(bs.base+"/#/login"),
+		chromedp.WaitVisible(`#login-username`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-username`, "sup.khan", chromedp.ByQuery),
+		chromedp.SendKeys(`#login-password`, pw, chromedp.ByQuery),
+		chromedp.Click(`#login-submit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#login-totp`, chromedp.ByQuery))
+	shot(t, ctx, "second-factor")
+	// The next step's code: the one confirmed above cannot be used again.
+	run(t, ctx, "enter the code",
+		chromedp.SendKeys(`#login-totp`, auth.TOTPCode(secret, time.Now().Add(30*time.Second)), chromedp.ByQuery),
+		chromedp.Click(`#login-submit`, chromedp.ByQuery))
+	waitJS(t, ctx, "signed in with the code", `!!document.querySelector('#who-name') && document.querySelector('#who-name').title === 'sup.khan'`, 20*time.Second)
+
+	// Lockout: after five wrong passwords the account is locked, and the
+	// page says so and holds the button until the lock ends.
+	bs.account(t, admin, "op.locked", "Operator Locked", "operator")
+	run(t, ctx, "sign out", chromedp.Click(`#logout`, chromedp.ByQuery))
+	run(t, ctx, "wrong passwords",
+		chromedp.WaitVisible(`#login-username`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-username`, "op.locked", chromedp.ByQuery))
+	for i := 0; i < 6; i++ {
+		run(t, ctx, "a wrong password",
+			chromedp.Evaluate(`document.querySelector('#login-password').value = 'wrong password `+fmt.Sprint(i)+`'`, nil),
+			chromedp.Click(`#login-submit`, chromedp.ByQuery))
+		waitJS(t, ctx, "an answer", `(() => { const b = document.querySelector('#login-submit'), e = document.querySelector('#login-error').textContent;
+			return e.includes('locked') || (!b.disabled && e.includes('wrong username or password')); })()`, 10*time.Second)
+		run(t, ctx, "clear the error", chromedp.Evaluate(`(e => { if (!e.textContent.includes('locked')) e.textContent = ''; })(document.querySelector('#login-error'))`, nil))
+	}
+	waitJS(t, ctx, "locked", `document.querySelector('#login-error').textContent.includes('locked') && document.querySelector('#login-submit').disabled`, 10*time.Second)
+	shot(t, ctx, "locked")
 
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)

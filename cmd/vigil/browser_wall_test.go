@@ -176,10 +176,14 @@ func TestBrowserWall(t *testing.T) {
 	start := time.Now()
 	waitJS(t, ctx, "four pictures", videos+`.length === 4 && `+videos+`.every(v => v.videoWidth > 0 && v.readyState >= 2)`, 45*time.Second)
 	t.Logf("four pictures after %s", time.Since(start).Round(time.Millisecond))
-	var t0 []float64
+	// currentTime of a WebRTC video runs with the clock; the decoded frame
+	// count shows pictures really arriving.
+	var t0, f0 []float64
 	evalJS(t, ctx, videos+`.map(v => v.currentTime)`, &t0)
-	waitJS(t, ctx, "time advancing in all four", fmt.Sprintf(`(() => { const t0 = %s; return %s.every((v, i) => v.currentTime > t0[i] + 0.5 && !v.paused); })()`,
-		floats(t0), videos), 20*time.Second)
+	evalJS(t, ctx, videos+`.map(v => v.getVideoPlaybackQuality().totalVideoFrames)`, &f0)
+	waitJS(t, ctx, "time advancing and frames decoded in all four", fmt.Sprintf(`(() => { const t0 = %s, f0 = %s;
+		return %s.every((v, i) => v.currentTime > t0[i] + 0.5 && v.getVideoPlaybackQuality().totalVideoFrames > f0[i] + 2 && !v.paused); })()`,
+		floats(t0), floats(f0), videos), 20*time.Second)
 	waitJS(t, ctx, "tiles say playing", `[...document.querySelectorAll('.tile[data-camera]')].every(e => e.dataset.state === 'playing')`, 10*time.Second)
 	var streams []string
 	evalJS(t, ctx, `[...document.querySelectorAll('.tile')].map(e => e.dataset.stream)`, &streams)
@@ -246,6 +250,24 @@ func TestBrowserWall(t *testing.T) {
 	for liveViewers(t, admin) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("live viewers left on the server after leaving the wall: %v", liveViewers(t, admin))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Back to the wall: it comes back as left (the saved 2x2), playing.
+	run(t, ctx, "back to the wall", chromedp.Click(`#nav a[data-page="wall"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "the wall as left", `[...document.querySelectorAll('.tile')].map(e => e.dataset.camera).join() === 'cam002,cam002,cam003,cam004' &&
+		[...document.querySelectorAll('.tile')].every(e => e.dataset.state === 'playing')`, 30*time.Second)
+	// A supervisor signs the operator out everywhere: the live views end
+	// on the server and the page goes back to the login.
+	admin.json(t, "POST", "/api/v1/users/op.jones/logout-everywhere", map[string]any{}, 200, nil)
+	ended := time.Now()
+	waitJS(t, ctx, "sent to the login page", `location.hash.startsWith('#/login') && !!document.querySelector('#login-username')`, 20*time.Second)
+	t.Logf("the wall noticed the end of its sign-in after %s", time.Since(ended).Round(time.Millisecond))
+	deadline = time.Now().Add(10 * time.Second)
+	for liveViewers(t, admin) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("live viewers left on the server after the sign-in ended: %v", liveViewers(t, admin))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -52,6 +52,7 @@ export class LivePlayer extends EventTarget {
     this.firstFrameMs = null;
     this.running = false;
     this.hidden = false;
+    this.watching = false;
     video.muted = true;
     video.defaultMuted = true;
     video.playsInline = true;
@@ -80,11 +81,10 @@ export class LivePlayer extends EventTarget {
   }
 
   // setHidden tells the player its video is not on screen (a maximised
-  // neighbour covers it): browsers may stop rendering it, which must not
-  // count as a stall.
+  // neighbour covers it). Stalls are judged from the connection's
+  // statistics, which do not depend on rendering, so this is informative.
   setHidden(hidden) {
     this.hidden = !!hidden;
-    this.lastProgress = performance.now();
   }
 
   // setStream switches main/sub: a new WHEP session, the old one ended.
@@ -227,14 +227,40 @@ export class LivePlayer extends EventTarget {
     this.watchTimer = setInterval(() => this.watch(gen), 500);
   }
 
+  // received reads how many video frames (or, where the browser does not
+  // count frames, packets) the connection has received: WebRTC video's
+  // currentTime runs on with the clock even when nothing arrives, so it
+  // cannot tell a stall.
+  async received() {
+    const pc = this.pc;
+    if (!pc) return null;
+    try {
+      const stats = await pc.getStats();
+      let n = null;
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && (r.kind || r.mediaType) === 'video') {
+          n = (n || 0) + (r.framesDecoded ?? r.framesReceived ?? r.packetsReceived ?? 0);
+        }
+      });
+      return n;
+    } catch {
+      return null;
+    }
+  }
+
   // watch turns frames arriving into "playing", and a stall into a reconnect.
-  watch(gen) {
+  async watch(gen) {
+    if (gen !== this.gen || this.watching) return;
+    this.watching = true;
+    const got = await this.received();
+    this.watching = false;
     if (gen !== this.gen) return;
     const v = this.video;
     const now = performance.now();
-    const t = v.currentTime;
-    if (v.videoWidth > 0 && t !== this.lastTime && v.readyState >= 2) {
-      this.lastTime = t;
+    // Without stats, fall back on the element's own progress.
+    const mark = got === null ? v.currentTime : got;
+    if (v.videoWidth > 0 && v.readyState >= 2 && mark !== this.lastTime) {
+      this.lastTime = mark;
       this.lastProgress = now;
       if (this.state !== 'playing') {
         if (this.firstFrameMs === null) this.firstFrameMs = Math.round(now - this.startedAt);
@@ -244,14 +270,11 @@ export class LivePlayer extends EventTarget {
       if (v.paused) v.play().catch(() => {});
       return;
     }
-    if (this.hidden || document.hidden) {
-      // not rendered: frames may not advance currentTime; judge it when shown
-      this.lastProgress = now;
-      return;
-    }
     const quiet = now - this.lastProgress;
     if (this.state === 'playing' && quiet > 1500) this.setState('reconnecting', 'no picture for a moment');
-    if (quiet > (this.state === 'connecting' || this.state === 'reconnecting' ? STALL_MS * 2 : STALL_MS)) {
+    // A connection that has shown pictures is judged stalled sooner than one
+    // still waiting for its first.
+    if (quiet > (this.firstFrameMs === null ? STALL_MS * 2 : STALL_MS)) {
       this.retry(this.firstFrameMs === null ? 'no picture from the camera' : 'the picture stopped');
     }
   }

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 )
 
@@ -45,6 +46,7 @@ type browserSite struct {
 	cams   []string
 	stdout *syncBuffer
 	first  string // the first admin's one-time password
+	sim    *sim.Server
 }
 
 // startBrowserSite builds vigil and serves n camsim cameras (cam001...,
@@ -58,11 +60,11 @@ func startBrowserSite(t *testing.T, n int) *browserSite {
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build vigil: %v\n%s", err, b)
 	}
-	sim := simtest.Start(t, n)
+	cameras := simtest.Start(t, n)
 	data := t.TempDir()
 	port := freePort(t)
 	var cams strings.Builder
-	bs := &browserSite{port: port, data: data, base: fmt.Sprintf("https://127.0.0.1:%d", port), stdout: &syncBuffer{}}
+	bs := &browserSite{port: port, data: data, base: fmt.Sprintf("https://127.0.0.1:%d", port), stdout: &syncBuffer{}, sim: cameras}
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("cam%03d", i)
 		ward, kind := "Central", "fixed"
@@ -74,7 +76,7 @@ func startBrowserSite(t *testing.T, n int) *browserSite {
 		}
 		bs.cams = append(bs.cams, id)
 		fmt.Fprintf(&cams, "  - {id: %s, name: %q, ward: %s, kind: %s, main_url: %q, sub_url: %q}\n",
-			id, fmt.Sprintf("Street %d", i), ward, kind, sim.URL(i, "main"), sim.URL(i, "sub"))
+			id, fmt.Sprintf("Street %d", i), ward, kind, cameras.URL(i, "main"), cameras.URL(i, "sub"))
 	}
 	cfg := filepath.Join(data, "vigil.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d
@@ -83,6 +85,7 @@ log_level: warn
 ingest: {read_timeout: 3s, reconnect_min: 200ms, reconnect_max: 1s}
 recorder: {segment_duration: 2s, sync_interval: 500ms, min_free_bytes: 0}
 evidence: {origin: vigil.test-council.gov.uk/evidence, checkpoint_interval: 1s, verifier_dir: %s}
+grafana_url: http://grafana.invalid/d/vigil-cameras
 cameras:
 %s`, port, data, filepath.Join(tmp, "none"), cams.String())), 0o600)
 	cmd := exec.Command(bin, "serve", "-config", cfg)

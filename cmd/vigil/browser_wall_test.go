@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
@@ -326,6 +327,11 @@ func TestBrowserHealthAndAdmin(t *testing.T) {
 	run(t, ctx, "sort by name, reversed", chromedp.Click(`#health-table th[data-sort="name"]`, chromedp.ByQuery))
 	waitJS(t, ctx, "sorted z-a", `[...document.querySelectorAll('#health-rows tr')].map(r => r.dataset.camera).join() === 'cam003,cam002,cam001' &&
 		document.querySelector('#health-table th[data-sort="name"]').getAttribute('aria-sort') === 'descending'`, 5*time.Second)
+	var grafana string
+	evalJS(t, ctx, `(a => a.hidden ? '' : a.href)(document.querySelector('#health-grafana'))`, &grafana)
+	if grafana != "http://grafana.invalid/d/vigil-cameras" {
+		t.Errorf("Grafana link %q", grafana)
+	}
 	shot(t, ctx, "health")
 
 	run(t, ctx, "admin page", chromedp.Navigate(bs.base+"/#/admin"))
@@ -364,6 +370,42 @@ func TestBrowserHealthAndAdmin(t *testing.T) {
 	if off := offSite(bs.base, b.Requests()); len(off) > 0 {
 		t.Errorf("requests to other hosts: %v", off)
 	}
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
+
+// TestBrowserWallCameraOffline: a wall opened from a link
+// (#/wall?layout=2x2&cams=...) plays; a camera that dies shows the
+// offline/reconnecting overlay on its tile, the other tile plays on, and
+// the picture comes back by itself with the camera.
+func TestBrowserWallCameraOffline(t *testing.T) {
+	bs := startBrowserSite(t, 2)
+	admin := bs.admin(t)
+	pw := bs.account(t, admin, "op.night", "Operator Night", "operator")
+	bs.waitOnline(t, admin)
+	b := startBrowser(t)
+	ctx := b.ctx
+	uiSignIn(t, ctx, bs.base, "op.night", pw)
+	run(t, ctx, "open a wall by link", chromedp.Navigate(bs.base+"/#/wall?layout=2x2&cams=cam001,cam002"))
+	tile := func(i int) string { return fmt.Sprintf(`document.querySelector('.tile[data-index="%d"]')`, i) }
+	waitJS(t, ctx, "both tiles play", tile(0)+`.dataset.state === 'playing' && `+tile(1)+`.dataset.state === 'playing'`, 30*time.Second)
+
+	if err := bs.sim.SetFault("cam001", sim.Fault{Refuse: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "tile 1 shows the outage", `(e => (e.dataset.state === 'reconnecting' || e.dataset.state === 'offline') &&
+		!e.querySelector('.tile-overlay').hidden)(`+tile(0)+`)`, 30*time.Second)
+	shot(t, ctx, "camera-offline")
+	var other string
+	evalJS(t, ctx, tile(1)+`.dataset.state`, &other)
+	if other != "playing" {
+		t.Errorf("the other tile: %s, want playing", other)
+	}
+
+	bs.sim.ClearFault("cam001")
+	waitJS(t, ctx, "tile 1 plays again", `(e => e.dataset.state === 'playing' && e.querySelector('.tile-overlay').hidden)(`+tile(0)+`)`, 60*time.Second)
+	shot(t, ctx, "camera-back")
 	if errs := b.Errors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
 	}

@@ -220,6 +220,12 @@ async function route() {
   }
   await stopPage();
   if (seq !== state.seq) return;
+  if (name !== 'login' && state.me.must_change_password) {
+    // every other route answers 403 until then: the dialog is the page
+    $('page').replaceChildren();
+    forcePasswordChange();
+    return;
+  }
   state.current = name;
   markNav();
   const root = $('page');

@@ -39,7 +39,7 @@ export function mount(root, ctx) {
   let ready = false; // the wall as started is in place: remember changes from now on
 
   // ---- layout of the page ----
-  const grid = h('div', { class: 'wall-grid', id: 'wall-grid', role: 'grid', 'aria-label': 'Video wall' });
+  const grid = h('div', { class: 'wall-grid', id: 'wall-grid', role: 'region', 'aria-label': 'Video wall' });
   const layoutBtns = LAYOUTS.map((l) => h('button', {
     class: 'btn btn-small', type: 'button', data: { layout: l }, 'aria-pressed': 'false', title: `Layout ${l}`,
     onclick: () => setLayout(l),
@@ -96,7 +96,7 @@ export function mount(root, ctx) {
     const streamTag = h('span', { class: 'tile-stream' });
     const empty = h('div', { class: 'tile-empty' }, 'Drop a camera here');
     const el = h('div', {
-      class: 'tile', tabindex: '0', role: 'gridcell', data: { index: String(index), state: 'empty' }, draggable: 'false',
+      class: 'tile', tabindex: '0', role: 'button', data: { index: String(index), state: 'empty' }, draggable: 'false',
     }, label, clock, overlay, empty, h('span', { class: 'tile-num' }, String(index + 1)), streamTag,
     h('button', { class: 'btn btn-small btn-ghost tile-close', type: 'button', title: 'Clear tile (Delete)', 'aria-label': 'Clear tile',
       onclick: (ev) => { ev.stopPropagation(); assign(t.index, ''); } }, icon('close')));
@@ -230,7 +230,7 @@ export function mount(root, ctx) {
     selected = i;
     for (const t of tiles) {
       t.el.classList.toggle('selected', t.index === i);
-      t.el.setAttribute('aria-selected', String(t.index === i));
+      t.el.setAttribute('aria-pressed', String(t.index === i));
     }
     if (focus && document.activeElement !== tiles[i].el && !isTyping()) tiles[i].el.focus({ preventScroll: true });
   }

@@ -4,8 +4,11 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vigil-cctv/vigil/ui/auth"
 )
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
@@ -181,4 +184,36 @@ func readDir(h handler, dir string) ([]string, error) {
 func read(h handler, name string) string {
 	b, _ := fs.ReadFile(h.static, name)
 	return string(b)
+}
+
+// app.js keeps a copy of the role matrix for sessions that do not list
+// their permissions: it must say what ui/auth says.
+func TestMatrixCopy(t *testing.T) {
+	src := read(Handler().(handler), "app.js")
+	start := strings.Index(src, "const MATRIX = {")
+	end := strings.Index(src[start:], "\n};")
+	if start < 0 || end < 0 {
+		t.Fatal("no MATRIX in app.js")
+	}
+	block := src[start : start+end]
+	entry := regexp.MustCompile(`(\w+): \[([^\]]*)\]`)
+	seen := map[auth.Role]bool{}
+	for _, m := range entry.FindAllStringSubmatch(block, -1) {
+		role := auth.Role(m[1])
+		seen[role] = true
+		got := map[auth.Permission]bool{}
+		for _, p := range regexp.MustCompile(`'([a-z.]+)'`).FindAllStringSubmatch(m[2], -1) {
+			got[auth.Permission(p[1])] = true
+		}
+		for _, p := range auth.Permissions() {
+			if role.Has(p) != got[p] {
+				t.Errorf("app.js: %s %s = %t, ui/auth says %t", role, p, got[p], role.Has(p))
+			}
+		}
+	}
+	for _, r := range auth.Roles {
+		if !seen[r] {
+			t.Errorf("app.js MATRIX lacks role %s", r)
+		}
+	}
 }

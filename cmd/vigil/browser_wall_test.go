@@ -358,7 +358,32 @@ func TestBrowserHealthAndAdmin(t *testing.T) {
 
 	run(t, ctx, "cameras tab", chromedp.Click(`#admin-tab-cameras`, chromedp.ByQuery))
 	waitJS(t, ctx, "cameras listed", `document.querySelectorAll('#admin-cameras tbody tr').length === 3`, 10*time.Second)
+
+	// A camera added through the web, disabled, then deleted.
+	run(t, ctx, "add a camera",
+		chromedp.Click(`#admin-new-camera`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.modal input[name="id"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="id"]`, "cam-web", chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="name"]`, "Market Square", chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="ward"]`, "Central", chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="retention_days"]`, "14", chromedp.ByQuery),
+		chromedp.SendKeys(`.modal input[name="main_url"]`, bs.sim.URL(1, "main"), chromedp.ByQuery),
+		chromedp.Click(`.modal button[type="submit"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "camera added", `!document.querySelector('.modal') && !!document.querySelector('#admin-cameras tr[data-camera="cam-web"]') &&
+		document.querySelector('#admin-cameras tr[data-camera="cam-web"]').textContent.includes('14 d')`, 10*time.Second)
 	shot(t, ctx, "admin-cameras")
+	run(t, ctx, "disable it", chromedp.Click(`#admin-cameras tr[data-camera="cam-web"] button:nth-child(2)`, chromedp.ByQuery))
+	waitJS(t, ctx, "camera disabled", `(r => !!r && r.querySelector('.badge').textContent === 'disabled')(document.querySelector('#admin-cameras tr[data-camera="cam-web"]'))`, 10*time.Second)
+	var enabled struct{ Enabled bool }
+	getJSON(t, admin, "/api/v1/cameras/cam-web", &enabled)
+	if enabled.Enabled {
+		t.Error("the camera disabled in the web is enabled in the API")
+	}
+	run(t, ctx, "delete it",
+		chromedp.Click(`#admin-cameras tr[data-camera="cam-web"] button.btn-danger`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.modal button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`.modal button[type="submit"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "camera deleted", `!document.querySelector('.modal') && !document.querySelector('#admin-cameras tr[data-camera="cam-web"]')`, 10*time.Second)
 
 	// The new operator: signs in with the temporary password, must change it.
 	run(t, ctx, "sign out", chromedp.Click(`#logout`, chromedp.ByQuery))

@@ -12,11 +12,11 @@ const TOKEN_SCOPES = ['cameras.read', 'health.read', 'metrics.read', 'audit.read
 
 // modal opens a dialog with a form; onSubmit(form) may throw to show an
 // error in the dialog, or return false to keep it open.
-function modal(title, fields, { submit = 'Save', danger = false, onSubmit } = {}) {
+function modal(title, fields, { submit = 'Save', danger = false, cancel = true, onSubmit } = {}) {
   const err = h('p', { class: 'form-error', role: 'alert' });
   const ok = h('button', { class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, type: 'submit', data: { role: 'submit' } }, submit);
   const form = h('form', { class: 'modal-body' }, h('h2', {}, title), fields, err,
-    h('div', { class: 'toolbar' }, ok, h('button', { class: 'btn', type: 'button', onclick: () => close() }, 'Cancel')));
+    h('div', { class: 'toolbar' }, ok, cancel ? h('button', { class: 'btn', type: 'button', onclick: () => close() }, 'Cancel') : ''));
   const box = h('div', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title }, h('div', { class: 'modal-box' }, form));
   const before = document.activeElement;
   function close() {
@@ -50,7 +50,7 @@ function secretBox(title, what, secret) {
   const copy = h('button', { class: 'btn', type: 'button', onclick: async () => {
     try { await navigator.clipboard.writeText(secret); copy.textContent = 'Copied'; } catch { copy.textContent = 'Select and copy it by hand'; }
   } }, 'Copy');
-  modal(title, [h('p', {}, what), s, h('div', { class: 'toolbar' }, copy)], { submit: 'Done', onSubmit: () => true });
+  modal(title, [h('p', {}, what), s, h('div', { class: 'toolbar' }, copy)], { submit: 'Done', cancel: false, onSubmit: () => true });
 }
 
 const field = (label, input, hint) => h('label', { class: 'field' }, h('span', {}, label), input, hint ? h('small', { class: 'muted' }, hint) : null);
@@ -152,7 +152,7 @@ export function mount(root, ctx) {
       h('div', { class: 'panel' }, h('table', { class: 'data', id: 'admin-users' },
         h('thead', {}, h('tr', {}, ['User', 'Roles', 'Scope', 'State', 'Created', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, rows))),
-      isAdmin ? null : h('p', { class: 'muted' }, 'As a supervisor you manage operators only; ask an administrator for other roles.'));
+      isAdmin ? '' : h('p', { class: 'muted' }, 'As a supervisor you manage operators only; ask an administrator for other roles.'));
   }
 
   function newUser() {

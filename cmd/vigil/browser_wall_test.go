@@ -219,6 +219,18 @@ func TestBrowserWall(t *testing.T) {
 		document.querySelector('.tile video').videoWidth >= 320`, 30*time.Second)
 	shot(t, ctx, "wall-1x1")
 
+	// 5x5: 25 tiles, the camera back on its sub stream.
+	run(t, ctx, "5x5 layout", chromedp.Click(`.wall-bar button[data-layout="5x5"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "25 tiles, sub stream", `document.querySelectorAll('.tile').length === 25 && (e => e.dataset.stream === 'sub' &&
+		e.dataset.state === 'playing' && e.querySelector('video').videoWidth === 160)(document.querySelector('.tile[data-index="0"]'))`, 30*time.Second)
+
+	// f: full screen (the key press is the user gesture the API needs).
+	run(t, ctx, "full screen", chromedp.Click(`.tile[data-index="0"]`, chromedp.ByQuery), chromedp.KeyEvent("f"))
+	waitJS(t, ctx, "in full screen", `!!document.fullscreenElement && document.fullscreenElement.classList.contains('wall-main')`, 10*time.Second)
+	shot(t, ctx, "wall-fullscreen")
+	run(t, ctx, "leave full screen", chromedp.KeyEvent("f"))
+	waitJS(t, ctx, "out of full screen", `!document.fullscreenElement`, 10*time.Second)
+
 	// The saved wall brings back the 2x2 and its four cameras.
 	run(t, ctx, "open the saved wall", chromedp.Evaluate(`(s => { s.value = [...s.options].find(o => o.textContent.startsWith('Night shift')).value;
 		return s.dispatchEvent(new Event('change')); })(document.querySelector('#wall-saved'))`, nil))

@@ -159,8 +159,8 @@ func TestMigratesAVersionOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Roll the schema back to version 1 as issue 2 left it, then reopen.
-	// Tables of migration 5 go too (sessions and links before what they refer to).
-	for _, table := range []string{"segments", "gaps", "holds", "deletions",
+	// Tables of migrations 5 and 6 go too (each before what it refers to).
+	for _, table := range []string{"segments", "gaps", "holds", "deletions", "bookmarks", "walls",
 		"sessions", "download_links", "users", "api_tokens", "export_requests"} {
 		if _, err := s.db.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)

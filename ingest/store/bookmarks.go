@@ -73,7 +73,7 @@ type BookmarkQuery struct {
 
 const bookmarkColumns = `id, at_us, cameras, note, created_by, created_us`
 
-func scanBookmark(row interface{ Scan(...any) error }) (Bookmark, error) {
+func scanBookmark(row scanner) (Bookmark, error) {
 	var b Bookmark
 	var at, created int64
 	var cams string
@@ -116,16 +116,7 @@ func (s *Store) Bookmarks(ctx context.Context, q BookmarkQuery) ([]Bookmark, err
 	if err != nil {
 		return nil, fmt.Errorf("bookmarks: %w", err)
 	}
-	defer rows.Close()
-	out := []Bookmark{}
-	for rows.Next() {
-		b, err := scanBookmark(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return collect(rows, scanBookmark)
 }
 
 // BookmarkByID returns one bookmark or ErrNotFound.

@@ -18,16 +18,7 @@ func (s *Store) ListCameras(ctx context.Context) ([]Camera, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list cameras: %w", err)
 	}
-	defer rows.Close()
-	var out []Camera
-	for rows.Next() {
-		c, err := scanCamera(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanCamera)
 }
 
 // GetCamera returns one camera or ErrNotFound.
@@ -92,6 +83,20 @@ func cameraArgs(c *Camera) []any {
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// collect reads every row of a query with scan, and closes the rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func scanCamera(r scanner) (Camera, error) {
 	var c Camera

@@ -170,16 +170,7 @@ func scanExportRequest(sc scanner) (ExportRequest, error) {
 }
 
 func collectExportRequests(rows *sql.Rows) ([]ExportRequest, error) {
-	defer rows.Close()
-	var out []ExportRequest
-	for rows.Next() {
-		r, err := scanExportRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanExportRequest)
 }
 
 // ExportRequest returns a request by id, or ErrNotFound.

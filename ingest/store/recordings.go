@@ -240,16 +240,7 @@ func openRange(from, to time.Time) (int64, int64) {
 
 // collectSegments reads and closes a query's segment rows.
 func collectSegments(rows *sql.Rows) ([]Segment, error) {
-	defer rows.Close()
-	var out []Segment
-	for rows.Next() {
-		seg, err := scanSegment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, seg)
-	}
-	return out, rows.Err()
+	return collect(rows, scanSegment)
 }
 
 func scanSegment(r scanner) (Segment, error) {

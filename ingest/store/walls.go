@@ -73,7 +73,7 @@ func (w *Wall) validate() error {
 
 const wallColumns = `id, user_id, name, layout, tiles, tour, tour_seconds, updated_us`
 
-func scanWall(row interface{ Scan(...any) error }) (Wall, error) {
+func scanWall(row scanner) (Wall, error) {
 	var w Wall
 	var tiles, tour string
 	var updated int64
@@ -141,16 +141,7 @@ func (s *Store) Walls(ctx context.Context, userID int64) ([]Wall, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walls: %w", err)
 	}
-	defer rows.Close()
-	out := []Wall{}
-	for rows.Next() {
-		w, err := scanWall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, scanWall)
 }
 
 // DeleteWall removes one of a user's walls; ErrNotFound if it is not theirs.

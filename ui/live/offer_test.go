@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/pion/webrtc/v4"
 )
 
 // chromeOffer is the shape of Chromium's recvonly video offer (trimmed).
@@ -93,7 +91,6 @@ func TestPionOfferIsAccepted(t *testing.T) {
 	if len(o.H264) == 0 {
 		t.Fatal("no H.264 in pion's offer")
 	}
-	_ = webrtc.MimeTypeH264
 }
 
 // TestWriteFuzzSeeds keeps the seed corpus in testdata/fuzz/FuzzOffer.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/google/uuid"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
@@ -51,7 +51,11 @@ func loadClip(ctx context.Context, dir, size string, bitrate, fps int, gop time.
 		}
 		cur, key = nil, false
 	}
-	for _, n := range splitAnnexB(raw) {
+	var nalus h264.AnnexB
+	if err := nalus.Unmarshal(raw); err != nil {
+		return nil, fmt.Errorf("clip %s: %w", paths[0], err)
+	}
+	for _, n := range nalus {
 		switch n[0] & 0x1f {
 		case 9:
 			flush()
@@ -70,29 +74,6 @@ func loadClip(ctx context.Context, dir, size string, bitrate, fps int, gop time.
 		return nil, fmt.Errorf("clip %s: no access units starting with a keyframe", paths[0])
 	}
 	return c, nil
-}
-
-func splitAnnexB(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := bytes.Index(b, []byte{0, 0, 1})
-		if i < 0 {
-			break
-		}
-		b = b[i+3:]
-		j := bytes.Index(b, []byte{0, 0, 1})
-		var n []byte
-		if j < 0 {
-			n, b = b, nil
-		} else {
-			n = bytes.TrimRight(b[:j], "\x00")
-			b = b[j:]
-		}
-		if len(n) > 0 {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // publisher plays the clip into a hub in real time, like an ingest worker,

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -243,6 +244,16 @@ func (c *client) read() {
 	}
 }
 
+// splitAnnexB is the NAL units of an Annex-B byte stream (none if it is
+// not one, as while a fragmented unit is still being gathered).
+func splitAnnexB(b []byte) [][]byte {
+	var au h264.AnnexB
+	if len(b) == 0 || au.Unmarshal(b) != nil {
+		return nil
+	}
+	return au
+}
+
 func (c *client) handle(p *rtp.Packet) {
 	now := time.Now()
 	c.mu.Lock()
@@ -276,29 +287,6 @@ func (c *client) handle(p *rtp.Packet) {
 		}
 		c.curTypes = c.curTypes[:0]
 	}
-}
-
-func splitAnnexB(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := bytes.Index(b, []byte{0, 0, 1})
-		if i < 0 {
-			break
-		}
-		b = b[i+3:]
-		j := bytes.Index(b, []byte{0, 0, 1})
-		var n []byte
-		if j < 0 {
-			n, b = b, nil
-		} else {
-			n = bytes.TrimRight(b[:j], "\x00")
-			b = b[j:]
-		}
-		if len(n) > 0 {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 func (c *client) snapshot() (frames, keyframes, packets int) {

@@ -94,10 +94,9 @@ func (h *Hub) Attach(opts ReaderOptions) *Reader {
 		opts.Queue = 256
 	}
 	r := &Reader{
-		hub:     h,
-		name:    opts.Name,
-		ch:      make(chan *AccessUnit, opts.Queue),
-		waitKey: opts.Start != StartNow,
+		hub:  h,
+		name: opts.Name,
+		q:    NewKeyQueue[*AccessUnit](opts.Queue, opts.Start != StartNow),
 	}
 	if h.Dropped != nil {
 		r.dropCounter = h.Dropped.WithLabelValues(h.Camera, h.Stream, opts.Name)
@@ -106,14 +105,14 @@ func (h *Hub) Attach(opts ReaderOptions) *Reader {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		close(r.ch)
+		close(r.q.C)
 		return r
 	}
-	if opts.Start == StartCachedKeyframe && len(h.gop) > 0 && len(h.gop) <= cap(r.ch) {
+	if opts.Start == StartCachedKeyframe && len(h.gop) > 0 && len(h.gop) <= cap(r.q.C) {
 		for _, au := range h.gop {
-			r.ch <- au
+			r.q.C <- au
 		}
-		r.waitKey = false
+		r.q.WaitKey = false
 	}
 	h.readers = append(h.readers, r)
 	return r
@@ -125,7 +124,7 @@ func (h *Hub) detach(r *Reader) {
 	for i, x := range h.readers {
 		if x == r {
 			h.readers = append(h.readers[:i], h.readers[i+1:]...)
-			close(r.ch)
+			close(r.q.C)
 			return
 		}
 	}
@@ -148,7 +147,7 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	for _, r := range h.readers {
-		close(r.ch)
+		close(r.q.C)
 	}
 	h.readers = nil
 	clear(h.gop)

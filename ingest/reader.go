@@ -11,21 +11,14 @@ import (
 type Reader struct {
 	hub         *Hub
 	name        string
-	ch          chan *AccessUnit
+	q           KeyQueue[*AccessUnit] // Offer guarded by the hub's mutex
 	dropped     atomic.Uint64
 	dropCounter prometheus.Counter
 	closeOnce   sync.Once
-
-	// waitKey is set when the reader must start at a keyframe; resync when it
-	// lost an access unit and must skip (and count as lost) everything up to
-	// the next keyframe: a P-frame without its references is useless.
-	// Both are guarded by the hub's mutex.
-	waitKey bool
-	resync  bool
 }
 
 // C is the reader's queue. It is closed when the reader or the hub is closed.
-func (r *Reader) C() <-chan *AccessUnit { return r.ch }
+func (r *Reader) C() <-chan *AccessUnit { return r.q.C }
 
 // Name is the reader's name.
 func (r *Reader) Name() string { return r.name }
@@ -40,18 +33,8 @@ func (r *Reader) Close() {
 
 // offer enqueues au without blocking; called with the hub's mutex held.
 func (r *Reader) offer(au *AccessUnit) {
-	if (r.waitKey || r.resync) && !au.Keyframe {
-		if r.resync {
-			r.drop()
-		}
-		return
-	}
-	select {
-	case r.ch <- au:
-		r.waitKey, r.resync = false, false
-	default:
+	if r.q.Offer(au, au.Keyframe) {
 		r.drop()
-		r.resync = true
 	}
 }
 

@@ -51,7 +51,7 @@ type relay struct {
 	gop     []*frame // from the latest keyframe; a new array at each keyframe
 	gopSize int
 	info    streamInfo
-	refused error // set when B-frames were found; every viewer is ended
+	refused error // set (by run only) when B-frames were found; every viewer is ended
 
 	// owned by run
 	session  *ingest.Session
@@ -102,10 +102,7 @@ func (r *relay) handle(au *ingest.AccessUnit) {
 	if au.Session != r.session {
 		r.newSession(au.Session)
 	}
-	r.mu.Lock()
-	refused := r.refused != nil
-	r.mu.Unlock()
-	if refused {
+	if r.refused != nil { // only run writes it: no lock needed to read it here
 		return
 	}
 	if r.havePTS && au.PTS < r.lastPTS {
@@ -220,7 +217,7 @@ func (r *relay) join(v *viewer) []*frame {
 	defer r.mu.Unlock()
 	r.viewers = append(r.viewers, v)
 	if len(r.gop) == 0 {
-		v.waitKey = true
+		v.q.WaitKey = true
 		return nil
 	}
 	return r.gop

@@ -12,6 +12,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-cctv/vigil/ingest"
 )
 
 // Viewer timings.
@@ -46,7 +48,7 @@ type viewer struct {
 	sender                   *webrtc.RTPSender
 	track                    *track
 	dropCounter              prometheus.Counter
-	q                        chan *frame
+	q                        ingest.KeyQueue[*frame] // Offer guarded by relay.mu
 	pli                      chan struct{}
 	nack                     chan []uint16
 	connected                chan struct{}
@@ -57,10 +59,6 @@ type viewer struct {
 	nacked, retransmitted    atomic.Uint64
 	firstFrame               atomic.Int64 // ns from Start to the first keyframe written; 0 until then
 	bursts                   atomic.Uint64
-
-	// guarded by relay.mu: skip to the next keyframe after a drop (resync)
-	// or before the first frame (waitKey).
-	waitKey, resync bool
 
 	// owned by the writer goroutine
 	ws        webrtc.TrackLocalWriter
@@ -83,7 +81,7 @@ func newViewer(s *Server, id string, r Request, started time.Time) *viewer {
 		started:     started,
 		track:       newTrack(id),
 		dropCounter: s.m.dropped.WithLabelValues(r.Camera),
-		q:           make(chan *frame, viewerQueue),
+		q:           ingest.NewKeyQueue[*frame](viewerQueue, false),
 		pli:         make(chan struct{}, 1),
 		nack:        make(chan []uint16, 16),
 		connected:   make(chan struct{}),
@@ -105,18 +103,8 @@ func (v *viewer) end(err error) {
 // A viewer that cannot keep up loses the frame and everything up to the
 // next keyframe: a P-frame whose reference was dropped is never sent.
 func (v *viewer) offer(f *frame) {
-	if (v.waitKey || v.resync) && !f.keyframe {
-		if v.resync {
-			v.drop()
-		}
-		return
-	}
-	select {
-	case v.q <- f:
-		v.waitKey, v.resync = false, false
-	default:
+	if v.q.Offer(f, f.keyframe) {
 		v.drop()
-		v.resync = true
 	}
 }
 
@@ -180,7 +168,7 @@ func (v *viewer) serve() error {
 		select {
 		case <-v.stop:
 			return nil
-		case f := <-v.q:
+		case f := <-v.q.C:
 			if f.idx <= v.lastIdx {
 				continue // already sent in a GOP burst
 			}

@@ -95,17 +95,7 @@ cameras:
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	waitHTTP(t, port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := bannerPassword.FindStringSubmatch(bs.stdout.String()); m != nil {
-			bs.first = m[1]
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no first-admin password printed: %q", bs.stdout.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	bs.first = printedPassword(t, bs.stdout)
 	return bs
 }
 

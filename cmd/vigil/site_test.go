@@ -141,21 +141,30 @@ func (b *syncBuffer) String() string {
 
 var bannerPassword = regexp.MustCompile(`password: (\S+)`)
 
-// firstAdmin reads the one-time password vigil serve printed on a new
-// store, signs in and sets a real one.
-func firstAdmin(t *testing.T, port int, data string, stdout *syncBuffer) *site {
+// printedPassword waits for the first administrator's one-time password
+// that vigil serve prints on a new store.
+func printedPassword(t *testing.T, stdout *syncBuffer) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	var m []string
-	for m = bannerPassword.FindStringSubmatch(stdout.String()); m == nil; m = bannerPassword.FindStringSubmatch(stdout.String()) {
+	for {
+		if m := bannerPassword.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no first-admin password printed: %q", stdout.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// firstAdmin signs the first administrator in with the printed password
+// and sets a real one.
+func firstAdmin(t *testing.T, port int, data string, stdout *syncBuffer) *site {
+	t.Helper()
+	first := printedPassword(t, stdout)
 	admin := newSite(t, port, data)
-	admin.signIn(t, "admin", m[1])
-	admin.newPassword(t, m[1])
+	admin.signIn(t, "admin", first)
+	admin.newPassword(t, first)
 	return admin
 }
 

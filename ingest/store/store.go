@@ -260,6 +260,75 @@ var migrations = []string{
 		updated_us   INTEGER NOT NULL,
 		UNIQUE (user_id, name)
 	);`,
+	// 7: analytics (issue 7). Per-camera analytics settings (zones,
+	// exclusion and privacy masks as JSON polygons in frame fractions);
+	// events (motion per zone, camera tamper) with a small JPEG thumbnail;
+	// activity per camera, zone and 15-minute bucket (kept a year); alert
+	// rules and the alerts they and the tamper detectors raise.
+	`CREATE TABLE camera_analytics (
+		camera      TEXT PRIMARY KEY,
+		enabled     INTEGER NOT NULL,
+		sensitivity INTEGER NOT NULL,
+		min_area    REAL NOT NULL,
+		zones       TEXT NOT NULL,
+		exclusions  TEXT NOT NULL,
+		privacy     TEXT NOT NULL,
+		updated_us  INTEGER NOT NULL,
+		updated_by  TEXT NOT NULL
+	);
+	CREATE TABLE analytics_events (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera    TEXT NOT NULL,
+		kind      TEXT NOT NULL,
+		zone      TEXT NOT NULL,
+		start_us  INTEGER NOT NULL,
+		end_us    INTEGER,
+		peak      REAL NOT NULL,
+		objects   INTEGER NOT NULL,
+		detail    TEXT NOT NULL,
+		thumbnail BLOB
+	);
+	CREATE INDEX analytics_events_camera ON analytics_events(camera, start_us);
+	CREATE INDEX analytics_events_start ON analytics_events(start_us);
+	CREATE TABLE activity (
+		camera        TEXT NOT NULL,
+		zone          TEXT NOT NULL,
+		bucket_us     INTEGER NOT NULL,
+		frames        INTEGER NOT NULL,
+		motion_frames INTEGER NOT NULL,
+		objects       INTEGER NOT NULL,
+		PRIMARY KEY (camera, zone, bucket_us)
+	) WITHOUT ROWID;
+	CREATE INDEX activity_bucket ON activity(bucket_us);
+	CREATE TABLE alert_rules (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		name       TEXT NOT NULL UNIQUE,
+		camera     TEXT NOT NULL,
+		zone       TEXT NOT NULL,
+		factor     REAL NOT NULL,
+		min_share  REAL NOT NULL,
+		hour_from  INTEGER NOT NULL,
+		hour_to    INTEGER NOT NULL,
+		severity   TEXT NOT NULL,
+		enabled    INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		created_us INTEGER NOT NULL
+	);
+	CREATE TABLE alerts (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		at_us      INTEGER NOT NULL,
+		camera     TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		rule       TEXT NOT NULL,
+		severity   TEXT NOT NULL,
+		message    TEXT NOT NULL,
+		event_id   INTEGER,
+		thumbnail  BLOB,
+		acked_us   INTEGER,
+		acked_by   TEXT NOT NULL DEFAULT '',
+		ack_note   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX alerts_at ON alerts(at_us);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

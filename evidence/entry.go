@@ -47,6 +47,13 @@ const (
 	ActionConfigChanged    Action = "config.changed"
 	ActionKeyRotated       Action = "key.rotated"
 	ActionCheckpoint       Action = "log.checkpoint"
+	// Analytics (issue 7): settings (zones, exclusions), privacy masks,
+	// event thumbnails (footage) and alert acknowledgements.
+	ActionAnalyticsChanged Action = "analytics.changed"
+	ActionMaskChanged      Action = "privacy.mask_changed"
+	ActionEventThumbnail   Action = "footage.event_thumbnail"
+	ActionAlertAcked       Action = "alert.acked"
+	ActionAlertRuleChanged Action = "alert.rule_changed"
 )
 
 // Actors that are parts of Vigil rather than people.

@@ -58,6 +58,13 @@ type Server struct {
 	Live Live
 	// Records are bookmarks and saved walls (*store.Store); may be nil.
 	Records Records
+	// Analytics serves analytics settings, events and hotspots (*store.Store);
+	// may be nil. AnalyticsEngine is told when a camera's settings change.
+	Analytics       AnalyticsStore
+	AnalyticsEngine AnalyticsReloader
+	// Alerts serves the alert list, stream and acknowledgements
+	// (*alerts.Service); may be nil.
+	Alerts AlertService
 	// GrafanaURL is the camera-health dashboard the health page links to.
 	GrafanaURL string
 	// Registerer takes the server's own metrics; may be nil.
@@ -179,6 +186,12 @@ func (s *Server) build() (http.Handler, []Route) {
 	if s.Records != nil {
 		(&bookmarkAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
 		(&wallAPI{records: s.Records, gate: rt.gate, logger: s.Logger}).routes(rt)
+	}
+	if s.Analytics != nil {
+		s.analyticsRoutes(rt)
+	}
+	if s.Alerts != nil {
+		s.alertRoutes(rt)
 	}
 	rt.handle("GET /api/v1/health", allow(auth.HealthRead),
 		(&healthAPI{cameras: s.Cameras, recs: s.Recordings, grafana: s.GrafanaURL, gate: rt.gate, logger: s.Logger}).list)

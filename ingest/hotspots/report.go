@@ -1,0 +1,228 @@
+// Package hotspots turns the analytics activity buckets into hotspot
+// reports (which cameras, wards and hours of the week are busier than
+// usual) and evaluates the activity alert rules. It is pure Go and reads
+// only the store.
+package hotspots
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// ActivitySource is the store's activity query.
+type ActivitySource interface {
+	Activity(ctx context.Context, f store.ActivityFilter) ([]store.Activity, error)
+}
+
+// By is how report rows are grouped.
+type By string
+
+// Groupings of a report.
+const (
+	ByCamera By = "camera"
+	ByWard   By = "ward"
+	ByHour   By = "hour" // local hour of the day
+)
+
+// Valid reports whether b is a known grouping.
+func (b By) Valid() bool { return b == ByCamera || b == ByWard || b == ByHour }
+
+// Query asks for a report over [From, To) of the given cameras (the ones
+// the caller may see).
+type Query struct {
+	From, To time.Time
+	By       By
+	Cameras  []store.Camera
+}
+
+// Report is the hotspot picture of a window.
+type Report struct {
+	From    time.Time     `json:"from"`
+	To      time.Time     `json:"to"`
+	By      By            `json:"by"`
+	Rows    []Row         `json:"rows"`
+	Heat    []Cell        `json:"heat"`
+	Cameras []CameraScore `json:"cameras"`
+}
+
+// Row is one camera, ward or hour of the day.
+type Row struct {
+	Key     string   `json:"key"`
+	Label   string   `json:"label"`
+	Cameras []string `json:"cameras"`
+	// Lat, Lon place the row on the map: the camera, or the middle of the
+	// ward's cameras; nil when unknown (and for hours).
+	Lat         *float64 `json:"lat"`
+	Lon         *float64 `json:"lon"`
+	Frames      int      `json:"frames"`
+	MotionShare float64  `json:"motion_share"`
+	Objects     int      `json:"objects"`
+	// BaselineShare is the motion share at the same hours of the week over
+	// the past weeks; BaselineObjects the objects of an average past week.
+	BaselineShare   float64 `json:"baseline_share"`
+	BaselineObjects float64 `json:"baseline_objects"`
+	Score           float64 `json:"score"`
+}
+
+// Cell is one hour of the week, Europe/London: Dow 0 is Monday.
+type Cell struct {
+	Dow         int     `json:"dow"`
+	Hour        int     `json:"hour"`
+	MotionShare float64 `json:"motion_share"`
+	Objects     int     `json:"objects"`
+	Score       float64 `json:"score"`
+}
+
+// CameraScore places one camera on the map.
+type CameraScore struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Ward  string   `json:"ward"`
+	Site  string   `json:"site"`
+	Lat   *float64 `json:"lat"`
+	Lon   *float64 `json:"lon"`
+	Score float64  `json:"score"`
+}
+
+// MaxSpan is the longest window a report covers.
+const MaxSpan = 31 * 24 * time.Hour
+
+// Build reads the whole-frame activity of q's cameras over the window and
+// its baseline weeks, and adds it up by q.By, by hour of the week (in loc)
+// and by camera.
+func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query) (Report, error) {
+	if !q.By.Valid() {
+		return Report{}, fmt.Errorf("hotspots: group by %q: want camera, ward or hour", q.By)
+	}
+	if !q.From.Before(q.To) || q.To.Sub(q.From) > MaxSpan {
+		return Report{}, fmt.Errorf("hotspots: window %s to %s: from must be before to, at most 31 days apart", q.From, q.To)
+	}
+	ids := make([]string, len(q.Cameras))
+	for i, c := range q.Cameras {
+		ids[i] = c.ID
+	}
+	acts, err := src.Activity(ctx, store.ActivityFilter{Cameras: ids, From: weeksLater(q.From, -BaselineWeeks, loc), To: q.To})
+	if err != nil {
+		return Report{}, err
+	}
+	perCamera := map[string]*tally{}
+	for _, id := range ids {
+		perCamera[id] = &tally{}
+	}
+	var perHour [24]tally
+	var heat [7][24]tally
+	for _, a := range acts {
+		cam := perCamera[a.Camera]
+		if a.Zone != "" || cam == nil {
+			continue // zones are for rules; hotspots are whole cameras
+		}
+		// at is the window's bucket a counts for: itself, or the bucket
+		// BaselineWeeks or fewer weeks later at the same local hour.
+		count := func(at time.Time, add func(*tally)) {
+			dow, hour := hourOfWeek(at, loc)
+			add(cam)
+			add(&perHour[hour])
+			add(&heat[dow][hour])
+		}
+		if inWindow(a.Bucket, q) {
+			count(a.Bucket, func(t *tally) { t.observe(a) })
+		}
+		for week := 1; week <= BaselineWeeks; week++ {
+			if at := weeksLater(a.Bucket, week, loc); inWindow(at, q) {
+				count(at, func(t *tally) { t.remember(a, week) })
+			}
+		}
+	}
+	r := Report{From: q.From, To: q.To, By: q.By, Heat: make([]Cell, 0, 7*24), Cameras: make([]CameraScore, 0, len(q.Cameras))}
+	for dow := range heat {
+		for hour := range heat[dow] {
+			t := &heat[dow][hour]
+			r.Heat = append(r.Heat, Cell{Dow: dow, Hour: hour, MotionShare: t.share(), Objects: t.objects, Score: t.score()})
+		}
+	}
+	for _, c := range q.Cameras {
+		r.Cameras = append(r.Cameras, CameraScore{ID: c.ID, Name: c.Name, Ward: c.Ward, Site: c.Site,
+			Lat: c.Latitude, Lon: c.Longitude, Score: perCamera[c.ID].score()})
+	}
+	switch q.By {
+	case ByCamera:
+		r.Rows = cameraRows(q.Cameras, perCamera)
+	case ByWard:
+		r.Rows = wardRows(q.Cameras, perCamera)
+	case ByHour:
+		r.Rows = make([]Row, 0, 24)
+		for h := range perHour {
+			r.Rows = append(r.Rows, row(fmt.Sprintf("%02d", h), fmt.Sprintf("%02d:00–%02d:00", h, (h+1)%24), []string{}, &perHour[h]))
+		}
+	}
+	return r, nil
+}
+
+func inWindow(t time.Time, q Query) bool { return !t.Before(q.From) && t.Before(q.To) }
+
+func row(key, label string, cameras []string, t *tally) Row {
+	return Row{Key: key, Label: label, Cameras: cameras, Frames: t.frames, MotionShare: t.share(), Objects: t.objects,
+		BaselineShare: t.baselineShare(), BaselineObjects: t.baselineObjects(), Score: t.score()}
+}
+
+func cameraRows(cams []store.Camera, perCamera map[string]*tally) []Row {
+	rows := make([]Row, 0, len(cams))
+	for _, c := range cams {
+		r := row(c.ID, c.Name, []string{c.ID}, perCamera[c.ID])
+		r.Lat, r.Lon = c.Latitude, c.Longitude
+		rows = append(rows, r)
+	}
+	byScore(rows)
+	return rows
+}
+
+// wardRows adds the cameras up by ward, placed at the middle of the ward's
+// cameras that have a position.
+func wardRows(cams []store.Camera, perCamera map[string]*tally) []Row {
+	type ward struct {
+		cameras  []string
+		sum      tally
+		lat, lon float64
+		placed   int
+	}
+	wards := map[string]*ward{}
+	for _, c := range cams {
+		w := wards[c.Ward]
+		if w == nil {
+			w = &ward{}
+			wards[c.Ward] = w
+		}
+		w.cameras = append(w.cameras, c.ID)
+		w.sum.add(perCamera[c.ID])
+		if c.Latitude != nil && c.Longitude != nil {
+			w.lat, w.lon, w.placed = w.lat+*c.Latitude, w.lon+*c.Longitude, w.placed+1
+		}
+	}
+	rows := make([]Row, 0, len(wards))
+	for name, w := range wards {
+		label := name
+		if label == "" {
+			label = "No ward"
+		}
+		r := row(name, label, w.cameras, &w.sum)
+		if w.placed > 0 {
+			lat, lon := w.lat/float64(w.placed), w.lon/float64(w.placed)
+			r.Lat, r.Lon = &lat, &lon
+		}
+		rows = append(rows, r)
+	}
+	byScore(rows)
+	return rows
+}
+
+// byScore puts the busiest-for-its-time first.
+func byScore(rows []Row) {
+	slices.SortFunc(rows, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Key, b.Key))
+	})
+}

@@ -36,30 +36,9 @@ func readAUs(t testing.TB, path string) [][][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var nalus h264.AnnexB
-	if err := nalus.Unmarshal(buf); err != nil {
-		t.Fatal(err)
-	}
-	var aus [][][]byte
-	var cur [][]byte
-	for _, n := range nalus {
-		if len(n) == 0 {
-			continue
-		}
-		if h264.NALUType(n[0]&0x1f) == h264.NALUTypeAccessUnitDelimiter {
-			if len(cur) > 0 {
-				aus = append(aus, cur)
-			}
-			cur = nil
-			continue
-		}
-		cur = append(cur, n)
-	}
-	if len(cur) > 0 {
-		aus = append(aus, cur)
-	}
-	if len(aus) == 0 {
-		t.Fatalf("%s: no access units", path)
+	aus, err := SplitAnnexB(buf)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 	return aus
 }

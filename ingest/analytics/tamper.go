@@ -1,0 +1,253 @@
+package analytics
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+)
+
+// Tamper thresholds, on the tiny (tamperWidth-wide) picture, where the
+// area averaging has taken most sensor noise out.
+const (
+	tamperWidth = 160
+	// coveredStdDev: a lens under a hand, tape or paint shows an almost
+	// uniform picture, whatever its brightness.
+	coveredStdDev = 6.0
+	// defocusRatio: sharpness (mean squared gradient) below this share of
+	// the camera's usual sharpness is a blurred view.
+	defocusRatio = 0.35
+	// movedNCC: the edges of the view no longer line up with the reference
+	// (normalised cross-correlation of gradient magnitudes).
+	movedNCC = 0.45
+	// frozenDiff: mean absolute change between pictures below this is no
+	// change at all (a live camera always has some noise).
+	frozenDiff = 0.02
+	// clearAfter: a condition must be gone this long before its event ends.
+	clearAfter = 2 * time.Second
+)
+
+// tamperKinds in order of precedence: a covered lens is also "blurred" and
+// "moved", so only the first condition that holds is reported.
+var tamperKinds = []string{store.EventTamperCovered, store.EventTamperFrozen, store.EventTamperDefocused, store.EventTamperMoved}
+
+// condition tracks one tamper kind over time.
+type condition struct {
+	after   time.Duration
+	since   time.Time // when it began to hold; zero when it does not
+	clearAt time.Time // when it stopped holding while active
+	active  bool
+	worst   float64
+}
+
+// tamperChange is one tamper event starting or ending.
+type tamperChange struct {
+	kind    string
+	started bool // false: ended
+	start   time.Time
+	at      time.Time
+	measure float64
+	detail  string
+}
+
+// tamper watches a camera's view for being covered, frozen, defocused or
+// moved, against a reference learnt from its own pictures.
+type tamper struct {
+	w, h  int
+	conds map[string]*condition
+	// short is a quick running average of the picture (moving objects fade
+	// out of it); ref is the slow reference view, learnt only while nothing
+	// is wrong.
+	short, ref []float32
+	prev       []byte
+	refSharp   float64
+	refSince   time.Time
+	relearn    time.Duration
+	gradA      []float32
+	gradB      []float32
+	changes    []tamperChange
+}
+
+func newTamper(cfg Config, w, h int) *tamper {
+	t := &tamper{w: w, h: h, relearn: cfg.RelearnAfter, conds: map[string]*condition{
+		store.EventTamperCovered:   {after: cfg.CoveredAfter},
+		store.EventTamperFrozen:    {after: cfg.FrozenAfter},
+		store.EventTamperDefocused: {after: cfg.DefocusAfter},
+		store.EventTamperMoved:     {after: cfg.MovedAfter},
+	}}
+	return t
+}
+
+// measures of one picture.
+type tamperMeasures struct {
+	stdDev, sharp, ncc, diff float64
+}
+
+// observe takes one tiny gray picture (w×h bytes) at time now and returns
+// the events that started or ended (reused on the next call).
+func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
+	t.changes = t.changes[:0]
+	n := t.w * t.h
+	if len(px) < n {
+		return t.changes
+	}
+	px = px[:n]
+	first := t.short == nil
+	if first {
+		t.short, t.ref = make([]float32, n), make([]float32, n)
+		t.gradA, t.gradB = make([]float32, n), make([]float32, n)
+		t.prev = make([]byte, n)
+		for i, v := range px {
+			t.short[i], t.ref[i] = float32(v), float32(v)
+		}
+		copy(t.prev, px)
+		t.refSince = now
+	}
+	for i, v := range px {
+		t.short[i] += 0.3 * (float32(v) - t.short[i])
+	}
+	m := tamperMeasures{stdDev: stdDev(px)}
+	m.sharp = gradients(t.short, t.w, t.h, t.gradA)
+	gradients(t.ref, t.w, t.h, t.gradB)
+	m.ncc = ncc(t.gradA, t.gradB)
+	m.diff = meanAbsDiff(px, t.prev)
+	copy(t.prev, px)
+	if first || t.refSharp == 0 {
+		t.refSharp = m.sharp
+	}
+
+	holds := map[string]bool{
+		store.EventTamperCovered:   m.stdDev < coveredStdDev,
+		store.EventTamperFrozen:    m.diff < frozenDiff && !first,
+		store.EventTamperDefocused: t.refSharp > 0 && m.sharp < defocusRatio*t.refSharp,
+		store.EventTamperMoved:     m.ncc < movedNCC,
+	}
+	measure := map[string]float64{
+		store.EventTamperCovered: m.stdDev, store.EventTamperFrozen: m.diff,
+		store.EventTamperDefocused: m.sharp / max(t.refSharp, 1e-9), store.EventTamperMoved: m.ncc,
+	}
+	anyWrong := false
+	shadowed := false // a condition of higher precedence holds
+	for _, kind := range tamperKinds {
+		c := t.conds[kind]
+		h := holds[kind] && !shadowed
+		if holds[kind] {
+			shadowed = true
+		}
+		t.step(kind, c, h, now, measure[kind])
+		anyWrong = anyWrong || holds[kind] || c.active
+	}
+	if mv := t.conds[store.EventTamperMoved]; mv.active && now.Sub(mv.since) >= t.relearn {
+		// A view that stays moved is the new view: learn it, and end the event.
+		copy(t.ref, t.short)
+		t.refSharp = m.sharp
+		t.changes = append(t.changes, tamperChange{kind: store.EventTamperMoved, start: mv.since, at: now, measure: mv.worst,
+			detail: fmt.Sprintf("the view stayed moved for %v and is now the reference", t.relearn)})
+		*mv = condition{after: mv.after}
+		return t.changes
+	}
+	if !anyWrong {
+		// Learn slowly (about a minute at 5 pictures a second), so that a
+		// parked car or a change of light becomes part of the view.
+		for i, v := range t.short {
+			t.ref[i] += 0.003 * (v - t.ref[i])
+		}
+		t.refSharp += 0.003 * (m.sharp - t.refSharp)
+	}
+	return t.changes
+}
+
+// step advances one condition.
+func (t *tamper) step(kind string, c *condition, holds bool, now time.Time, measure float64) {
+	if holds {
+		c.clearAt = time.Time{}
+		if c.since.IsZero() {
+			c.since, c.worst = now, measure
+		}
+		c.worst = min(c.worst, measure) // every measure here is "lower is worse"
+		if !c.active && now.Sub(c.since) >= c.after {
+			c.active = true
+			t.changes = append(t.changes, tamperChange{kind: kind, started: true, start: c.since, at: now, measure: c.worst})
+		}
+		return
+	}
+	if !c.active {
+		c.since = time.Time{}
+		return
+	}
+	if c.clearAt.IsZero() {
+		c.clearAt = now
+	}
+	if now.Sub(c.clearAt) >= clearAfter {
+		t.changes = append(t.changes, tamperChange{kind: kind, start: c.since, at: c.clearAt, measure: c.worst})
+		*c = condition{after: c.after}
+	}
+}
+
+// active reports whether kind is being reported now.
+func (t *tamper) active(kind string) bool { return t.conds[kind].active }
+
+func stdDev(px []byte) float64 {
+	var s, s2 float64
+	for _, v := range px {
+		f := float64(v)
+		s += f
+		s2 += f * f
+	}
+	n := float64(len(px))
+	mean := s / n
+	return math.Sqrt(max(0, s2/n-mean*mean))
+}
+
+// gradients writes the gradient magnitude (central differences) of a w×h
+// picture into out and returns the mean squared gradient: the sharpness.
+func gradients(px []float32, w, h int, out []float32) float64 {
+	clear(out)
+	var sum float64
+	for y := 1; y < h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			i := y*w + x
+			gx := px[i+1] - px[i-1]
+			gy := px[i+w] - px[i-w]
+			g2 := gx*gx + gy*gy
+			out[i] = float32(math.Sqrt(float64(g2)))
+			sum += float64(g2)
+		}
+	}
+	return sum / float64((w-2)*(h-2))
+}
+
+// ncc is the normalised cross-correlation of two pictures of one size.
+func ncc(a, b []float32) float64 {
+	var sa, sb float64
+	for i := range a {
+		sa += float64(a[i])
+		sb += float64(b[i])
+	}
+	n := float64(len(a))
+	ma, mb := sa/n, sb/n
+	var num, da, db float64
+	for i := range a {
+		x, y := float64(a[i])-ma, float64(b[i])-mb
+		num += x * y
+		da += x * x
+		db += y * y
+	}
+	if da == 0 || db == 0 {
+		return 0
+	}
+	return num / math.Sqrt(da*db)
+}
+
+func meanAbsDiff(a, b []byte) float64 {
+	var s int
+	for i := range a {
+		d := int(a[i]) - int(b[i])
+		if d < 0 {
+			d = -d
+		}
+		s += d
+	}
+	return float64(s) / float64(len(a))
+}

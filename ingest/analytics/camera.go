@@ -304,4 +304,3 @@ func (a *analyser) mask(img *image.YCbCr) {
 		}
 	}
 }
-

@@ -200,14 +200,19 @@ func scanEvent(row scanner) (Event, error) {
 	var e Event
 	var start int64
 	var end sql.NullInt64
-	if err := row.Scan(&e.ID, &e.Camera, &e.Kind, &e.Zone, &start, &end, &e.Peak, &e.Objects, &e.Detail); err != nil {
+	var thumbnail bool
+	if err := row.Scan(&e.ID, &e.Camera, &e.Kind, &e.Zone, &start, &end, &e.Peak, &e.Objects, &e.Detail, &thumbnail); err != nil {
 		return Event{}, err
 	}
 	e.Start, e.End = fromMicros(start), timeOf(end)
+	if thumbnail {
+		e.Thumbnail = []byte{} // there is one: EventThumbnail reads it
+	}
 	return e, nil
 }
 
-// Events lists events by start, without their thumbnails.
+// Events lists events by start, without their thumbnails' bytes: an event
+// with a thumbnail has an empty, non-nil Thumbnail.
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	where, args := []string{"1=1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -231,8 +236,8 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	if limit <= 0 || limit > MaxEvents {
 		limit = MaxEvents
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, camera, kind, zone, start_us, end_us, peak, objects, detail
-		FROM analytics_events WHERE `+strings.Join(where, " AND ")+` ORDER BY start_us, id LIMIT `+arg(limit), args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, camera, kind, zone, start_us, end_us, peak, objects, detail,
+		thumbnail IS NOT NULL FROM analytics_events WHERE `+strings.Join(where, " AND ")+` ORDER BY start_us, id LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}

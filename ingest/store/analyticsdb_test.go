@@ -136,11 +136,14 @@ func TestEventsOverlapKindsAndThumbnails(t *testing.T) {
 	if cam, got, err := s.EventThumbnail(ctx, motion.ID); err != nil || cam != "cam1" || !bytes.Equal(got, jpeg) {
 		t.Errorf("thumbnail: %s %x %v", cam, got, err)
 	}
+	if got, _ := s.Events(ctx, EventFilter{Kinds: []string{"tamper"}}); len(got) != 2 || got[0].Thumbnail != nil {
+		t.Errorf("events without thumbnails: %+v", got)
+	}
 	if got, _ := s.Events(ctx, EventFilter{From: t0.Add(time.Hour)}); len(got) != 0 {
 		t.Errorf("closed event still open: %+v", got)
 	}
 	got, _ := s.Events(ctx, EventFilter{Camera: "cam1", Kinds: []string{EventMotion}})
-	if len(got) != 1 || got[0].Objects != 3 || got[0].Thumbnail != nil || !got[0].End.Equal(t0.Add(time.Minute)) {
+	if len(got) != 1 || got[0].Objects != 3 || got[0].Thumbnail == nil || len(got[0].Thumbnail) != 0 || !got[0].End.Equal(t0.Add(time.Minute)) {
 		t.Errorf("listed: %+v", got)
 	}
 	if err := s.UpdateEvent(ctx, Event{ID: 999}); !errors.Is(err, ErrNotFound) {

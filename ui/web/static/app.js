@@ -32,6 +32,7 @@ const PAGES = [
   { name: 'playback', title: 'Playback', icon: 'play', any: ['footage.view', 'footage.granted'] },
   { name: 'bookmarks', title: 'Incidents', icon: 'bookmark', any: ['bookmarks.write', 'bookmarks.read'] },
   { name: 'evidence', title: 'Evidence', icon: 'evidence', any: ['exports.request', 'exports.approve', 'holds.read', 'holds.manage'] },
+  { name: 'hotspots', title: 'Hotspots', icon: 'map', any: ['hotspots.read', 'health.read'] },
   { name: 'health', title: 'Health', icon: 'health', any: ['health.read'] },
   { name: 'admin', title: 'Admin', icon: 'admin', any: ['users.manage', 'cameras.manage', 'tokens.manage'] },
 ];

@@ -1,0 +1,45 @@
+// heat-table.js: activity by hour of the week, a 7 × 24 table (Monday to
+// Sunday × 00 to 23, Europe/London hours as the API counts them), each
+// cell coloured by its score, its numbers in the tooltip.
+//
+// Hooks for tests: table#hs-heat, td.hs-cell[data-dow][data-hour][data-score].
+import { h } from '../api.js';
+import { heatColour, textOn, scaleOf, pct, scoreText } from './heat.js';
+
+export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export function heatTable(cells) {
+  const by = new Map();
+  for (const c of cells || []) by.set(`${c.dow}|${c.hour}`, c);
+  const max = scaleOf((cells || []).map((c) => Number(c.score)));
+  const hours = [...Array(24).keys()];
+  const head = h('tr', {}, h('th', { scope: 'col' }, ''), hours.map((hr) => h('th', { scope: 'col', class: 'hs-hour' }, String(hr).padStart(2, '0'))));
+  const rows = DAYS.map((day, dow) => h('tr', {}, h('th', { scope: 'row' }, day), hours.map((hr) => {
+    const c = by.get(`${dow}|${hr}`);
+    const score = c ? Number(c.score) || 0 : 0;
+    const td = h('td', {
+      class: 'hs-cell' + (c ? '' : ' hs-cell-none'),
+      data: { dow: String(dow), hour: String(hr), score: String(score) },
+      title: c ? `${day} ${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59: motion ${pct(c.motion_share)}, ${c.objects ?? 0} objects, score ${scoreText(score)}`
+        : `${day} ${String(hr).padStart(2, '0')}:00: no data`,
+    }, c && score > 0 ? scoreText(score) : '');
+    if (c) {
+      td.style.background = heatColour(score, max);
+      td.style.color = textOn(score, max);
+    }
+    return td;
+  })));
+  return h('table', { class: 'hs-heat', id: 'hs-heat', 'aria-label': 'Activity by hour of the week (London time)' },
+    h('thead', {}, head), h('tbody', {}, rows));
+}
+
+// legend shows the colour scale from quiet to the busiest score seen.
+export function legend(max) {
+  const swatches = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const sw = h('span', { class: 'hs-swatch' });
+    sw.style.background = heatColour(f, 1);
+    return sw;
+  });
+  return h('span', { class: 'hs-legend', id: 'hs-legend' }, h('span', { class: 'muted' }, 'quiet'), swatches,
+    h('span', { class: 'muted' }, `busiest (${scoreText(max)})`));
+}

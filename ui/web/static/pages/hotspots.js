@@ -1,0 +1,179 @@
+// Hotspots: where and when the cameras see unusual activity, for BJAG
+// (deciding where mobile cameras go), supervisors and engineers. No
+// footage: scores from the analytics activity counts only.
+//
+// Route: #/hotspots?from=2026-11-17&to=2026-11-23&by=camera (London dates,
+// both days included). Data: GET /api/v1/hotspots?from&to&by.
+// Parts: a map of the cameras (lib/hotspot-map.js), the hour-of-week heat
+// table (lib/heat-table.js) and the ranked rows.
+//
+// Hooks for tests: #hs-from, #hs-to, #hs-by, #hs-refresh, #hs-status,
+// table#hs-rows tbody tr[data-key], #hs-camera (the picked camera's card).
+import { api, errorText, h, loadCSS } from '../api.js';
+import { icon } from '../icons.js';
+import { londonISODate, parseLondonInput, londonDayBounds, londonDateTime, rfc3339 } from '../lib/time.js';
+import { HotspotMap } from '../lib/hotspot-map.js';
+import { heatTable, legend } from '../lib/heat-table.js';
+import { heatColour, scaleOf, pct, scoreText } from '../lib/heat.js';
+
+const BY = [['camera', 'Camera'], ['ward', 'Ward'], ['hour', 'Hour of week']];
+const DEFAULT_DAYS = 7;
+
+export function mount(root, ctx) {
+  loadCSS('/static/pages/hotspots.css');
+  let alive = true;
+  let inflight = null;
+  let data = null;
+
+  const today = londonISODate(new Date());
+  const weekAgo = londonISODate(new Date(Date.now() - (DEFAULT_DAYS - 1) * 86400e3));
+  const p = ctx.params;
+  const fromIn = h('input', { type: 'date', id: 'hs-from', value: p.get('from') || weekAgo, max: today, 'aria-label': 'From (London date)' });
+  const toIn = h('input', { type: 'date', id: 'hs-to', value: p.get('to') || today, max: today, 'aria-label': 'To (London date, included)' });
+  const bySel = h('select', { id: 'hs-by', 'aria-label': 'Group by' }, BY.map(([v, t]) => h('option', { value: v }, t)));
+  bySel.value = BY.some(([v]) => v === p.get('by')) ? p.get('by') : 'camera';
+  const status = h('p', { class: 'muted', id: 'hs-status', role: 'status' });
+  const mapBox = h('div', { id: 'hs-map-box' });
+  const camCard = h('div', { class: 'hs-camera', id: 'hs-camera', hidden: true });
+  const heatBox = h('div', { class: 'hs-heat-wrap', id: 'hs-heat-box' });
+  const legendBox = h('span', {});
+  const rowsBox = h('div', { id: 'hs-rows-box' });
+
+  const map = new HotspotMap(mapBox, { onPick: showCamera });
+
+  root.append(
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Hotspots'), h('span', { class: 'spacer' }),
+      h('label', { class: 'field field-inline' }, h('span', {}, 'From'), fromIn),
+      h('label', { class: 'field field-inline' }, h('span', {}, 'To'), toIn),
+      h('label', { class: 'field field-inline' }, h('span', {}, 'By'), bySel),
+      h('button', { class: 'btn', type: 'button', id: 'hs-refresh', onclick: () => load() }, icon('refresh'), 'Refresh')),
+    status,
+    h('div', { class: 'hs-top' },
+      h('section', { class: 'panel hs-map-panel', 'aria-label': 'Map' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Map'), h('span', { class: 'spacer' }), legendBox), mapBox, camCard),
+      h('section', { class: 'panel hs-heat-panel', 'aria-label': 'Hour of week' }, h('h2', {}, 'Hour of week (London)'), heatBox)),
+    h('section', { class: 'panel', 'aria-label': 'Ranked' }, h('h2', {}, 'Ranked'), rowsBox));
+
+  // range turns the two London dates into [from, to) instants.
+  function range() {
+    const f = parseLondonInput(fromIn.value + 'T00:00:00');
+    const t0 = parseLondonInput(toIn.value + 'T00:00:00');
+    if (!f || !t0) return null;
+    const to = londonDayBounds(t0)[1];
+    return to > f ? [f, to] : null;
+  }
+
+  function remember() {
+    const q = new URLSearchParams({ from: fromIn.value, to: toIn.value, by: bySel.value });
+    history.replaceState(null, '', '#/hotspots?' + q);
+  }
+
+  async function load() {
+    const r = range();
+    if (!r) { status.textContent = 'Choose a From date on or before the To date.'; status.className = 'form-error'; return; }
+    remember();
+    if (inflight) inflight.abort();
+    const ac = new AbortController();
+    inflight = ac;
+    status.className = 'muted';
+    status.textContent = 'Loading…';
+    const q = new URLSearchParams({ from: rfc3339(r[0]), to: rfc3339(r[1]), by: bySel.value });
+    try {
+      const res = await api('GET', '/api/v1/hotspots?' + q, null, { signal: ac.signal });
+      if (!alive || inflight !== ac) return;
+      data = res || {};
+      draw();
+      const n = (data.rows || []).length;
+      status.textContent = `${londonDateTime(data.from || r[0])} to ${londonDateTime(data.to || r[1])}: ` +
+        (n ? `${n} ${bySel.value === 'hour' ? 'hours' : bySel.value + 's'} with activity.` : 'no activity recorded in this period.');
+    } catch (e) {
+      if (!alive || e.name === 'AbortError') return;
+      status.className = 'form-error';
+      status.textContent = e.status === 404 ? 'Hotspots are not available on this server.' : 'Cannot load hotspots: ' + errorText(e);
+      data = { rows: [], heat: [], cameras: [] };
+      draw();
+    } finally {
+      if (inflight === ac) inflight = null;
+    }
+  }
+
+  function draw() {
+    const cams = (data.cameras || []).map((c) => ({ ...c, lat: num(c.lat), lon: num(c.lon) }));
+    const max = scaleOf(cams.map((c) => Number(c.score)));
+    map.draw(cams, max);
+    legendBox.replaceChildren(legend(max));
+    heatBox.replaceChildren(heatTable(data.heat || []));
+    drawRows();
+    if (map.selected) {
+      const c = cams.find((x) => x.id === map.selected);
+      if (c) showCamera(c); else camCard.hidden = true;
+    }
+  }
+
+  function drawRows() {
+    const rows = (data.rows || []).slice().sort((a, b) => (Number(b.score) || 0) - (Number(a.score) || 0));
+    const max = scaleOf(rows.map((r) => Number(r.score)));
+    const byCamera = bySel.value === 'camera';
+    const body = rows.map((r, i) => {
+      const bar = h('span', { class: 'hs-bar' });
+      bar.style.width = Math.max(2, 100 * (Number(r.score) || 0) / max) + '%';
+      bar.style.background = heatColour(r.score, max);
+      const tr = h('tr', { data: { key: String(r.key) }, tabindex: byCamera ? '0' : null },
+        h('td', { class: 'num' }, String(i + 1)),
+        h('td', {}, h('strong', {}, r.label || r.key), byCamera ? h('span', { class: 'muted mono' }, ' ' + r.key) : ''),
+        h('td', {}, byCamera ? '' : (r.cameras || []).join(', ')),
+        h('td', { class: 'num' }, pct(r.motion_share)),
+        h('td', { class: 'num' }, pct(r.baseline_share)),
+        h('td', { class: 'num' }, String(r.objects ?? 0)),
+        h('td', { class: 'num' }, r.baseline_objects === null || r.baseline_objects === undefined ? '—' : Number(r.baseline_objects).toFixed(1)),
+        h('td', { class: 'num hs-score' }, h('span', { class: 'hs-bar-box' }, bar), scoreText(r.score)));
+      if (byCamera) {
+        const pick = () => {
+          const c = (data.cameras || []).find((x) => x.id === r.key);
+          if (c) { map.select(c.id); showCamera({ ...c, lat: num(c.lat), lon: num(c.lon) }); }
+        };
+        tr.addEventListener('click', pick);
+        tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') pick(); });
+      }
+      return tr;
+    });
+    if (!body.length) {
+      body.push(h('tr', {}, h('td', { colspan: '8', class: 'muted hs-empty-row' },
+        'No activity in this period. Analytics counts motion on each camera’s sub stream in 15-minute buckets; scores compare them with the same hour of the week over the past four weeks.')));
+    }
+    rowsBox.replaceChildren(h('table', { class: 'data hs-rows', id: 'hs-rows' },
+      h('thead', {}, h('tr', {}, ['#', BY.find(([v]) => v === bySel.value)[1], byCamera ? '' : 'Cameras', 'Motion', 'Usual motion', 'Objects', 'Usual objects', 'Score']
+        .map((t, i) => h('th', { class: i === 0 || i > 2 ? 'num' : '' }, t)))),
+      h('tbody', {}, body)));
+  }
+
+  function showCamera(c) {
+    const row = (data.rows || []).find((r) => bySel.value === 'camera' && r.key === c.id);
+    const links = [];
+    if (ctx.can('footage.view')) {
+      links.push(h('a', { class: 'btn btn-small', href: `#/wall?layout=1x1&cams=${encodeURIComponent(c.id)}` }, icon('wall'), 'Live'),
+        h('a', { class: 'btn btn-small', href: `#/playback?camera=${encodeURIComponent(c.id)}` }, icon('play'), 'Playback'));
+    }
+    camCard.replaceChildren(
+      h('div', { class: 'toolbar' }, h('strong', {}, c.name || c.id), h('span', { class: 'muted mono' }, c.id), h('span', { class: 'spacer' }),
+        h('button', { class: 'btn btn-small btn-ghost', type: 'button', 'aria-label': 'Close', onclick: () => { camCard.hidden = true; map.select(''); } }, icon('close'))),
+      h('p', {}, [c.ward && `Ward ${c.ward}`, c.site && `site ${c.site}`].filter(Boolean).join(', ') || 'No ward',
+        Number.isFinite(c.lat) ? h('span', { class: 'muted mono' }, ` ${c.lat.toFixed(5)}, ${c.lon.toFixed(5)}`) : ''),
+      h('p', {}, `Score ${scoreText(c.score)}`, row ? ` · motion ${pct(row.motion_share)} (usually ${pct(row.baseline_share)}) · ${row.objects ?? 0} objects` : ''),
+      links.length ? h('div', { class: 'toolbar' }, links) : '');
+    camCard.dataset.camera = c.id;
+    camCard.hidden = false;
+  }
+
+  for (const el of [fromIn, toIn, bySel]) el.addEventListener('change', load);
+  load();
+  return () => {
+    alive = false;
+    if (inflight) inflight.abort();
+  };
+}
+
+function num(v) {
+  if (v === null || v === undefined || v === '') return NaN;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : NaN;
+}

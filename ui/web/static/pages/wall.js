@@ -7,12 +7,17 @@
 // tour (or move the selection), f full screen, m or Enter maximise the
 // selected tile, Escape back to the grid, Delete clears the tile.
 //
+// Privacy masks (lib/masks.js) cover each tile's picture; operators with
+// alerts.ack get the alerts panel (lib/alerts-panel.js) above the cameras.
+//
 // Hooks for tests: .wall-grid[data-layout], .tile[data-index][data-camera]
 // [data-state][data-stream] video, #cam-list .cam-item[data-camera].
-import { api, errorText, h } from '../api.js';
+import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { LivePlayer } from '../live.js';
 import { londonTime } from '../lib/time.js';
+import { attachMasks } from '../lib/masks.js';
+import { AlertsPanel } from '../lib/alerts-panel.js';
 
 const LAYOUTS = ['1x1', '2x2', '3x3', '4x4', '5x5'];
 const STATE_TEXT = {
@@ -22,6 +27,7 @@ const CAMERA_MIME = 'application/x-vigil-camera';
 const TILE_MIME = 'application/x-vigil-tile';
 
 export function mount(root, ctx) {
+  loadCSS('/static/pages/alerts.css');
   const me = ctx.me;
   const storeKey = 'vigil.wall.' + me.username;
   let cams = [];
@@ -67,7 +73,9 @@ export function mount(root, ctx) {
   const tourList = h('ul', { class: 'tour-list', id: 'tour-list' });
   const tourSecs = h('input', { type: 'number', id: 'tour-seconds', min: '3', max: '600', value: '10', size: '4', 'aria-label': 'Seconds per camera' });
   const tourBtn = h('button', { class: 'btn btn-small', type: 'button', id: 'tour-toggle', onclick: toggleTour }, icon('tour'), 'Start tour');
+  const alertsBox = ctx.can('alerts.ack') ? h('section', {}) : null;
   const side = h('aside', { class: 'wall-side', 'aria-label': 'Cameras' },
+    alertsBox,
     search, h('div', { class: 'wall-filters' }, wardSel, statusSel, kindSel), list,
     h('div', { class: 'tour-box' },
       h('div', { class: 'toolbar' }, h('strong', {}, 'Tour'), h('span', { class: 'spacer' }), tourSecs, h('span', { class: 'muted' }, 's')),
@@ -100,7 +108,7 @@ export function mount(root, ctx) {
     }, label, clock, overlay, empty, h('span', { class: 'tile-num' }, String(index + 1)), streamTag,
     h('button', { class: 'btn btn-small btn-ghost tile-close', type: 'button', title: 'Clear tile (Delete)', 'aria-label': 'Clear tile',
       onclick: (ev) => { ev.stopPropagation(); assign(t.index, ''); } }, icon('close')));
-    const t = { index, camera: '', el, video: null, player: null, overlay, label, clock, streamTag, empty };
+    const t = { index, camera: '', el, video: null, player: null, masks: null, overlay, label, clock, streamTag, empty };
     el.addEventListener('click', () => select(t.index));
     el.addEventListener('dblclick', () => toggleMax(t.index));
     el.addEventListener('keydown', (ev) => {
@@ -161,6 +169,7 @@ export function mount(root, ctx) {
     const t = tiles[index];
     if (!t) return;
     if (t.player) { t.player.stop(); t.player = null; }
+    if (t.masks) { t.masks.stop(); t.masks = null; }
     if (t.video) { t.video.remove(); t.video = null; }
     t.camera = camera || '';
     draw(t);
@@ -168,6 +177,7 @@ export function mount(root, ctx) {
       t.video = h('video', { muted: true, playsinline: true, autoplay: true, disablePictureInPicture: true });
       t.video.muted = true;
       t.el.prepend(t.video);
+      t.masks = attachMasks(t.video, t.camera);
       const stream = streamFor(t);
       t.el.dataset.stream = stream;
       t.streamTag.textContent = stream.toUpperCase();
@@ -209,7 +219,7 @@ export function mount(root, ctx) {
     if (!LAYOUTS.includes(l)) return;
     const n = cellsOf(l);
     layout = l;
-    for (const t of tiles.slice(n)) { if (t.player) t.player.stop(); }
+    for (const t of tiles.slice(n)) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); }
     tiles = tiles.slice(0, n);
     while (tiles.length < n) { const t = newTile(tiles.length); tiles.push(t); draw(t); drawState(t, 'empty'); }
     if (!keep) for (const t of tiles) assign(t.index, '');
@@ -493,6 +503,16 @@ export function mount(root, ctx) {
     } catch { /* nothing saved */ }
   }
   setLayout(startLayout);
+  let alerts = null;
+  if (alertsBox) {
+    alerts = new AlertsPanel(alertsBox, {
+      toast: ctx.toast,
+      cameraName: (id) => (byId.get(id) || {}).name || id,
+      onShow: (id) => { if (byId.has(id)) { assign(selected, id); } else ctx.toast(`Camera ${id} is not in your list`, 'warn'); },
+      canThumb: ctx.can('footage.view'),
+    });
+    alerts.start();
+  }
   tick();
   timers.push(setInterval(tick, 1000));
   drawTour();
@@ -516,7 +536,8 @@ export function mount(root, ctx) {
     timers.forEach(clearInterval);
     clearTimeout(tour.timer);
     document.removeEventListener('keydown', onKey);
-    for (const t of tiles) if (t.player) t.player.stop();
+    for (const t of tiles) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); }
+    if (alerts) alerts.stop();
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   };
 }

@@ -1,10 +1,13 @@
 // timeline.js: a horizontal time axis for playback. One row per camera shows
 // recorded spans and gaps (with their reason as a tooltip); bookmarks are
-// markers; a playhead shows the picture time. Click or drag to scrub.
+// markers; analytics events (motion, tamper) are bands along the foot of
+// their camera's track, and a click on one plays from its start; a
+// playhead shows the picture time. Click or drag to scrub.
 // Built from positioned <div>s (no canvas) so tests and screen readers can
-// find the parts: .tl-span, .tl-gap, .tl-bookmark, .tl-playhead, and the
-// track itself (.tl-track[data-camera]).
+// find the parts: .tl-span, .tl-gap, .tl-bookmark, .tl-event[data-kind]
+// [data-id], .tl-playhead, and the track itself (.tl-track[data-camera]).
 import { londonTime, londonDateTime, londonDate, londonOffsetMinutes, formatDuration } from './time.js';
+import { kindClass, eventTip } from './events.js';
 
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200].map((s) => s * 1000);
 
@@ -24,6 +27,7 @@ export class Timeline {
     this.to = new Date();
     this.rows = []; // [{camera, label, spans, gaps}]
     this.bookmarks = [];
+    this.events = []; // [{id, camera, kind, zone, start, end, ...}]
     this.playhead = null;
     root.classList.add('timeline');
     root.tabIndex = 0;
@@ -39,6 +43,8 @@ export class Timeline {
     this.dragging = false;
     this.onDown = (e) => {
       if (e.button !== 0) return;
+      this.downEvent = e.target.closest ? e.target.closest('.tl-event') : null;
+      this.downX = e.clientX;
       this.dragging = true;
       this.tracks.setPointerCapture?.(e.pointerId);
       this.preview(e);
@@ -52,8 +58,12 @@ export class Timeline {
     this.onUp = (e) => {
       if (!this.dragging) return;
       this.dragging = false;
-      const t = this.timeAt(e.clientX);
+      let t = this.timeAt(e.clientX);
       this.opts.onPreview?.(null);
+      // A click (not a drag) on an event plays from the event's start.
+      const ev = this.downEvent;
+      this.downEvent = null;
+      if (ev && Math.abs(e.clientX - this.downX) < 5) t = new Date(ev.dataset.start);
       if (t) this.opts.onScrub?.(t);
     };
     this.onLeave = () => { this.hover.hidden = true; this.hoverLabel.hidden = true; };
@@ -132,6 +142,9 @@ export class Timeline {
 
   setBookmarks(list) { this.bookmarks = list || []; this.render(); }
 
+  // events: [{id, camera, kind, zone, start, end (null while open), ...}]
+  setEvents(list) { this.events = list || []; this.render(); }
+
   setPlayhead(t) {
     this.playhead = t ? new Date(t) : null;
     if (!this.dragging) this.placeHead(this.playhead);
@@ -177,6 +190,22 @@ export class Timeline {
       }
       for (const g of row.gaps || []) {
         add('tl-gap', g.start, g.end, `gap ${londonTime(g.start)}–${londonTime(g.end)}: ${g.reason || 'no reason recorded'}`);
+      }
+      for (const ev of this.events) {
+        if (ev.camera && row.camera && ev.camera !== row.camera) continue;
+        const end = ev.end ? new Date(ev.end) : new Date(Math.min(Date.now(), w1));
+        const s = Math.max(w0, new Date(ev.start).getTime()), f = Math.min(w1, Math.max(end.getTime(), new Date(ev.start).getTime() + 1));
+        if (f < s || s > w1) continue;
+        const kind = kindClass(ev.kind);
+        const d = el('div', `tl-event tl-event-${kind}`);
+        d.style.left = ((s - w0) / (w1 - w0)) * 100 + '%';
+        d.style.width = Math.max(0.3, ((f - s) / (w1 - w0)) * 100) + '%';
+        d.dataset.kind = kind;
+        d.dataset.id = String(ev.id);
+        d.dataset.start = new Date(ev.start).toISOString();
+        d.dataset.tip = eventTip(ev);
+        d.title = d.dataset.tip + ' — click to play from its start';
+        tr.append(d);
       }
       this.tracks.insertBefore(tr, this.head);
     });

@@ -6,6 +6,8 @@
 // The stream is GET .../playback?format=fmp4, read with fetch and fed to
 // Media Source Extensions so that the prft box of every fragment gives the
 // wall time of the picture (the time shown is the picture's, not a guess).
+// The timeline shows analytics events (motion, tamper) of the window; a
+// click on one plays from its start. Privacy masks cover each picture.
 import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import {
@@ -13,6 +15,8 @@ import {
   parseLondonDetail, rfc3339, londonDayBounds,
 } from '../lib/time.js';
 import { Timeline } from '../lib/timeline.js';
+import { fetchEvents } from '../lib/events.js';
+import { attachMasks } from '../lib/masks.js';
 import { openModal, bookmarkForm } from './bookmarks.js';
 
 const MAX_TILES = 4;
@@ -468,6 +472,7 @@ export function mount(root, ctx) {
     from: null,
     to: null,
     bookmarks: [],
+    events: [],
     thumbsKey: '',
     dead: false,
   };
@@ -513,7 +518,11 @@ export function mount(root, ctx) {
       clock,
       h('span', { class: 'spacer' }),
       bmSelect, ctx.can('bookmarks.write') ? bmBtn : null),
-    h('div', { class: 'toolbar pb-windowbar' }, prevWin, winLabel, nextWin, h('span', { class: 'spacer' }), zoomBtns),
+    h('div', { class: 'toolbar pb-windowbar' }, prevWin, winLabel, nextWin,
+      h('span', { class: 'pb-legend', id: 'pb-legend' }, h('span', {}, h('i', { class: 'lg-motion' }), 'motion'),
+        h('span', {}, h('i', { class: 'lg-tamper' }), 'tamper'), h('span', {}, h('i', { class: 'lg-bookmark' }), 'bookmark'),
+        h('span', {}, h('i', { class: 'lg-gap' }), 'gap'), h('span', { id: 'pb-events-note' })),
+      h('span', { class: 'spacer' }), zoomBtns),
     tlRoot,
     thumbs);
   root.replaceChildren(page);
@@ -581,7 +590,7 @@ export function mount(root, ctx) {
 
   // --- tiles
   function layoutTiles() {
-    players.forEach((p) => p.destroy());
+    players.forEach((p) => { p.destroy(); p.masks?.stop(); });
     players = [];
     grid.replaceChildren();
     grid.className = `pb-grid pb-n${state.ids.length > 1 ? 4 : 1}`;
@@ -599,6 +608,7 @@ export function mount(root, ctx) {
         rate: () => state.rate,
       });
       p.camera = id;
+      p.masks = attachMasks(video, id);
       p.timeEl = time;
       p.tile = tile;
       players.push(p);
@@ -780,6 +790,7 @@ export function mount(root, ctx) {
     winLabel.textContent = `${londonDate(from)} ${londonTime(from).slice(0, 5)} – ${londonDate(to) === londonDate(from) ? '' : londonDate(to) + ' '}${londonTime(to).slice(0, 5)} ${londonZone(to)}`;
     loadIndex();
     loadBookmarks();
+    loadEvents();
     loadThumbs();
   }
 
@@ -826,6 +837,33 @@ export function mount(root, ctx) {
     if (seq !== indexSeq || state.dead) return;
     state.index = rows;
     timeline.setRows(rows);
+  }
+
+  // Analytics events of the window, for every camera on screen.
+  let eventsSeq = 0;
+  async function loadEvents() {
+    const seq = ++eventsSeq;
+    if (!state.ids.length || !state.from) return;
+    const note = document.getElementById('pb-events-note');
+    const to = new Date(Math.min(state.to.getTime(), Date.now()));
+    const errors = [];
+    const lists = await Promise.all(state.ids.map(async (id) => {
+      const [f, t] = clampToGrant(id, state.from, to);
+      if (t <= f) return [];
+      try {
+        return (await fetchEvents(id, f, t, aborts.signal)).map((e) => ({ ...e, camera: e.camera || id }));
+      } catch (e) {
+        if (e.name !== 'AbortError') errors.push(`${camName(id)}: ${errorText(e)}`);
+        return [];
+      }
+    }));
+    if (seq !== eventsSeq || state.dead) return;
+    state.events = lists.flat();
+    timeline.setEvents(state.events);
+    if (note) {
+      note.textContent = errors.length ? `events: ${errors.join('; ')}` : `${state.events.length} event${state.events.length === 1 ? '' : 's'}`;
+      note.className = errors.length ? 'pb-error' : '';
+    }
   }
 
   async function loadBookmarks() {
@@ -915,7 +953,7 @@ export function mount(root, ctx) {
     }
   }, 100));
   // The live edge moves: refresh the index while the window includes now.
-  timers.push(setInterval(() => { if (state.to && state.to > Date.now() - 60e3) loadIndex(); }, 10e3));
+  timers.push(setInterval(() => { if (state.to && state.to > Date.now() - 60e3) { loadIndex(); loadEvents(); } }, 10e3));
 
   // --- keyboard
   const onKey = (e) => {
@@ -961,6 +999,7 @@ export function mount(root, ctx) {
     layoutTiles();
     renderChips();
     loadIndex();
+    loadEvents();
     if (state.reason) restart(wall, wasPlaying);
   });
 
@@ -1008,7 +1047,7 @@ export function mount(root, ctx) {
     timers.forEach(clearInterval);
     clearTimeout(carryTimer);
     document.removeEventListener('keydown', onKey);
-    players.forEach((p) => p.destroy());
+    players.forEach((p) => { p.destroy(); p.masks?.stop(); });
     timeline.destroy();
     document.querySelectorAll('.modal[data-owner="records"]').forEach((m) => m.remove());
   };

@@ -1,11 +1,13 @@
 // Administration: users (roles, camera scope, disable, password reset,
 // sign out everywhere, second-factor reset), cameras (add, edit, disable,
-// delete, retention) and API tokens. Each section shows only when the
-// user's permissions allow it; the server checks every change anyway (a
-// supervisor manages operators only).
-import { api, errorText, h } from '../api.js';
+// delete, retention, analytics zones and masks) and API tokens. Each
+// section shows only when the user's permissions allow it; the server
+// checks every change anyway (a supervisor manages operators only).
+// #/admin?tab=cameras&analytics=cam001 opens that camera's analytics editor.
+import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonDateTime } from '../lib/time.js';
+import { mountAnalyticsEditor } from '../lib/analytics-editor.js';
 
 const ROLES = ['operator', 'supervisor', 'police', 'bjag', 'engineer', 'admin'];
 const TOKEN_SCOPES = ['cameras.read', 'health.read', 'metrics.read', 'audit.read', 'evidence.read', 'hotspots.read'];
@@ -83,7 +85,23 @@ export function mount(root, ctx) {
     }, s.title)));
   }
 
+  let editor = null; // the analytics editor's unmount, while it is open
+  function closeEditor() {
+    if (editor) editor();
+    editor = null;
+  }
+
+  function openAnalytics(c) {
+    closeEditor();
+    loadCSS('/static/pages/analytics.css');
+    history.replaceState(null, '', `#/admin?tab=cameras&analytics=${encodeURIComponent(c.id)}`);
+    editor = mountAnalyticsEditor(body, ctx, c, {
+      onBack: () => { closeEditor(); history.replaceState(null, '', '#/admin?tab=cameras'); show(); },
+    });
+  }
+
   async function show() {
+    closeEditor();
     body.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
     try {
       await current.draw();
@@ -240,6 +258,7 @@ export function mount(root, ctx) {
         h('td', { class: 'num' }, c.retention_days ? `${c.retention_days} d` : 'default'),
         h('td', {}, managed ? h('span', { class: 'muted', title: 'Declared in the config file: change it there' }, c.managed_by) : 'web'),
         h('td', {}, h('div', { class: 'toolbar row-actions' },
+          h('button', { class: 'btn btn-small an-open', type: 'button', title: 'Motion zones, masks and sensitivity', onclick: () => openAnalytics(c) }, 'Analytics'),
           act('Edit', () => editCamera(c), '', managed),
           act(c.enabled ? 'Disable' : 'Enable', () => setEnabled(c, !c.enabled), '', managed),
           act('Delete', () => deleteCamera(c), 'btn-danger', managed))));
@@ -250,7 +269,15 @@ export function mount(root, ctx) {
       h('div', { class: 'panel' }, h('table', { class: 'data', id: 'admin-cameras' },
         h('thead', {}, h('tr', {}, ['Id', 'Name', 'Site / ward', 'Kind', 'Status', 'Retention', 'Managed by', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, rows))));
+    const want = ctx.params.get('analytics');
+    if (want && !editor && !opened) {
+      opened = true;
+      const c = cams.find((x) => x.id === want);
+      if (c) openAnalytics(c);
+      else ctx.toast(`No camera ${want} in your list`, 'warn');
+    }
   }
+  let opened = false; // the address's analytics= was honoured once
 
   function editCamera(c) {
     const isNew = !c;
@@ -369,6 +396,7 @@ export function mount(root, ctx) {
   return () => {
     alive = false;
     abort.abort();
+    closeEditor();
     for (const m of document.querySelectorAll('.modal')) if (!m.id) m.remove();
   };
 }

@@ -196,6 +196,8 @@ type EventFilter struct {
 // MaxEvents is the most events one query returns.
 const MaxEvents = 5000
 
+const eventColumns = `id, camera, kind, zone, start_us, end_us, peak, objects, detail, thumbnail IS NOT NULL`
+
 func scanEvent(row scanner) (Event, error) {
 	var e Event
 	var start int64
@@ -236,12 +238,21 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	if limit <= 0 || limit > MaxEvents {
 		limit = MaxEvents
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, camera, kind, zone, start_us, end_us, peak, objects, detail,
-		thumbnail IS NOT NULL FROM analytics_events WHERE `+strings.Join(where, " AND ")+` ORDER BY start_us, id LIMIT `+arg(limit), args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM analytics_events WHERE `+strings.Join(where, " AND ")+` ORDER BY start_us, id LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	return collect(rows, scanEvent)
+}
+
+// Event returns one event (its Thumbnail marked as in Events); ErrNotFound
+// when there is none.
+func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
+	e, err := scanEvent(s.db.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM analytics_events WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, fmt.Errorf("event %d: %w", id, ErrNotFound)
+	}
+	return e, err
 }
 
 // EventThumbnail returns an event's camera and thumbnail; ErrNotFound when

@@ -146,6 +146,12 @@ func TestEventsOverlapKindsAndThumbnails(t *testing.T) {
 	if len(got) != 1 || got[0].Objects != 3 || got[0].Thumbnail == nil || len(got[0].Thumbnail) != 0 || !got[0].End.Equal(t0.Add(time.Minute)) {
 		t.Errorf("listed: %+v", got)
 	}
+	if e, err := s.Event(ctx, motion.ID); err != nil || e.Kind != EventMotion || e.Thumbnail == nil {
+		t.Errorf("one event: %+v, %v", e, err)
+	}
+	if _, err := s.Event(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("event of nothing: %v", err)
+	}
 	if err := s.UpdateEvent(ctx, Event{ID: 999}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("update of nothing: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/export"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ui/auth"
 	"github.com/vigil-cctv/vigil/ui/live"
@@ -52,6 +53,8 @@ type rig struct {
 	clock *clock
 	srv   *Server
 	live  *live.Server
+	// alerts serves Server.Alerts (raise alerts through it in tests).
+	alerts *alerts.Service
 }
 
 func newRig(t testing.TB) *rig {
@@ -90,12 +93,17 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(lv.Close)
-	srv := &Server{Live: lv, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
+	al := &alerts.Service{Store: st, Logger: logger, Now: clk.Now}
+	if err := al.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(al.Close)
+	srv := &Server{Live: lv, Alerts: al, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv}
+	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv, alerts: al}
 }
 
 // rebuild serves the rig's server anew, after a test changed its fields.

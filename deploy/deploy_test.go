@@ -36,6 +36,7 @@ const (
 var ruleFiles = []struct{ rules, tests string }{
 	{"prometheus/rules/vigil-ingest.rules.yml", "prometheus/rules/vigil-ingest.test.yml"},
 	{"prometheus/rules/vigil-recorder.rules.yml", "prometheus/rules/vigil-recorder.test.yml"},
+	{"prometheus/rules/vigil-analytics.rules.yml", "prometheus/rules/vigil-analytics.test.yml"},
 }
 
 // vigilMetrics are the series the service exposes (names fixed by the ingest issue and
@@ -68,6 +69,8 @@ var vigilMetrics = []string{
 	"vigil_storage_free_bytes",
 	"vigil_retention_deleted_bytes_total",
 	"vigil_retention_space_blocked",
+	// analytics: per camera and tamper kind (1 while the condition holds)
+	"vigil_camera_tamper",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

@@ -71,6 +71,10 @@ var vigilMetrics = []string{
 	"vigil_retention_space_blocked",
 	// analytics: per camera and tamper kind (1 while the condition holds)
 	"vigil_camera_tamper",
+	// alerts (ingest/alerts): per node
+	"vigil_alerts_total",
+	"vigil_alert_webhook_deliveries_total",
+	"vigil_alert_subscribers",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

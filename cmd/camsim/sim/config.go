@@ -107,6 +107,10 @@ type Config struct {
 	// Faults are the initial faults, by camera name (cam003). See Server.SetFault.
 	Faults map[string]Fault
 
+	// Scenes are what cameras show, by camera name (cam003); both streams of a camera show
+	// its scene. Default SceneStreet. Scene clips have their own length (see Scene).
+	Scenes map[string]Scene
+
 	// SenderReportPeriod is the period of RTCP sender reports. An extra report is sent
 	// shortly after a reader starts playing. Default 2s.
 	SenderReportPeriod time.Duration
@@ -203,6 +207,14 @@ func (c *Config) Validate() error {
 		}
 		if err := f.Validate(); err != nil {
 			return fmt.Errorf("Faults[%q]: %w", name, err)
+		}
+	}
+	for name, sc := range c.Scenes {
+		if i := cameraIndex(name); i == 0 || i > c.Cameras {
+			return fmt.Errorf("Scenes[%q]: no such camera (cam001..%s)", name, CameraName(c.Cameras))
+		}
+		if err := sc.Validate(); err != nil {
+			return fmt.Errorf("Scenes[%q]: %w", name, err)
 		}
 	}
 	if c.ControlListen != "" {

@@ -50,6 +50,34 @@ func quoteFilterValue(s string) string {
 	return "'" + s + "'"
 }
 
+// pct is p percent of v, rounded down to even.
+func pct(v, p int) int { return v * p / 100 &^ 1 }
+
+// drawBox appends a filled drawbox filter to a filter chain.
+func drawBox(b *strings.Builder, x, y, bw, bh int, color string) {
+	fmt.Fprintf(b, ",drawbox=x=%d:y=%d:w=%d:h=%d:color=%s:t=fill", x, y, max(bw, 2), max(bh, 2), color)
+}
+
+// streetBackground appends a filter chain (no output label) drawing the empty street:
+// sky, buildings, a pavement, the road with lane markings.
+func streetBackground(b *strings.Builder, spec StreamSpec) {
+	w, h := spec.Width, spec.Height
+	box := func(x, y, bw, bh int, color string) { drawBox(b, x, y, bw, bh, color) }
+	fmt.Fprintf(b, "color=c=0x5a5f66:s=%dx%d:r=%d", w, h, spec.FPS)
+	box(0, 0, w, pct(h, 30), "0x8fa3b8")                            // sky
+	box(pct(w, 4), pct(h, 8), pct(w, 24), pct(h, 26), "0x8b5a3c")   // brick building
+	box(pct(w, 32), pct(h, 14), pct(w, 20), pct(h, 20), "0xc8c0a8") // stone building
+	box(pct(w, 60), pct(h, 3), pct(w, 30), pct(h, 31), "0x6e6e78")  // office block
+	for i := 0; i < 4; i++ {                                        // office windows
+		box(pct(w, 62+7*i), pct(h, 8), pct(w, 4), pct(h, 6), "0xd8e4f0")
+		box(pct(w, 62+7*i), pct(h, 19), pct(w, 4), pct(h, 6), "0xd8e4f0")
+	}
+	box(0, pct(h, 34), w, pct(h, 6), "0x9a9a92") // pavement
+	for x := 0; x < w; x += pct(w, 12) {         // lane markings
+		box(x, pct(h, 66), pct(w, 6), max(pct(h, 1), 2), "0xe8e8e8")
+	}
+}
+
 // vehicle is one moving box with a number plate.
 type vehicle struct {
 	body, cabin, plate string // colors
@@ -66,28 +94,13 @@ type vehicle struct {
 func sceneFilter(spec StreamSpec, frames int, font string) string {
 	w, h := spec.Width, spec.Height
 	loop := float64(frames) / float64(spec.FPS) // seconds
-	pct := func(v, p int) int { return v * p / 100 &^ 1 }
 	vw, vh := pct(w, 28), pct(h, 22)
 	pw, ph := vw/2&^1, max(pct(vh, 22), 4)
 	fs := max(ph*85/100, 4)
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "color=c=0x5a5f66:s=%dx%d:r=%d", w, h, spec.FPS)
-	box := func(x, y, bw, bh int, color string) {
-		fmt.Fprintf(&b, ",drawbox=x=%d:y=%d:w=%d:h=%d:color=%s:t=fill", x, y, max(bw, 2), max(bh, 2), color)
-	}
-	box(0, 0, w, pct(h, 30), "0x8fa3b8")                            // sky
-	box(pct(w, 4), pct(h, 8), pct(w, 24), pct(h, 26), "0x8b5a3c")   // brick building
-	box(pct(w, 32), pct(h, 14), pct(w, 20), pct(h, 20), "0xc8c0a8") // stone building
-	box(pct(w, 60), pct(h, 3), pct(w, 30), pct(h, 31), "0x6e6e78")  // office block
-	for i := 0; i < 4; i++ {                                        // office windows
-		box(pct(w, 62+7*i), pct(h, 8), pct(w, 4), pct(h, 6), "0xd8e4f0")
-		box(pct(w, 62+7*i), pct(h, 19), pct(w, 4), pct(h, 6), "0xd8e4f0")
-	}
-	box(0, pct(h, 34), w, pct(h, 6), "0x9a9a92") // pavement
-	for x := 0; x < w; x += pct(w, 12) {         // lane markings
-		box(x, pct(h, 66), pct(w, 6), max(pct(h, 1), 2), "0xe8e8e8")
-	}
+	box := func(x, y, bw, bh int, color string) { drawBox(&b, x, y, bw, bh, color) }
+	streetBackground(&b, spec)
 	b.WriteString("[bg];")
 
 	vehicles := []vehicle{
@@ -128,12 +141,12 @@ func sceneFilter(spec StreamSpec, frames int, font string) string {
 // ffmpegArgs returns the arguments to encode the scene into an Annex-B H.264 file: constrained
 // baseline (no B-frames), CBR, keyint = GOP, no scene cuts, SPS/PPS before every IDR, an AUD
 // per access unit, exactly frames frames.
-func ffmpegArgs(spec StreamSpec, frames int, font, out string) []string {
+func ffmpegArgs(spec StreamSpec, frames int, filter, out string) []string {
 	g := spec.GOPFrames()
 	br := spec.Bitrate
 	return []string{
 		"-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-		"-filter_complex", sceneFilter(spec, frames, font), "-map", "[out]",
+		"-filter_complex", filter, "-map", "[out]",
 		"-frames:v", fmt.Sprint(frames),
 		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-pix_fmt", "yuv420p",
 		"-b:v", fmt.Sprint(br), "-maxrate", fmt.Sprint(br), "-bufsize", fmt.Sprint(br / 2),
@@ -144,9 +157,48 @@ func ffmpegArgs(spec StreamSpec, frames int, font, out string) []string {
 
 // clipRequest is one clip to make sure exists.
 type clipRequest struct {
-	kind    string
+	kind    string // main, sub, or scene
 	spec    StreamSpec
-	seconds int
+	seconds int   // street only; the other scenes have their own length
+	scene   Scene // "" is street
+}
+
+// sceneRequest is the request for kind's clip of scene.
+func sceneRequest(scene Scene, kind string, spec StreamSpec, streetSeconds int) clipRequest {
+	if scene == SceneStreet {
+		scene = ""
+	}
+	return clipRequest{kind: kind, spec: spec, seconds: streetSeconds, scene: scene}
+}
+
+// name is the clip's name in errors: main, sub, or zone/main.
+func (r clipRequest) name() string {
+	if r.scene == "" {
+		return r.kind
+	}
+	return string(r.scene) + "/" + r.kind
+}
+
+func (r clipRequest) frames() int {
+	if r.scene == "" {
+		return clipFrames(r.spec, r.seconds)
+	}
+	return sceneFrames(r.scene, r.spec, r.seconds)
+}
+
+func (r clipRequest) fileName() string {
+	if r.scene == "" {
+		return ClipFileName(r.kind, r.spec, r.seconds)
+	}
+	return SceneFileName(r.scene, r.spec)
+}
+
+// filter is the ffmpeg graph of the clip; font is for number plates (street only).
+func (r clipRequest) filter(font string) string {
+	if r.scene == "" {
+		return sceneFilter(r.spec, r.frames(), font)
+	}
+	return sceneGraph(r.scene, r.spec, r.frames())
 }
 
 // clipMaker finds or generates clips in a cache directory.
@@ -159,8 +211,8 @@ type clipMaker struct {
 // ensure returns the loaded clip, generating it first if it is not cached. Parallel processes
 // are serialized by a lock file; the clip is written to a temporary file and renamed.
 func (m *clipMaker) ensure(ctx context.Context, r clipRequest) (*clip, string, error) {
-	frames := clipFrames(r.spec, r.seconds)
-	path := filepath.Join(m.dir, ClipFileName(r.kind, r.spec, r.seconds))
+	frames := r.frames()
+	path := filepath.Join(m.dir, r.fileName())
 
 	if c, err := loadClip(path, r.spec, frames); err == nil {
 		return c, path, nil
@@ -185,14 +237,17 @@ func (m *clipMaker) ensure(ctx context.Context, r clipRequest) (*clip, string, e
 	}
 
 	start := time.Now()
-	font := findFont(ctx)
-	if err := m.generate(ctx, r.spec, frames, font, path); err != nil {
+	font := ""
+	if r.scene == "" {
+		font = findFont(ctx)
+	}
+	if err := m.generate(ctx, r.spec, frames, r.filter(font), path); err != nil {
 		if font == "" {
 			return nil, "", err
 		}
 		// drawtext may be missing from this ffmpeg build: fall back to plates without text
 		m.logger.Debug("camsim: generating with text failed, trying without", "error", err)
-		if err := m.generate(ctx, r.spec, frames, "", path); err != nil {
+		if err := m.generate(ctx, r.spec, frames, r.filter(""), path); err != nil {
 			return nil, "", err
 		}
 	}
@@ -205,7 +260,7 @@ func (m *clipMaker) ensure(ctx context.Context, r clipRequest) (*clip, string, e
 	return c, path, nil
 }
 
-func (m *clipMaker) generate(ctx context.Context, spec StreamSpec, frames int, font, path string) error {
+func (m *clipMaker) generate(ctx context.Context, spec StreamSpec, frames int, filter, path string) error {
 	bin, err := exec.LookPath(m.ffmpeg)
 	if err != nil {
 		return fmt.Errorf("ffmpeg (with libx264) is needed to generate clips: %w (Debian: apt-get install ffmpeg)", err)
@@ -221,7 +276,7 @@ func (m *clipMaker) generate(ctx context.Context, spec StreamSpec, frames int, f
 	ctx, cancel := context.WithTimeout(ctx, generateTimeout)
 	defer cancel()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, ffmpegArgs(spec, frames, font, tmpName)...)
+	cmd := exec.CommandContext(ctx, bin, ffmpegArgs(spec, frames, filter, tmpName)...)
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("ffmpeg: %w: %s", err, strings.TrimSpace(stderr.String()))
@@ -248,18 +303,29 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// clipRequests returns the clips a configuration needs: main first, then sub.
+// clipRequests returns the clips a configuration needs: the street's main and sub first,
+// then main and sub of each other scene in cfg.Scenes, in AllScenes order.
 func clipRequests(cfg *Config) []clipRequest {
-	return []clipRequest{
+	reqs := []clipRequest{
 		{kind: "main", spec: cfg.Main, seconds: cfg.ClipSeconds},
 		{kind: "sub", spec: cfg.Sub, seconds: cfg.ClipSeconds},
 	}
+	for _, sc := range AllScenes[1:] {
+		for _, used := range cfg.Scenes {
+			if used == sc {
+				reqs = append(reqs,
+					sceneRequest(sc, "main", cfg.Main, cfg.ClipSeconds),
+					sceneRequest(sc, "sub", cfg.Sub, cfg.ClipSeconds))
+				break
+			}
+		}
+	}
+	return reqs
 }
 
-// ensureClips loads (generating when missing, in parallel) the clips cfg needs.
-func ensureClips(ctx context.Context, cfg *Config) ([]*clip, []string, error) {
+// ensureClips loads (generating when missing, in parallel) the clips of reqs.
+func ensureClips(ctx context.Context, cfg *Config, reqs []clipRequest) ([]*clip, []string, error) {
 	m := &clipMaker{dir: cfg.ClipDir, ffmpeg: cfg.FFmpeg, logger: cfg.Logger}
-	reqs := clipRequests(cfg)
 	clips := make([]*clip, len(reqs))
 	paths := make([]string, len(reqs))
 	errs := make([]error, len(reqs))
@@ -270,7 +336,7 @@ func ensureClips(ctx context.Context, cfg *Config) ([]*clip, []string, error) {
 			defer wg.Done()
 			clips[i], paths[i], errs[i] = m.ensure(ctx, r)
 			if errs[i] != nil {
-				errs[i] = fmt.Errorf("%s clip (%v): %w", r.kind, r.spec, errs[i])
+				errs[i] = fmt.Errorf("%s clip (%v): %w", r.name(), r.spec, errs[i])
 			}
 		}()
 	}
@@ -281,8 +347,9 @@ func ensureClips(ctx context.Context, cfg *Config) ([]*clip, []string, error) {
 	return clips, paths, nil
 }
 
-// GenerateClips makes sure the main and sub clips for cfg (Main, Sub, ClipSeconds) exist in
-// cfg.ClipDir, generating missing ones with ffmpeg, and returns their paths (main, sub).
+// GenerateClips makes sure the main and sub clips for cfg (Main, Sub, ClipSeconds, Scenes)
+// exist in cfg.ClipDir, generating missing ones with ffmpeg, and returns their paths: the
+// street's main and sub, then main and sub of each other scene used (in AllScenes order).
 // It is what "camsim -generate" runs at build time.
 func GenerateClips(ctx context.Context, cfg Config) ([]string, error) {
 	cfg.setDefaults()
@@ -295,6 +362,11 @@ func GenerateClips(ctx context.Context, cfg Config) ([]string, error) {
 	if cfg.ClipSeconds < 1 || cfg.ClipSeconds > 600 {
 		return nil, fmt.Errorf("ClipSeconds: %d is not between 1 and 600", cfg.ClipSeconds)
 	}
-	_, paths, err := ensureClips(ctx, &cfg)
+	for name, sc := range cfg.Scenes {
+		if err := sc.Validate(); err != nil {
+			return nil, fmt.Errorf("Scenes[%q]: %w", name, err)
+		}
+	}
+	_, paths, err := ensureClips(ctx, &cfg, clipRequests(&cfg))
 	return paths, err
 }

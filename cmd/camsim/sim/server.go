@@ -25,7 +25,8 @@ type Server struct {
 
 	rtsp     *gortsplib.Server
 	ln       net.Listener
-	clips    []*clip // main, sub
+	clips    []*clip           // main, sub
+	scenes   map[Scene][]*clip // main, sub of each scene in Config.Scenes but street
 	cameras  []*camera
 	byName   map[string]*camera
 	ready    atomic.Bool // handlers may use the cameras' streams
@@ -61,11 +62,18 @@ func (s *Server) Initialize() error {
 	s.writeErrs = newErrorLog(s.Logger, "camsim: RTP/RTCP write errors")
 	s.decodeErrs = newErrorLog(s.Logger, "camsim: malformed packets from clients")
 
-	clips, _, err := ensureClips(context.Background(), &s.Config)
+	reqs := clipRequests(&s.Config)
+	clips, _, err := ensureClips(context.Background(), &s.Config, reqs)
 	if err != nil {
 		return err
 	}
-	s.clips = clips
+	s.clips = clips[:2]
+	s.scenes = make(map[Scene][]*clip)
+	for i, r := range reqs {
+		if r.scene != "" {
+			s.scenes[r.scene] = append(s.scenes[r.scene], clips[i])
+		}
+	}
 
 	s.sessions = make(map[*gortsplib.ServerSession]*sessionInfo)
 	s.byName = make(map[string]*camera, s.Cameras)
@@ -126,8 +134,12 @@ func (s *Server) Initialize() error {
 
 func (s *Server) startStreams() error {
 	for _, c := range s.cameras {
+		clips, scene := s.clips, s.scenes[s.Scenes[c.name]]
+		if scene != nil {
+			clips = scene
+		}
 		for k, kind := range []string{StreamMain, StreamSub} {
-			cl := s.clips[k]
+			cl := clips[k]
 			forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1, SPS: cl.sps, PPS: cl.pps}
 			st, err := s.newStream(forma)
 			if err != nil {
@@ -144,6 +156,7 @@ func (s *Server) startStreams() error {
 				srPeriod:  s.SenderReportPeriod,
 				logger:    s.Logger,
 				writeErrs: s.writeErrs,
+				fromStart: scene != nil, // main and sub show the same moment
 			}
 			r.closeSessions = func() { s.closeSessions(c, kind) }
 			if kind == StreamMain {

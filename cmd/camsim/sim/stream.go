@@ -58,6 +58,7 @@ type streamRunner struct {
 	closeSessions func() // closes the sessions reading this stream (drop fault)
 	logger        *slog.Logger
 	writeErrs     *errorLog
+	fromStart     bool // start at the clip's first frame instead of a random one
 
 	readers   atomic.Int32
 	joinedAt  atomic.Int64 // UnixNano of the latest reader start
@@ -90,7 +91,9 @@ func (r *streamRunner) initialize() {
 	frame := time.Second / time.Duration(r.fps)
 	// random phase: cameras neither send at the same instant nor have aligned GOPs
 	r.t0 = time.Now().Add(time.Duration(r.rng.Int64N(int64(frame))))
-	r.phase = r.rng.IntN(len(r.clip.aus))
+	if !r.fromStart {
+		r.phase = r.rng.IntN(len(r.clip.aus))
+	}
 	r.tsBase = r.rng.Uint32()
 	r.seq = uint16(r.rng.Uint32())
 	r.pkt.Header = rtp.Header{Version: 2, PayloadType: 96}

@@ -3,6 +3,7 @@
 //	camsim -cameras 8 -listen 127.0.0.1:8554
 //	camsim -generate -clips ./data/clips          # only make the clips, then exit
 //	camsim -cameras 10 -fault cam003:drop=30s -fault cam004:stall=5s/60s -control 127.0.0.1:8555
+//	camsim -scene cam001:zone -scene cam002:covered  # test scenes with ground truth (see sim.Scene)
 //
 // See package github.com/vigil-cctv/vigil/cmd/camsim/sim.
 package main
@@ -61,9 +62,12 @@ func run(args []string) error {
 		logLevel    = fs.String("log-level", "info", "debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 		faults      stringList
+		scenes      stringList
 	)
 	fs.Var(&faults, "fault", "CAMERA:OPTIONS, repeatable: cam003:drop=30s, cam004:stall=5s/60s, cam005:corrupt=0.01,\n"+
 		"cam006:jump=10m/30s, cam007:refuse, cam008:auth=user:pass, cam009:clock=-3s, cam010:codec=h265")
+	fs.Var(&scenes, "scene", "CAMERA:SCENE, repeatable: what a camera shows, one of street (default), zone, covered, moved,\n"+
+		"defocus, frozen (60 s loops; the tamper scenes are tampered from 30 s on), e.g. cam002:covered")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -97,6 +101,9 @@ func run(args []string) error {
 		return err
 	}
 	if cfg.Faults, err = sim.ParseFaults(faults); err != nil {
+		return err
+	}
+	if cfg.Scenes, err = sim.ParseScenes(scenes); err != nil {
 		return err
 	}
 

@@ -7,6 +7,11 @@
 // jumps, refused connections, authentication, wall clock offsets, other codecs) are set per
 // camera at start (Config.Faults) or at run time (Server.SetFault, or the HTTP control API).
 //
+// A camera may show a test scene instead of the street (Config.Scenes, Scene): a zone scene
+// where boxes cross the zones "Doorway" and "Road" at known times, and tamper scenes
+// (covered, moved, defocus, frozen) that are tampered for the second half of their loop.
+// Each comes with a ground truth (Truth) computed from the numbers that draw it.
+//
 // The service runs it in-process for its demo site, integration tests run it on
 // 127.0.0.1:0, and cmd/camsim wraps it in a CLI.
 package sim

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/vigil-cctv/vigil/ingest/zones"
 )
@@ -96,4 +97,21 @@ func GenerateScene(ctx context.Context, dir, ffmpeg string, scene Scene, spec St
 		return "", Truth{}, fmt.Errorf("scene %s (%v): %w", scene, spec, err)
 	}
 	return filepath.Clean(path), sceneTruth(scene, spec, DefaultConfig().ClipSeconds), nil
+}
+
+// ParseScenes parses CAMERA:SCENE flags ("cam003:covered") into Config.Scenes; a camera
+// named twice keeps the last scene.
+func ParseScenes(specs []string) (map[string]Scene, error) {
+	out := make(map[string]Scene)
+	for _, spec := range specs {
+		camera, scene, ok := strings.Cut(spec, ":")
+		if !ok || cameraIndex(camera) == 0 {
+			return nil, fmt.Errorf("scene %q: want CAMERA:SCENE, e.g. cam003:covered", truncate(spec))
+		}
+		if err := Scene(scene).Validate(); err != nil {
+			return nil, fmt.Errorf("scene %q: %w", truncate(spec), err)
+		}
+		out[camera] = Scene(scene)
+	}
+	return out, nil
 }

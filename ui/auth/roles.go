@@ -63,13 +63,15 @@ const (
 	EvidenceRead  Permission = "evidence.read"
 	HotspotsRead  Permission = "hotspots.read"
 	DeploymentsRW Permission = "deployments.write"
+	// AlertRulesManage decides which unusual activity raises an alert.
+	AlertRulesManage Permission = "alerts.rules"
 )
 
 // matrix is the role x permission table: the one place it is decided.
 var matrix = map[Role][]Permission{
 	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead},
 	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead,
-		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage},
+		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage},
 	Police:   {FootageGranted, BookmarksRead, ExportsRequest, EvidenceRead},
 	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRW},
 	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead},

@@ -14,7 +14,7 @@ import { icon } from './icons.js';
 const MATRIX = {
   operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read'],
   supervisor: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read',
-    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage'],
+    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules'],
   police: ['footage.granted', 'exports.request', 'evidence.read', 'bookmarks.read'],
   bjag: ['cameras.read', 'hotspots.read', 'deployments.write'],
   engineer: ['cameras.read', 'cameras.manage', 'health.read', 'metrics.read'],

@@ -179,16 +179,16 @@ export class AlertsPanel {
     const li = h('li', { class: `alert alert-${sev}${fresh ? ' alert-fresh' : ''}`, data: { id: String(a.id), severity: sev, camera: a.camera || '' } },
       thumb,
       h('div', { class: 'alert-body' },
-        h('div', { class: 'alert-top' }, h('span', { class: `badge alert-sev alert-sev-${sev}` }, sev),
+        h('div', { class: 'alert-top' },
           h('strong', { class: 'alert-cam', title: a.camera }, this.cameraName(a.camera)),
           h('span', { class: 'spacer' }),
           h('time', { class: 'alert-time mono', datetime: a.at, title: londonDate(a.at) + ' ' + londonTime(a.at) }, londonTime(a.at))),
-        h('div', { class: 'alert-msg' }, a.message || `${a.kind}${a.rule ? ': ' + a.rule : ''}`),
+        h('div', { class: 'alert-msg', title: [a.kind, a.rule].filter(Boolean).join(' · ') }, a.message || `${a.kind}${a.rule ? ': ' + a.rule : ''}`),
         h('div', { class: 'alert-actions' },
-          h('span', { class: 'muted alert-kind' }, [a.kind, a.rule].filter(Boolean).join(' · ')),
+          h('span', { class: `badge alert-sev alert-sev-${sev}` }, sev),
           h('span', { class: 'spacer' }),
-          a.camera ? h('button', { class: 'btn btn-small btn-ghost alert-show', type: 'button', title: 'Show this camera on the selected tile', onclick: () => this.onShow(a.camera) }, icon('wall')) : '',
-          h('button', { class: 'btn btn-small alert-ack', type: 'button', onclick: () => this.openAck(li, a) }, icon('check'), 'Acknowledge'))));
+          a.camera ? h('button', { class: 'btn btn-small btn-ghost alert-show', type: 'button', title: 'Show this camera on the selected tile', 'aria-label': 'Show this camera on the selected tile', onclick: () => this.onShow(a.camera) }, icon('wall')) : '',
+          h('button', { class: 'btn btn-small alert-ack', type: 'button', title: 'Acknowledge, with a note', onclick: () => this.openAck(li, a) }, icon('check'), 'Ack'))));
     return li;
   }
 

@@ -115,7 +115,8 @@ export class HotspotMap {
     root.replaceChildren(this.svg, this.tip, this.note);
   }
 
-  draw(cameras, max) {
+  // empty is the sentence shown when there are no cameras at all.
+  draw(cameras, max, empty = 'No cameras in your scope.') {
     const cams = (cameras || []).filter(placed);
     const unplaced = (cameras || []).filter((c) => !placed(c));
     this.svg.replaceChildren(s('rect', { class: 'hs-bg', x: 0, y: 0, width: W, height: H }));
@@ -124,7 +125,7 @@ export class HotspotMap {
       : '';
     if (!cams.length) {
       this.svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'hs-empty' },
-        (cameras || []).length ? 'No camera has a position: set latitude and longitude in Admin → Cameras.' : 'No cameras in your scope.'));
+        (cameras || []).length ? 'No camera has a position: set latitude and longitude in Admin → Cameras.' : empty));
       return;
     }
     const p = projection(cams);

@@ -89,7 +89,7 @@ export function mount(root, ctx) {
       if (!alive || e.name === 'AbortError') return;
       status.className = 'form-error';
       status.textContent = e.status === 404 ? 'Hotspots are not available on this server.' : 'Cannot load hotspots: ' + errorText(e);
-      data = { rows: [], heat: [], cameras: [] };
+      data = { rows: [], heat: [], cameras: [], failed: true };
       draw();
     } finally {
       if (inflight === ac) inflight = null;
@@ -99,7 +99,7 @@ export function mount(root, ctx) {
   function draw() {
     const cams = (data.cameras || []).map((c) => ({ ...c, lat: num(c.lat), lon: num(c.lon) }));
     const max = scaleOf(cams.map((c) => Number(c.score)));
-    map.draw(cams, max);
+    map.draw(cams, max, data.failed ? 'No data.' : undefined);
     legendBox.replaceChildren(legend(max));
     heatBox.replaceChildren(heatTable(data.heat || []));
     drawRows();

@@ -317,6 +317,7 @@ export function mount(root, ctx) {
       drawFilters();
       drawList();
       for (const t of tiles) draw(t);
+      if (alerts) alerts.draw();
     } catch (e) {
       if (alive && e.name !== 'AbortError') ctx.toast('Cannot load cameras: ' + errorText(e), 'error');
     }

@@ -246,7 +246,7 @@ func (as *analyticsSite) testHotspots(t *testing.T) {
 		t.Errorf("by ward: the page asked %q", q)
 	}
 	setValue(t, ctx, "#hs-by", "hour")
-	waitJS(t, ctx, "ranked by hour", `document.querySelector('#hs-rows thead th:nth-child(2)').textContent === 'Hour of week'`, 10*time.Second)
+	waitJS(t, ctx, "ranked by hour", `document.querySelector('#hs-rows thead th:nth-child(2)').textContent === 'Hour of day'`, 10*time.Second)
 	// A narrower range: from two days ago.
 	from := time.Now().In(londonTZ(t)).AddDate(0, 0, -2).Format("2006-01-02")
 	setValue(t, ctx, "#hs-from", from)

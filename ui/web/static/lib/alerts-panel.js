@@ -108,6 +108,15 @@ export class AlertsPanel {
     });
     es.addEventListener('alert', (ev) => this.onAlert(ev));
     es.addEventListener('ack', (ev) => this.onAck(ev));
+    // The server ends the stream when the sign-in ends: reloading the list
+    // then meets the 401 that sends the page to the sign-in.
+    es.addEventListener('end', () => {
+      if (this.es !== es) return;
+      es.close();
+      this.es = null;
+      this.setStream('retrying');
+      this.load().then(() => this.poll());
+    });
     es.addEventListener('error', () => {
       if (this.es !== es || !this.alive) return;
       if (es.readyState === EventSource.CLOSED) {

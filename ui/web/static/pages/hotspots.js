@@ -16,7 +16,7 @@ import { HotspotMap } from '../lib/hotspot-map.js';
 import { heatTable, legend } from '../lib/heat-table.js';
 import { heatColour, scaleOf, pct, scoreText } from '../lib/heat.js';
 
-const BY = [['camera', 'Camera'], ['ward', 'Ward'], ['hour', 'Hour of week']];
+const BY = [['camera', 'Camera'], ['ward', 'Ward'], ['hour', 'Hour of day']];
 const DEFAULT_DAYS = 7;
 
 export function mount(root, ctx) {

@@ -23,8 +23,8 @@ const (
 	MaxMinArea     = 0.25
 )
 
-// validate checks settings and names every bad field.
-func (a *CameraAnalytics) validate() error {
+// Validate checks settings and names every bad field.
+func (a *CameraAnalytics) Validate() error {
 	var fe FieldErrors
 	bad := func(field, format string, args ...any) {
 		fe = append(fe, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
@@ -116,7 +116,7 @@ func (s *Store) ListCameraAnalytics(ctx context.Context) ([]CameraAnalytics, err
 // PutCameraAnalytics validates and stores a camera's settings, replacing
 // any before. Updated defaults to now.
 func (s *Store) PutCameraAnalytics(ctx context.Context, a CameraAnalytics) error {
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return err
 	}
 	if a.Updated.IsZero() {
@@ -361,7 +361,8 @@ const (
 	MaxRuleFactor = 100
 )
 
-func (r *AlertRule) validate() error {
+// Validate checks a rule and names every bad field.
+func (r *AlertRule) Validate() error {
 	var fe FieldErrors
 	bad := func(field, format string, args ...any) {
 		fe = append(fe, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
@@ -426,7 +427,7 @@ func (s *Store) ListAlertRules(ctx context.Context) ([]AlertRule, error) {
 // CreateAlertRule validates and stores a rule and sets its ID; ErrExists
 // when another rule has its name. Created defaults to now.
 func (s *Store) CreateAlertRule(ctx context.Context, r *AlertRule) error {
-	if err := r.validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return err
 	}
 	if r.Created.IsZero() {
@@ -449,7 +450,7 @@ func (s *Store) CreateAlertRule(ctx context.Context, r *AlertRule) error {
 // when); ErrNotFound when there is no such rule, ErrExists when another
 // rule has the name.
 func (s *Store) UpdateAlertRule(ctx context.Context, r AlertRule) error {
-	if err := r.validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return err
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE alert_rules SET name=$1, camera=$2, zone=$3, factor=$4, min_share=$5,

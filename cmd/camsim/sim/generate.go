@@ -190,7 +190,7 @@ func (r clipRequest) fileName() string {
 	if r.scene == "" {
 		return ClipFileName(r.kind, r.spec, r.seconds)
 	}
-	return SceneFileName(r.scene, r.spec)
+	return sceneFileName(r.scene, r.spec)
 }
 
 // filter is the ffmpeg graph of the clip; font is for number plates (street only).

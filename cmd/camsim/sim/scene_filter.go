@@ -9,9 +9,14 @@ import (
 // encoder settings change.
 const sceneClipVersion = "s1"
 
-// SceneFileName is the cache file name of scene's clip for spec, e.g.
-// scene-zone_640x360_5fps_10gop_512k_300f_s1.h264.
+// SceneFileName is the cache file name of the clip GenerateScene makes for scene and
+// spec, e.g. scene-zone_640x360_5fps_10gop_512k_300f_s1.h264.
 func SceneFileName(scene Scene, spec StreamSpec) string {
+	return sceneRequest(scene, "street", spec, DefaultConfig().ClipSeconds).fileName()
+}
+
+// sceneFileName is the cache file name of a scene's clip other than the street's.
+func sceneFileName(scene Scene, spec StreamSpec) string {
 	return fmt.Sprintf("scene-%s_%dx%d_%dfps_%dgop_%dk_%df_%s.h264",
 		scene, spec.Width, spec.Height, spec.FPS, spec.GOPFrames(), spec.Bitrate/1000,
 		sceneFrames(scene, spec, 0), sceneClipVersion)

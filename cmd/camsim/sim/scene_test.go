@@ -209,6 +209,9 @@ func TestGenerateScene(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s: %s in %v", sc, filepath.Base(path), time.Since(start).Round(time.Millisecond))
+		if filepath.Base(path) != SceneFileName(sc, sceneTestSpec) {
+			t.Fatalf("%s: clip %s, SceneFileName says %s", sc, path, SceneFileName(sc, sceneTestSpec))
+		}
 		frames := int(tr.Seconds*float64(tr.FPS) + 0.5)
 		if want := sceneFrames(sc, sceneTestSpec, DefaultConfig().ClipSeconds); frames != want {
 			t.Fatalf("%s: truth covers %d frames, the clip has %d", sc, frames, want)

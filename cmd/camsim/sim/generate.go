@@ -157,7 +157,7 @@ func ffmpegArgs(spec StreamSpec, frames int, filter, out string) []string {
 
 // clipRequest is one clip to make sure exists.
 type clipRequest struct {
-	kind    string // main, sub, or scene
+	kind    string // main, sub (a server's streams) or street (GenerateScene): names street clips
 	spec    StreamSpec
 	seconds int   // street only; the other scenes have their own length
 	scene   Scene // "" is street

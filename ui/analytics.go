@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -179,12 +180,12 @@ func (a *analyticsAPI) put(w http.ResponseWriter, r *http.Request) {
 		Detail: clip(fmt.Sprintf("enabled %t, sensitivity %d, min area %g, %d zones (%s), %d exclusions, %d privacy masks",
 			settings.Enabled, settings.Sensitivity, settings.MinArea, len(settings.Zones), zoneNames(settings.Zones),
 			len(settings.Exclusions), len(settings.Privacy)), 500)})
-	if was, now := masksJSON(before.Privacy), masksJSON(settings.Privacy); string(was) != string(now) {
-		sum := sha256.Sum256(now)
+	if was, now := masksJSON(before.Privacy), masksJSON(settings.Privacy); !bytes.Equal(was, now) {
+		wasSum, nowSum := sha256.Sum256(was), sha256.Sum256(now)
 		a.record(r, &evidence.Entry{Action: evidence.ActionMaskChanged, Camera: id, Ref: "camera/" + id + "/analytics",
-			ObjectSHA256: sum, ObjectBytes: int64(len(now)),
+			ObjectSHA256: nowSum, ObjectBytes: int64(len(now)),
 			Detail: fmt.Sprintf("%d privacy masks (was %d, sha256 %s); now sha256 %s", len(settings.Privacy), len(before.Privacy),
-				hex.EncodeToString(sha(was)), hex.EncodeToString(sum[:]))})
+				hex.EncodeToString(wasSum[:]), hex.EncodeToString(nowSum[:]))})
 	}
 	if a.engine != nil {
 		if err := a.engine.Reload(r.Context(), id); err != nil {
@@ -223,11 +224,6 @@ func zoneNames(zs []zones.Zone) string {
 func masksJSON(ps []zones.Polygon) []byte {
 	b, _ := json.Marshal(orEmpty(ps)) // cannot fail: numbers only
 	return b
-}
-
-func sha(b []byte) []byte {
-	s := sha256.Sum256(b)
-	return s[:]
 }
 
 // eventJSON is an analytics event as the API shows it.

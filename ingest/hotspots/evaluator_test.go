@@ -188,3 +188,21 @@ func TestEvaluatorJudgesEachBucketOnceAfterGrace(t *testing.T) {
 		t.Errorf("after the change: %s", got[1].Message)
 	}
 }
+
+func TestEvaluatorSkipsBucketsMissedWhileStalled(t *testing.T) {
+	s := &countingStore{Store: openStore(t)}
+	start := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	c := &clock{now: start.Add(Grace)}
+	e := &Evaluator{Store: s, Alerts: &raised{}, Interval: time.Millisecond, Now: c.Now}
+	if err := e.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	// The machine slept ten buckets: only the last maxCatchUp are judged.
+	c.set(start.Add(10*store.ActivityBucket + Grace))
+	waitFor(t, "the catch-up", func() bool { return s.passes.Load() >= maxCatchUp })
+	c.ticked(t)
+	if n := s.passes.Load(); n != maxCatchUp {
+		t.Errorf("judged %d buckets after a stall, want %d", n, maxCatchUp)
+	}
+}

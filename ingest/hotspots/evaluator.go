@@ -164,13 +164,13 @@ func (e *Evaluator) judge(ctx context.Context, r store.AlertRule, bucket time.Ti
 	var j judgement
 	for week := 0; week <= BaselineWeeks; week++ {
 		at := weeksLater(bucket, -week, loc)
-		acts, err := e.Store.Activity(ctx, store.ActivityFilter{Cameras: []string{r.Camera}, From: at, To: at.Add(store.ActivityBucket)})
+		acts, err := e.Store.Activity(ctx, store.ActivityFilter{Cameras: []string{r.Camera}, Zones: []string{r.Zone},
+			From: at, To: at.Add(store.ActivityBucket)})
 		if err != nil {
 			return judgement{}, err
 		}
 		for _, a := range acts {
 			switch {
-			case a.Zone != r.Zone:
 			case week == 0:
 				j.observe(a)
 			default:

@@ -92,9 +92,9 @@ type CameraScore struct {
 // MaxSpan is the longest window a report covers.
 const MaxSpan = 31 * 24 * time.Hour
 
-// Build reads the whole-frame activity of q's cameras over the window and
-// its baseline weeks, and adds it up by q.By, by hour of the week (in loc)
-// and by camera.
+// Build reads the whole-frame activity of q's cameras over the window
+// (widened to whole hours) and its baseline weeks, and adds it up by q.By,
+// by hour of the week (in loc) and by camera.
 func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query) (Report, error) {
 	if !q.By.Valid() {
 		return Report{}, fmt.Errorf("hotspots: group by %q: want camera, ward or hour", q.By)
@@ -102,11 +102,16 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 	if !q.From.Before(q.To) || q.To.Sub(q.From) > MaxSpan {
 		return Report{}, fmt.Errorf("hotspots: window %s to %s: from must be before to, at most 31 days apart", q.From, q.To)
 	}
+	// Whole hours: hours of the week are what is compared, and the store
+	// adds buckets up by hour (Europe/London is a whole number of hours
+	// from UTC).
+	q.From, q.To = q.From.UTC().Truncate(time.Hour), q.To.UTC().Add(time.Hour-1).Truncate(time.Hour)
 	ids := make([]string, len(q.Cameras))
 	for i, c := range q.Cameras {
 		ids[i] = c.ID
 	}
-	acts, err := src.Activity(ctx, store.ActivityFilter{Cameras: ids, From: weeksLater(q.From, -BaselineWeeks, loc), To: q.To})
+	acts, err := src.Activity(ctx, store.ActivityFilter{Cameras: ids, Zones: []string{""},
+		From: weeksLater(q.From, -BaselineWeeks, loc), To: q.To, Hourly: true})
 	if err != nil {
 		return Report{}, err
 	}
@@ -116,25 +121,30 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 	}
 	var perHour [24]tally
 	var heat [7][24]tally
+	places := map[int64]*bucketPlace{} // every camera has the same buckets: place each once
 	for _, a := range acts {
 		cam := perCamera[a.Camera]
 		if a.Zone != "" || cam == nil {
-			continue // zones are for rules; hotspots are whole cameras
+			continue // zones are for rules; hotspots are whole pictures
 		}
-		// at is the window's bucket a counts for: itself, or the bucket
-		// BaselineWeeks or fewer weeks later at the same local hour.
-		count := func(at time.Time, add func(*tally)) {
-			dow, hour := hourOfWeek(at, loc)
-			add(cam)
-			add(&perHour[hour])
-			add(&heat[dow][hour])
+		pl := places[a.Bucket.UnixMicro()]
+		if pl == nil {
+			pl = placeBucket(a.Bucket, q, loc)
+			places[a.Bucket.UnixMicro()] = pl
 		}
-		if inWindow(a.Bucket, q) {
-			count(a.Bucket, func(t *tally) { t.observe(a) })
-		}
-		for week := 1; week <= BaselineWeeks; week++ {
-			if at := weeksLater(a.Bucket, week, loc); inWindow(at, q) {
-				count(at, func(t *tally) { t.remember(a, week) })
+		// Week 0 is the bucket itself in the window; weeks 1 to
+		// BaselineWeeks count it for the window's bucket that many weeks
+		// later at the same local hour.
+		for week, at := range pl.at {
+			if !at.in {
+				continue
+			}
+			for _, t := range []*tally{cam, &perHour[at.hour], &heat[at.dow][at.hour]} {
+				if week == 0 {
+					t.observe(a)
+				} else {
+					t.remember(a, week)
+				}
 			}
 		}
 	}
@@ -164,6 +174,26 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 }
 
 func inWindow(t time.Time, q Query) bool { return !t.Before(q.From) && t.Before(q.To) }
+
+// bucketPlace is where a bucket counts: for week 0 (itself) to
+// BaselineWeeks (the window's bucket that many weeks later), whether that
+// is in the window, and its local hour of the week.
+type bucketPlace struct {
+	at [BaselineWeeks + 1]struct {
+		in        bool
+		dow, hour int
+	}
+}
+
+func placeBucket(bucket time.Time, q Query, loc *time.Location) *bucketPlace {
+	var p bucketPlace
+	for week := range p.at {
+		t := weeksLater(bucket, week, loc)
+		p.at[week].in = inWindow(t, q)
+		p.at[week].dow, p.at[week].hour = hourOfWeek(t, loc)
+	}
+	return &p
+}
 
 func row(key, label string, cameras []string, t *tally) Row {
 	return Row{Key: key, Label: label, Cameras: cameras, Frames: t.frames, MotionShare: t.share(), Objects: t.objects,

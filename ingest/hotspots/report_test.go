@@ -133,8 +133,12 @@ func TestBuildRefusesBadQueries(t *testing.T) {
 			t.Errorf("%+v: no error", q)
 		}
 	}
-	r, err := Build(context.Background(), s, London(), Query{From: now, To: now.Add(time.Hour), By: ByCamera})
+	at := time.Date(2026, 11, 24, 9, 7, 0, 0, time.UTC)
+	r, err := Build(context.Background(), s, London(), Query{From: at, To: at.Add(time.Hour), By: ByCamera})
 	if err != nil || len(r.Rows) != 0 || r.Rows == nil || len(r.Cameras) != 0 || r.Cameras == nil {
 		t.Errorf("no cameras: %+v, %v", r, err)
+	}
+	if !r.From.Equal(at.Truncate(time.Hour)) || !r.To.Equal(at.Truncate(time.Hour).Add(2*time.Hour)) {
+		t.Errorf("window %s to %s, want widened to whole hours", r.From, r.To)
 	}
 }

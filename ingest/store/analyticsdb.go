@@ -296,8 +296,13 @@ func (s *Store) AddActivity(ctx context.Context, as []Activity) error {
 // ActivityFilter selects activity rows.
 type ActivityFilter struct {
 	// Cameras: nil is every camera; an empty, non-nil list is none.
-	Cameras  []string
+	Cameras []string
+	// Zones: nil is every zone; "" is the whole frame.
+	Zones    []string
 	From, To time.Time // bucket start in [From, To); zero does not filter
+	// Hourly adds the selected buckets up by whole UTC hour (Bucket is the
+	// hour's start): a quarter of the rows for reports by hour of the week.
+	Hourly bool
 }
 
 func scanActivity(row scanner) (Activity, error) {
@@ -312,17 +317,23 @@ func scanActivity(row scanner) (Activity, error) {
 
 // Activity lists activity rows by bucket, camera and zone.
 func (s *Store) Activity(ctx context.Context, f ActivityFilter) ([]Activity, error) {
-	if f.Cameras != nil && len(f.Cameras) == 0 {
+	if f.Cameras != nil && len(f.Cameras) == 0 || f.Zones != nil && len(f.Zones) == 0 {
 		return nil, nil
 	}
 	where, args := []string{"1=1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if f.Cameras != nil {
-		var in []string
-		for _, c := range slices.Compact(slices.Sorted(slices.Values(f.Cameras))) {
-			in = append(in, arg(c))
+	in := func(column string, values []string) {
+		var list []string
+		for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
+			list = append(list, arg(v))
 		}
-		where = append(where, "camera IN ("+strings.Join(in, ",")+")")
+		where = append(where, column+" IN ("+strings.Join(list, ",")+")")
+	}
+	if f.Cameras != nil {
+		in("camera", f.Cameras)
+	}
+	if f.Zones != nil {
+		in("zone", f.Zones)
 	}
 	if !f.From.IsZero() {
 		where = append(where, "bucket_us >= "+arg(toMicros(f.From)))
@@ -330,8 +341,14 @@ func (s *Store) Activity(ctx context.Context, f ActivityFilter) ([]Activity, err
 	if !f.To.IsZero() {
 		where = append(where, "bucket_us < "+arg(toMicros(f.To)))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT camera, zone, bucket_us, frames, motion_frames, objects
-		FROM activity WHERE `+strings.Join(where, " AND ")+` ORDER BY bucket_us, camera, zone`, args...)
+	query := `SELECT camera, zone, bucket_us, frames, motion_frames, objects
+		FROM activity WHERE ` + strings.Join(where, " AND ") + ` ORDER BY bucket_us, camera, zone`
+	if f.Hourly {
+		const hour = int64(time.Hour / time.Microsecond)
+		query = fmt.Sprintf(`SELECT camera, zone, bucket_us / %[1]d * %[1]d AS hour, sum(frames), sum(motion_frames), sum(objects)
+		FROM activity WHERE %s GROUP BY camera, zone, hour ORDER BY hour, camera, zone`, hour, strings.Join(where, " AND "))
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("activity: %w", err)
 	}

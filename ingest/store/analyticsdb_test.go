@@ -192,11 +192,22 @@ func TestActivityAddsUpAndPrunes(t *testing.T) {
 		{ActivityFilter{Cameras: []string{}}, 0},
 		{ActivityFilter{From: b0.Add(time.Minute)}, 1},
 		{ActivityFilter{To: b0.Add(ActivityBucket)}, 2},
+		{ActivityFilter{Zones: []string{""}}, 2},
+		{ActivityFilter{Zones: []string{"Road"}}, 1},
+		{ActivityFilter{Zones: []string{}}, 0},
+		{ActivityFilter{Hourly: true}, 3}, // 00:45 and 01:00 are different hours
 	}
 	for _, c := range cases {
 		if got, err := s.Activity(ctx, c.f); err != nil || len(got) != c.want {
 			t.Errorf("%+v: %d rows, %v; want %d", c.f, len(got), err, c.want)
 		}
+	}
+	// Two buckets of one hour add up.
+	s.AddActivity(ctx, []Activity{{Camera: "cam2", Bucket: b0.Add(2 * ActivityBucket), Frames: 10, MotionFrames: 1, Objects: 1}})
+	hourly, err := s.Activity(ctx, ActivityFilter{Cameras: []string{"cam2"}, Hourly: true})
+	if err != nil || len(hourly) != 1 || !hourly[0].Bucket.Equal(b0.Add(ActivityBucket)) || hourly[0].Frames != 60 ||
+		hourly[0].MotionFrames != 51 || hourly[0].Objects != 2 {
+		t.Errorf("hourly: %+v, %v", hourly, err)
 	}
 	old := Event{Camera: "cam1", Kind: EventMotion, Start: b0, End: b0.Add(time.Minute)}
 	still := Event{Camera: "cam1", Kind: EventTamperCovered, Start: b0}
@@ -209,7 +220,7 @@ func TestActivityAddsUpAndPrunes(t *testing.T) {
 	if left, _ := s.Events(ctx, EventFilter{}); len(left) != 1 || left[0].ID != still.ID {
 		t.Errorf("events left: %+v", left)
 	}
-	if left, _ := s.Activity(ctx, ActivityFilter{}); len(left) != 1 || left[0].Camera != "cam2" {
+	if left, _ := s.Activity(ctx, ActivityFilter{}); len(left) != 2 || left[0].Camera != "cam2" {
 		t.Errorf("activity left: %+v", left)
 	}
 }

@@ -437,7 +437,7 @@ func (as *analyticsSite) testWall(t *testing.T) {
 			// Maximised, the mask follows the bigger picture.
 			run(t, ctx, "maximise cam001", chromedp.DoubleClick(`.tile[data-camera="cam001"]`, chromedp.ByQuery))
 			waitJS(t, ctx, "maximised", `document.querySelector('.wall-grid').classList.contains('maxed')`, 5*time.Second)
-			waitJS(t, ctx, "main stream", `(() => { const v = document.querySelector('.tile[data-camera="cam001"] video'); return v.videoWidth >= 320; })()`, 30*time.Second)
+			waitJS(t, ctx, "main stream", `(() => { const v = document.querySelector('.tile[data-camera="cam001"] video'); return v.videoWidth >= 320 && v.closest('.tile').dataset.state === 'playing'; })()`, 30*time.Second)
 			checkMaskBox(t, ctx, `.tile[data-camera="cam001"]`)
 			shot(t, ctx, "wall-mask-max")
 			run(t, ctx, "back to the grid", chromedp.DoubleClick(`.tile[data-camera="cam001"]`, chromedp.ByQuery))
@@ -456,17 +456,48 @@ func (as *analyticsSite) testWall(t *testing.T) {
 		shot(t, ctx, "wall-alerts-missing")
 		t.Skip("endpoint /api/v1/alerts not yet in this build")
 	}
-	var list struct {
-		Alerts []struct {
-			ID    int64   `json:"id"`
-			Acked *string `json:"acked"`
-		} `json:"alerts"`
-	}
-	getJSON(t, as.op, "/api/v1/alerts?unacked=1", &list)
 	waitJS(t, ctx, "alert stream open", `document.querySelector('#alerts-panel').dataset.stream === 'open'`, 15*time.Second)
-	waitJS(t, ctx, "count badge", fmt.Sprintf(`document.querySelector('#alerts-count').textContent === '%d'`, len(list.Alerts)), 10*time.Second)
-	if len(list.Alerts) == 0 {
+	// The badge counts what the API lists as unacknowledged (asked afresh:
+	// alerts may arrive while the test runs).
+	waitJS(t, ctx, "count badge", `fetch('/api/v1/alerts?unacked=1').then(r => r.json()).then(j =>
+		String(j.alerts.length) === document.querySelector('#alerts-count').textContent &&
+		document.querySelectorAll('#alerts-list li.alert').length === j.alerts.length)`, 10*time.Second)
+	var unacked int
+	evalJS(t, ctx, `document.querySelectorAll('#alerts-list li.alert').length`, &unacked)
+	if unacked == 0 {
 		waitJS(t, ctx, "empty state", `!!document.querySelector('#alerts-empty')`, 5*time.Second)
+	} else {
+		// A real alert: acknowledge it with a note through the panel.
+		var id string
+		evalJS(t, ctx, `document.querySelector('#alerts-list li.alert').dataset.id`, &id)
+		li := `#alerts-list li.alert[data-id="` + id + `"]`
+		run(t, ctx, "acknowledge", chromedp.Click(li+` .alert-ack`, chromedp.ByQuery),
+			chromedp.WaitVisible(li+` .alert-note`, chromedp.ByQuery),
+			chromedp.SendKeys(li+` .alert-note`, "Looked at the camera: a van parked in front", chromedp.ByQuery))
+		shot(t, ctx, "wall-alert-ack")
+		run(t, ctx, "confirm", chromedp.Click(li+` .alert-ack-ok`, chromedp.ByQuery))
+		waitJS(t, ctx, "acknowledged alert leaves the list", `!document.querySelector(`+jsString(li)+`)`, 10*time.Second)
+		var al struct {
+			Alerts []struct {
+				ID      int64   `json:"id"`
+				AckedBy string  `json:"acked_by"`
+				AckNote string  `json:"ack_note"`
+				Acked   *string `json:"acked"`
+			} `json:"alerts"`
+		}
+		getJSON(t, as.op, "/api/v1/alerts?limit=1000", &al)
+		found := false
+		for _, a := range al.Alerts {
+			if fmt.Sprint(a.ID) == id {
+				found = true
+				if a.Acked == nil || a.AckedBy != "op.sam" || !strings.Contains(a.AckNote, "van parked") {
+					t.Errorf("alert %s after the acknowledgement: %+v", id, a)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("alert %s not listed", id)
+		}
 	}
 	// Sound: off by default, on with a click, remembered after a reload.
 	var pressed string

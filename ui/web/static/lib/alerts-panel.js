@@ -207,7 +207,8 @@ export class AlertsPanel {
     note.value = text;
     const err = h('p', { class: 'form-error alert-ack-error', role: 'alert' });
     const ok = h('button', { class: 'btn btn-small btn-primary alert-ack-ok', type: 'submit' }, 'Acknowledge');
-    const form = h('form', { class: 'alert-ack-form' }, note, err,
+    // novalidate: the panel says itself that the note is required.
+    const form = h('form', { class: 'alert-ack-form', novalidate: true }, note, err,
       h('div', { class: 'toolbar' }, ok, h('button', { class: 'btn btn-small', type: 'button', onclick: () => form.remove() }, 'Cancel')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();

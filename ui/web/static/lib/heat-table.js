@@ -33,7 +33,8 @@ export function heatTable(cells) {
     h('thead', {}, head), h('tbody', {}, rows));
 }
 
-// legend shows the colour scale from quiet to the busiest score seen.
+// legend shows the colour scale from quiet to the busiest score seen
+// (max null: no score yet).
 export function legend(max) {
   const swatches = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const sw = h('span', { class: 'hs-swatch' });
@@ -41,5 +42,5 @@ export function legend(max) {
     return sw;
   });
   return h('span', { class: 'hs-legend', id: 'hs-legend' }, h('span', { class: 'muted' }, 'quiet'), swatches,
-    h('span', { class: 'muted' }, `busiest (${scoreText(max)})`));
+    h('span', { class: 'muted' }, max === null ? 'busiest' : `busiest (${scoreText(max)})`));
 }

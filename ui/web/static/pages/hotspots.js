@@ -82,9 +82,11 @@ export function mount(root, ctx) {
       if (!alive || inflight !== ac) return;
       data = res || {};
       draw();
-      const n = (data.rows || []).length;
+      const rows = data.rows || [];
+      const active = rows.filter((x) => Number(x.frames) > 0).length;
+      const unit = { camera: 'cameras', ward: 'wards', hour: 'hours' }[bySel.value];
       status.textContent = `${londonDateTime(data.from || r[0])} to ${londonDateTime(data.to || r[1])}: ` +
-        (n ? `${n} ${bySel.value === 'hour' ? 'hours' : bySel.value + 's'} with activity.` : 'no activity recorded in this period.');
+        (active ? `${active} of ${rows.length} ${unit} with analysed activity.` : 'no activity recorded in this period.');
     } catch (e) {
       if (!alive || e.name === 'AbortError') return;
       status.className = 'form-error';
@@ -100,7 +102,7 @@ export function mount(root, ctx) {
     const cams = (data.cameras || []).map((c) => ({ ...c, lat: num(c.lat), lon: num(c.lon) }));
     const max = scaleOf(cams.map((c) => Number(c.score)));
     map.draw(cams, max, data.failed ? 'No data.' : undefined);
-    legendBox.replaceChildren(legend(max));
+    legendBox.replaceChildren(legend(cams.some((c) => Number(c.score) > 0) ? max : null));
     heatBox.replaceChildren(heatTable(data.heat || []));
     drawRows();
     if (map.selected) {

@@ -25,9 +25,8 @@ type analyser struct {
 	out    func(op) // hands a write to the engine's writer
 	gauge  func(kind string, on bool)
 
-	w, h        int // analysis size; zero until the first picture
-	full        gocv.Mat
-	small       gocv.Mat
+	w, h        int // picture size; zero until the first picture
+	small       gocv.Mat // the picture at analysis size
 	tiny        gocv.Mat
 	tinyPx      []byte
 	motion      *motion
@@ -47,6 +46,7 @@ type analyser struct {
 }
 
 func newAnalyser(camera string, cfg Config, set store.CameraAnalytics, out func(op), gauge func(string, bool)) *analyser {
+	opencvSingleThreaded()
 	n := len(set.Zones) + 1
 	return &analyser{camera: camera, cfg: cfg, set: set, out: out, gauge: gauge,
 		events: make([]zoneEvent, n), open: make([]*store.Event, n), best: make([][]byte, n), thumbAt: make([]time.Time, n),
@@ -82,7 +82,6 @@ func (a *analyser) free() {
 	}
 	a.motion.close()
 	a.motion = nil
-	a.full.Close()
 	a.small.Close()
 	a.tiny.Close()
 	a.w, a.h = 0, 0
@@ -100,8 +99,7 @@ func (a *analyser) setup(w, h int) error {
 		return err
 	}
 	a.motion = m
-	a.full = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
-	a.small = gocv.NewMat()
+	a.small = gocv.NewMatWithSize(ah, aw, gocv.MatTypeCV8U)
 	a.tiny = gocv.NewMat()
 	a.w, a.h = w, h
 	a.tracker = newTracker(aw, ah)
@@ -112,11 +110,7 @@ func (a *analyser) setup(w, h int) error {
 
 // analyse looks at one decoded picture taken at now.
 func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
-	gray := f.Gray()
-	if gray == nil {
-		return nil
-	}
-	w, h := gray.Rect.Dx(), gray.Rect.Dy()
+	w, h := f.Width, f.Height
 	if w < 16 || h < 16 {
 		return nil // nothing gocv should see
 	}
@@ -125,14 +119,14 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 			return err
 		}
 	}
-	dst, err := a.full.DataPtrUint8()
+	// libswscale scales the luma plane straight into the Mat's buffer.
+	dst, err := a.small.DataPtrUint8()
 	if err != nil {
 		return err
 	}
-	for y := range h {
-		copy(dst[y*w:(y+1)*w], gray.Pix[y*gray.Stride:y*gray.Stride+w])
+	if !f.GraySmall(a.motion.w, a.motion.h, dst) {
+		return nil // a stale frame or a scaler failure: nothing to analyse
 	}
-	gocv.Resize(a.full, &a.small, image.Pt(a.motion.w, a.motion.h), 0, 0, gocv.InterpolationArea)
 
 	blobs, zonePixels, sceneChanged := a.motion.apply(a.small)
 	a.confirmed = a.tracker.update(blobs, a.confirmed)

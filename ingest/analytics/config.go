@@ -15,7 +15,7 @@ type Config struct {
 	// Workers bounds how many cameras decode or analyse at once (default:
 	// the number of CPUs).
 	Workers int
-	// Width is the width pictures are analysed at (default 320); the height
+	// Width is the width pictures are analysed at (default 160: a person on a 640x360 sub stream is still a blob of dozens of pixels, and the background model costs a quarter of 320); the height
 	// keeps the picture's shape.
 	Width int
 	// Stream is the stream analysed (default "sub").
@@ -43,7 +43,7 @@ func (c *Config) defaults() {
 		c.Workers = runtime.NumCPU()
 	}
 	if c.Width == 0 {
-		c.Width = 320
+		c.Width = 160
 	}
 	if c.Stream == "" {
 		c.Stream = "sub"

@@ -84,7 +84,7 @@ func runClip(t testing.TB, aus [][][]byte, fps, loops int, cfg Config, set store
 	t.Helper()
 	cfg.defaults()
 	rec := &recorded{}
-	dec, err := decode.New()
+	dec, err := decode.NewForAnalysis()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func (p *pump) run(ctx context.Context) {
 		e.errLog.log("read settings", err, "camera", p.camera)
 		set = store.CameraAnalytics{Camera: p.camera, Enabled: true, Sensitivity: store.DefaultSensitivity, MinArea: store.DefaultMinArea}
 	}
-	dec, err := decode.New()
+	dec, err := decode.NewForAnalysis()
 	if err != nil {
 		e.errLog.log("start decoder", err, "camera", p.camera)
 		return

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -32,7 +30,7 @@ func streetClip(t testing.TB) string {
 // cross it all the time, so there is motion and activity, and nothing is
 // tamper. Every Mat made is closed (with -tags matprofile).
 func TestStreetHasMotionAndNoTamper(t *testing.T) {
-	before := gocv.MatProfile.Count()
+	before := openMats()
 	aus := clipAUs(t, streetClip(t))
 	t0 := time.Date(2026, 3, 29, 0, 50, 0, 0, time.UTC)
 	rec := runClip(t, aus, 5, 6, Config{}, defaultSettings(), t0)
@@ -67,7 +65,7 @@ func TestStreetHasMotionAndNoTamper(t *testing.T) {
 	if moving == 0 || moving == frames {
 		t.Errorf("motion in %d of %d pictures: want some, not all", moving, frames)
 	}
-	if after := gocv.MatProfile.Count(); after != before {
+	if after := openMats(); after != before {
 		t.Errorf("%d Mats left open", after-before)
 	}
 	t.Logf("%d motion events, motion in %d/%d pictures", len(motion), moving, frames)

@@ -1,12 +1,8 @@
 package decode
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 )
@@ -65,40 +61,11 @@ func benchDecode(b *testing.B, path string, minFrames int) {
 
 // ffmpegBaseline returns ffmpeg's single-threaded decode time per picture.
 func ffmpegBaseline(b *testing.B, path string, clipFrames, minFrames int) (float64, bool) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
+	perFrame, err := FFmpegPerPicture(path, clipFrames, minFrames, b.TempDir())
 	if err != nil {
-		b.Log("ffmpeg not installed: no baseline")
+		b.Log("no baseline: ", err)
 		return 0, false
 	}
-	clip, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	reps := max(1, (minFrames+clipFrames-1)/clipFrames)
-	long := filepath.Join(b.TempDir(), "clip.h264")
-	if err := os.WriteFile(long, bytes.Repeat(clip, reps), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	run := func(extra ...string) time.Duration {
-		best := time.Duration(1 << 62)
-		for range 3 {
-			args := append([]string{"-hide_banner", "-loglevel", "error", "-threads", "1", "-i", long}, extra...)
-			args = append(args, "-f", "null", "-")
-			start := time.Now()
-			if out, err := exec.Command(ffmpeg, args...).CombinedOutput(); err != nil {
-				b.Fatalf("ffmpeg: %v\n%s", err, out)
-			}
-			best = min(best, time.Since(start))
-		}
-		return best
-	}
-	all, one := run(), run("-frames:v", "1")
-	n := reps * clipFrames
-	if all <= one {
-		b.Log("ffmpeg baseline too fast to measure")
-		return 0, false
-	}
-	perFrame := (all - one).Seconds() / float64(n-1)
-	b.Logf("ffmpeg -threads 1: %d pictures in %v, start-up %v: %.3f ms/picture", n, all, one, perFrame*1e3)
-	return perFrame, true
+	b.Logf("ffmpeg -threads 1: %.3f ms/picture", perFrame.Seconds()*1e3)
+	return perFrame.Seconds(), true
 }

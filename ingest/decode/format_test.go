@@ -77,7 +77,7 @@ func TestPixelFormats(t *testing.T) {
 
 func TestMaxPixels(t *testing.T) {
 	mainPath, _ := testClips(t)
-	d, err := newDecoder(160 * 96)
+	d, err := newDecoder(160*96, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,22 @@ func (f *Frame) Gray() *image.Gray {
 	}
 }
 
+// GraySmall writes the luma plane scaled to w×h (area averaging) into dst
+// (len w*h, rows w bytes apart); false when the Frame is stale, the size is
+// not smaller or equal, or libswscale fails.
+func (f *Frame) GraySmall(w, h int, dst []byte) bool {
+	p := f.pic()
+	if p == nil || w <= 0 || h <= 0 || w > int(p.width) || h > int(p.height) || len(dst) < w*h {
+		return false
+	}
+	out, err := f.d.small.run(p, w, h, C.AV_PIX_FMT_GRAY8, C.SWS_AREA)
+	if err != nil {
+		return false
+	}
+	copyPlane(dst, w, out, 0, w, h)
+	return true
+}
+
 // YCbCr returns a full-range (JFIF, as image/jpeg expects) 4:2:0 copy of the
 // picture, safe to keep; nil when the Frame is stale or libswscale fails.
 func (f *Frame) YCbCr() *image.YCbCr {

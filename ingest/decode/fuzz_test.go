@@ -23,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			nalus = h264.AnnexB{data}
 		}
-		d, err := newDecoder(640 * 480)
+		d, err := newDecoder(640*480, false)
 		if err != nil {
 			t.Fatal(err)
 		}

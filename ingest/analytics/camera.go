@@ -25,7 +25,7 @@ type analyser struct {
 	out    func(op) // hands a write to the engine's writer
 	gauge  func(kind string, on bool)
 
-	w, h        int // picture size; zero until the first picture
+	w, h        int      // picture size; zero until the first picture
 	small       gocv.Mat // the picture at analysis size
 	tiny        gocv.Mat
 	tinyPx      []byte

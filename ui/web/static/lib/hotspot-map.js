@@ -134,7 +134,7 @@ export class HotspotMap {
     // Quiet cameras first so the busy ones are drawn on top.
     for (const c of cams.slice().sort((a, b) => (a.score || 0) - (b.score || 0))) {
       const score = Number(c.score) || 0;
-      const r = 7 + 20 * Math.sqrt(Math.min(1, Math.max(0, score / (max || 1))));
+      const r = 11 + 20 * Math.sqrt(Math.min(1, Math.max(0, score / (max || 1))));
       const dot = s('circle', {
         class: 'hs-cam', cx: p.x(c.lon).toFixed(1), cy: p.y(c.lat).toFixed(1), r: r.toFixed(1),
         fill: heatColour(score, max), tabindex: '0', role: 'button',

@@ -172,12 +172,11 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 		}
 	}
 
-	if now.Sub(a.lastTamper) >= time.Second {
-		a.lastTamper = now
-		gocv.Resize(a.small, &a.tiny, image.Pt(a.tamper.w, a.tamper.h), 0, 0, gocv.InterpolationArea)
-		if px, err := a.tiny.DataPtrUint8(); err == nil {
-			copy(a.tinyPx, px)
-			for _, c := range a.tamper.observe(a.tinyPx, now) {
+	if tiny := a.tinyPicture(); tiny != nil {
+		a.tamper.still(tiny, f.Keyframe, now)
+		if now.Sub(a.lastTamper) >= time.Second {
+			a.lastTamper = now
+			for _, c := range a.tamper.observe(tiny, now) {
 				a.tamperChanged(c, f)
 			}
 		}
@@ -186,6 +185,22 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 		a.flush()
 	}
 	return nil
+}
+
+// tinyPicture is the picture at the tamper detectors' size (the analysed
+// picture itself when it is no wider), or nil.
+func (a *analyser) tinyPicture() []byte {
+	src := &a.small
+	if a.tamper.w != a.motion.w {
+		gocv.Resize(a.small, &a.tiny, image.Pt(a.tamper.w, a.tamper.h), 0, 0, gocv.InterpolationArea)
+		src = &a.tiny
+	}
+	px, err := src.DataPtrUint8()
+	if err != nil {
+		return nil
+	}
+	copy(a.tinyPx, px)
+	return a.tinyPx
 }
 
 // bucket is zone i's activity for the 15-minute bucket holding now; a new

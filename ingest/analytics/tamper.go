@@ -22,8 +22,11 @@ const (
 	// (normalised cross-correlation of gradient magnitudes).
 	movedNCC = 0.45
 	// frozenDiff: mean absolute change between pictures below this is no
-	// change at all (a live camera always has some noise).
-	frozenDiff = 0.02
+	// change at all. A live camera's sensor noise alone changes pictures by
+	// 0.3 or more (the simulator's faintest noise: 0.4); a frozen picture
+	// re-encoded changes by well under 0.1 between keyframes, as the encoder
+	// refines it.
+	frozenDiff = 0.15
 	// clearAfter: a condition must be gone this long before its event ends.
 	clearAfter = 2 * time.Second
 )
@@ -60,7 +63,8 @@ type tamper struct {
 	// out of it); ref is the slow reference view, learnt only while nothing
 	// is wrong.
 	short, ref []float32
-	prev       []byte
+	last       []byte    // the previous picture, for frozen
+	stillSince time.Time // since when no picture changed; zero while they do
 	refSharp   float64
 	refSince   time.Time
 	relearn    time.Duration
@@ -97,11 +101,9 @@ func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 	if first {
 		t.short, t.ref = make([]float32, n), make([]float32, n)
 		t.gradA, t.gradB = make([]float32, n), make([]float32, n)
-		t.prev = make([]byte, n)
 		for i, v := range px {
 			t.short[i], t.ref[i] = float32(v), float32(v)
 		}
-		copy(t.prev, px)
 		t.refSince = now
 	}
 	for i, v := range px {
@@ -111,15 +113,17 @@ func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 	m.sharp = gradients(t.short, t.w, t.h, t.gradA)
 	gradients(t.ref, t.w, t.h, t.gradB)
 	m.ncc = ncc(t.gradA, t.gradB)
-	m.diff = meanAbsDiff(px, t.prev)
-	copy(t.prev, px)
+	m.diff = 0
+	if t.stillSince.IsZero() {
+		m.diff = 1
+	}
 	if first || t.refSharp == 0 {
 		t.refSharp = m.sharp
 	}
 
 	holds := map[string]bool{
 		store.EventTamperCovered:   m.stdDev < coveredStdDev,
-		store.EventTamperFrozen:    m.diff < frozenDiff && !first,
+		store.EventTamperFrozen:    !t.stillSince.IsZero(),
 		store.EventTamperDefocused: t.refSharp > 0 && m.sharp < defocusRatio*t.refSharp,
 		store.EventTamperMoved:     m.ncc < movedNCC,
 	}
@@ -158,12 +162,41 @@ func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 	return t.changes
 }
 
+// still takes every analysed picture (w×h bytes) to see whether the picture
+// has stopped changing. A keyframe neither proves nor disproves it: a
+// frozen camera's encoder codes the same picture again at each keyframe,
+// slightly differently.
+func (t *tamper) still(px []byte, keyframe bool, now time.Time) {
+	n := t.w * t.h
+	if len(px) < n {
+		return
+	}
+	if t.last == nil {
+		t.last = make([]byte, n)
+		copy(t.last, px[:n])
+		return
+	}
+	if !keyframe {
+		if meanAbsDiff(px[:n], t.last) < frozenDiff {
+			if t.stillSince.IsZero() {
+				t.stillSince = now
+			}
+		} else {
+			t.stillSince = time.Time{}
+		}
+	}
+	copy(t.last, px[:n])
+}
+
 // step advances one condition.
 func (t *tamper) step(kind string, c *condition, holds bool, now time.Time, measure float64) {
 	if holds {
 		c.clearAt = time.Time{}
 		if c.since.IsZero() {
 			c.since, c.worst = now, measure
+			if kind == store.EventTamperFrozen {
+				c.since = t.stillSince // it began with the first unchanged picture
+			}
 		}
 		c.worst = min(c.worst, measure) // every measure here is "lower is worse"
 		if !c.active && now.Sub(c.since) >= c.after {

@@ -128,6 +128,10 @@ func (w *workflow) sweep(ctx context.Context) {
 	if _, err := a.store.DeleteStaleSessions(ctx, now, now.Add(-ac.SessionIdle)); err != nil {
 		a.logger.Error("removing stale sessions", "error", err)
 	}
+	// Activity and analytics events are kept a year (small rows, no footage).
+	if _, err := a.store.PruneActivity(ctx, now.Add(-store.ActivityRetention)); err != nil {
+		a.logger.Error("pruning analytics activity", "error", err)
+	}
 }
 
 // exportDone records a finished bundle (or why it failed) on its request.

@@ -16,6 +16,9 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/export"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/alerts"
+	"github.com/vigil-cctv/vigil/ingest/analytics"
+	"github.com/vigil-cctv/vigil/ingest/hotspots"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/recorder"
@@ -48,6 +51,10 @@ type App struct {
 	feeder   *custody.Feeder
 	exports  *export.Jobs
 	workflow *workflow
+	// alerts, rules and analytics: issue 7.
+	alerts    *alerts.Service
+	rules     *hotspots.Evaluator
+	analytics *analytics.Engine
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -94,6 +101,12 @@ func (a *App) Initialize() (err error) {
 	}
 	a.sup.Initialize()
 	a.registry = &registry{store: a.store, sup: a.sup}
+	if err = a.startAlerts(); err != nil {
+		return err
+	}
+	if err = a.startAnalytics(); err != nil {
+		return err
+	}
 	if a.Config.Recorder.Enabled {
 		if err = a.startRecorder(ctx); err != nil {
 			return err
@@ -133,6 +146,7 @@ func (a *App) Initialize() (err error) {
 		// and refusal is logged under a pseudonym from the store.
 		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
 		Records: a.store, GrafanaURL: a.Config.GrafanaURL, Live: a.live,
+		Analytics: a.store, Alerts: a.alerts,
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
@@ -143,6 +157,9 @@ func (a *App) Initialize() (err error) {
 		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
 		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
+	}
+	if a.analytics != nil {
+		a.server.AnalyticsEngine = a.analytics
 	}
 	a.startWorkflow()
 	if err = a.server.Initialize(); err != nil {
@@ -201,6 +218,15 @@ func (a *App) Close() {
 	}
 	if a.live != nil {
 		a.live.Close() // every viewer's peer connection, before the hubs go
+	}
+	if a.analytics != nil {
+		a.analytics.Close() // ends open events while the store is open
+	}
+	if a.rules != nil {
+		a.rules.Close()
+	}
+	if a.alerts != nil {
+		a.alerts.Close()
 	}
 	if a.rec != nil {
 		a.rec.Close() // seal open segments while their hubs still exist

@@ -44,6 +44,10 @@ type Config struct {
 
 	Live LiveConfig `yaml:"live"`
 
+	Analytics AnalyticsConfig `yaml:"analytics"`
+
+	Alerts AlertsConfig `yaml:"alerts"`
+
 	// GrafanaURL is the camera-health dashboard the web UI's health page
 	// links to (e.g. http://grafana:3000/d/vigil-cameras); empty: no link.
 	GrafanaURL string `yaml:"grafana_url"`
@@ -156,6 +160,38 @@ type LiveConfig struct {
 	MaxViewersPerUser int `yaml:"max_viewers_per_user"`
 }
 
+// AnalyticsConfig sets motion and tamper analytics on the cameras' sub
+// streams (zones and masks are per camera, in the web UI or the API).
+type AnalyticsConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Rate is pictures analysed a second per camera; Workers bounds the
+	// cameras decoding or analysing at once (0: one per CPU).
+	Rate    float64 `yaml:"rate"`
+	Workers int     `yaml:"workers"`
+	// Width is the width pictures are analysed at.
+	Width int `yaml:"width"`
+	// Stream is the stream analysed: sub (the default) or main.
+	Stream string `yaml:"stream"`
+	// How long a tamper condition must hold before it is an event.
+	CoveredAfter time.Duration `yaml:"covered_after"`
+	MovedAfter   time.Duration `yaml:"moved_after"`
+	DefocusAfter time.Duration `yaml:"defocus_after"`
+	FrozenAfter  time.Duration `yaml:"frozen_after"`
+}
+
+// AlertsConfig sets where alerts go besides the web UI.
+type AlertsConfig struct {
+	// WebhookURL receives every alert as JSON (empty: none). With
+	// WebhookSecret, X-Vigil-Signature carries the HMAC-SHA256 of the body
+	// (set it through VIGIL_ALERTS_WEBHOOK_SECRET rather than the file).
+	WebhookURL      string        `yaml:"webhook_url"`
+	WebhookSecret   string        `yaml:"webhook_secret"`
+	WebhookTimeout  time.Duration `yaml:"webhook_timeout"`
+	WebhookQueue    int           `yaml:"webhook_queue"`
+	WebhookAttempts int           `yaml:"webhook_attempts"`
+	WebhookBackoff  time.Duration `yaml:"webhook_backoff"`
+}
+
 // ICEServerConfig is one STUN or TURN server.
 type ICEServerConfig struct {
 	URLs       []string `yaml:"urls"`
@@ -230,6 +266,9 @@ func DefaultConfig() Config {
 			ExportRequestMaxAge: 7 * 24 * time.Hour, PoliceGrant: 30 * 24 * time.Hour, DownloadLinkTTL: 24 * time.Hour,
 		},
 		Live: LiveConfig{UDPPort: 8189, TCPPort: 8189, MaxViewers: 500, MaxViewersPerUser: 40},
+		Analytics: AnalyticsConfig{Enabled: true, Rate: 5, Width: 160, Stream: "sub",
+			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
+		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
 }
@@ -387,6 +426,19 @@ func (c *Config) Validate() error {
 			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 				bad(fmt.Sprintf("live.ice_servers[%d].urls", i), "%q must start with stun:, stuns:, turn: or turns:", u)
 			}
+		}
+	}
+	if c.Analytics.Enabled {
+		if err := c.Analytics.engineConfig().Validate(); err != nil {
+			bad("analytics", "%v", err)
+		}
+	}
+	if err := c.Alerts.webhook().Validate(); err != nil {
+		var fe store.FieldErrors
+		if errors.As(err, &fe) {
+			es = append(es, fe.Prefix("alerts")...)
+		} else {
+			bad("alerts", "%v", err)
 		}
 	}
 	if c.GrafanaURL != "" {

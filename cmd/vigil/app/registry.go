@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/analytics"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
@@ -19,6 +20,9 @@ type registry struct {
 	store *store.Store
 	sup   *ingest.Supervisor
 	rec   *recorder.Recorder // nil when recording is off
+	// analytics follows each camera's analysed stream (nil when off).
+	analytics      *analytics.Engine
+	analysedStream string
 
 	mu sync.Mutex // serializes writes so store and supervisor agree
 }
@@ -80,12 +84,16 @@ func (r *registry) Delete(ctx context.Context, id string) error {
 	if r.rec != nil {
 		r.rec.Stop(id)
 	}
+	if r.analytics != nil {
+		r.analytics.Stop(id)
+	}
 	return nil
 }
 
 // record makes the recorder follow a camera: enabled cameras are recorded
 // from their main stream's hub (which survives ingest restarts).
 func (r *registry) record(c store.Camera) {
+	r.analyse(c)
 	if r.rec == nil {
 		return
 	}
@@ -95,6 +103,20 @@ func (r *registry) record(c store.Camera) {
 		return
 	}
 	r.rec.Record(c.ID, hub)
+}
+
+// analyse makes analytics follow a camera's analysed stream (the sub
+// stream by default); a camera without one is not analysed.
+func (r *registry) analyse(c store.Camera) {
+	if r.analytics == nil {
+		return
+	}
+	hub := r.sup.Hub(c.ID, r.analysedStream)
+	if !c.Enabled || hub == nil {
+		r.analytics.Stop(c.ID)
+		return
+	}
+	r.analytics.Analyse(c.ID, hub)
 }
 
 func (r *registry) writable(ctx context.Context, id string) error {
@@ -170,15 +192,22 @@ func (r *registry) startAll(ctx context.Context) error {
 		cams[i] = ingestCamera(c)
 	}
 	r.sup.Apply(cams)
+	known := map[string]bool{}
+	for _, c := range all {
+		known[c.ID] = true
+		r.record(c)
+	}
 	if r.rec != nil {
-		known := map[string]bool{}
-		for _, c := range all {
-			known[c.ID] = true
-			r.record(c)
-		}
 		for _, id := range r.rec.Recording() {
 			if !known[id] {
 				r.rec.Stop(id)
+			}
+		}
+	}
+	if r.analytics != nil {
+		for _, id := range r.analytics.Analysing() {
+			if !known[id] {
+				r.analytics.Stop(id)
 			}
 		}
 	}

@@ -269,7 +269,7 @@ func DefaultConfig() Config {
 		Analytics: AnalyticsConfig{Enabled: true, Rate: 5, Width: 160, Stream: "sub",
 			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
 		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
-		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
+		Demo:   DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
 	}
 }
 

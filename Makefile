@@ -10,8 +10,10 @@ BIN           := ./bin
 # which checks deploy/'s rules in the tests.
 # libavcodec/libswscale (+ pkg-config, gcc) for the cgo H.264 decoder (snapshots, analytics).
 # chromium runs the web UI's browser tests (headless).
-APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc libavcodec-dev libswscale-dev chromium
-GOFLAGS_TEST  ?= -race -count=1 -timeout 30m
+# libopencv-dev (OpenCV 4.6, with g++) is what gocv v0.31.0 builds against: analytics.
+APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec-dev libswscale-dev libopencv-dev chromium
+# matprofile makes gocv count open Mats, which the analytics tests check.
+GOFLAGS_TEST  ?= -race -count=1 -timeout 30m -tags matprofile
 
 .PHONY: all deps build clips run test vet fmt-check fuzz bench clean
 
@@ -60,7 +62,7 @@ test: deps clips fmt-check vet
 # Fuzz every parser of outside input for FUZZTIME each (their seed corpora
 # also run in `make test`).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraInput ./ui:FuzzSignIn ./ui/auth:FuzzVerifyPassword ./ui/auth:FuzzVerifyTOTP ./ingest/decode:FuzzDecode \
+FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraInput ./ui:FuzzSignIn ./ui:FuzzAnalyticsQuery ./ui:FuzzAnalyticsSettings ./ui:FuzzAlertRuleInput ./ui/auth:FuzzVerifyPassword ./ui/auth:FuzzVerifyTOTP ./ingest/decode:FuzzDecode \
 	./recorder/segment:FuzzScan \
 	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody \
 	./evidence:FuzzDecodeEntry ./evidence/locker:FuzzOpenLog \
@@ -74,12 +76,14 @@ fuzz:
 	done
 
 # The 300-camera ingest benchmark, then the Go benchmarks (segment writer,
-# decoder, playback), each against a baseline measured in the same run.
+# decoder, playback, analytics decode + motion against ffmpeg -threads 1),
+# each against a baseline measured in the same run.
 bench: build clips
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
 	$(GO) run ./cmd/livebench
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./recorder/... ./ingest/decode/
+	$(GO) test -run '^$$' -bench . -benchtime 3000x ./ingest/analytics/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 
 clean:

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/vigil-cctv/vigil/evidence"
@@ -172,20 +171,10 @@ func (a *alertRuleAPI) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, viewAlertRule(rule))
 }
 
-// ruleID reads {rule}, answering 404 for what cannot be a rule id.
-func ruleID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("rule"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("alert rule: %q is not a rule id", r.PathValue("rule")), nil)
-		return 0, false
-	}
-	return id, true
-}
-
 // existing reads the rule {rule} names, which must be on a camera in the
 // caller's scope.
 func (a *alertRuleAPI) existing(w http.ResponseWriter, r *http.Request) (store.AlertRule, bool) {
-	id, ok := ruleID(w, r)
+	id, ok := pathID(w, r, "rule", "an alert rule")
 	if !ok {
 		return store.AlertRule{}, false
 	}

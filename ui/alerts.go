@@ -128,21 +128,11 @@ func (a *alertAPI) visibleCameras(ctx context.Context, p *principal) ([]string, 
 	return cams, nil
 }
 
-// alertID reads {alert}, answering 404 for what cannot be an alert id.
-func alertID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("alert"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("alert: %q is not an alert id", r.PathValue("alert")), nil)
-		return 0, false
-	}
-	return id, true
-}
-
 // ack acknowledges an alert with a note of what was done; 409 if someone
 // already did. The store is written first, then the evidence log (as for
 // holds: an entry cannot be taken back).
 func (a *alertAPI) ack(w http.ResponseWriter, r *http.Request) {
-	id, ok := alertID(w, r)
+	id, ok := pathID(w, r, "alert", "an alert")
 	if !ok {
 		return
 	}
@@ -191,7 +181,7 @@ func (a *alertAPI) ack(w http.ResponseWriter, r *http.Request) {
 // optional (default: responding to the alert), since the alert panel
 // shows it unasked.
 func (a *alertAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
-	id, ok := alertID(w, r)
+	id, ok := pathID(w, r, "alert", "an alert")
 	if !ok {
 		return
 	}

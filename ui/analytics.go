@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -278,23 +277,13 @@ func (a *analyticsAPI) events(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
 
-// eventID reads {event}, answering 404 for what cannot be an event id.
-func eventID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("event"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("event: %q is not an event id", r.PathValue("event")), nil)
-		return 0, false
-	}
-	return id, true
-}
-
 // thumbnail answers an event's picture. It is footage: logged before a
 // byte is sent, and for police only inside a grant (as snapshots).
 // ?reason= is optional (default: reviewing the event), since the timeline
 // shows it on a click in playback, which has its own reason.
 func (a *analyticsAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
 	camera := r.PathValue("id")
-	id, ok := eventID(w, r)
+	id, ok := pathID(w, r, "event", "an event")
 	if !ok {
 		return
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -124,9 +123,8 @@ func (a *bookmarkAPI) list(w http.ResponseWriter, r *http.Request) {
 
 // delete removes a bookmark: its author's, or any for a supervisor.
 func (a *bookmarkAPI) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("id: %q is not a bookmark id", r.PathValue("id")), nil)
+	id, ok := pathID(w, r, "id", "a bookmark")
+	if !ok {
 		return
 	}
 	b, err := a.records.BookmarkByID(r.Context(), id)

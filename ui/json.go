@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -95,4 +96,15 @@ func opt(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// pathID reads the numeric id in the path value name, answering 404 for
+// what cannot be one ("id: "x" is not a wall id").
+func pathID(w http.ResponseWriter, r *http.Request, name, what string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s: %q is not %s id", name, r.PathValue(name), what), nil)
+		return 0, false
+	}
+	return id, true
 }

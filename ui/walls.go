@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -73,7 +71,7 @@ func (a *wallAPI) save(w http.ResponseWriter, r *http.Request) {
 		TourSeconds: in.TourSeconds, Updated: a.gate.now().UTC()}
 	status := http.StatusCreated
 	if r.Method == http.MethodPut {
-		id, ok := wallID(w, r)
+		id, ok := pathID(w, r, "id", "a wall")
 		if !ok {
 			return
 		}
@@ -87,7 +85,7 @@ func (a *wallAPI) save(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *wallAPI) delete(w http.ResponseWriter, r *http.Request) {
-	id, ok := wallID(w, r)
+	id, ok := pathID(w, r, "id", "a wall")
 	if !ok {
 		return
 	}
@@ -96,13 +94,4 @@ func (a *wallAPI) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func wallID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("id: %q is not a wall id", r.PathValue("id")), nil)
-		return 0, false
-	}
-	return id, true
 }

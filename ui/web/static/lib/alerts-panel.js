@@ -31,6 +31,7 @@ export class AlertsPanel {
     this.onShow = onShow || (() => {});
     this.canThumb = canThumb;
     this.alerts = new Map(); // id → alert (unacked only)
+    this.error = ''; // why the list could not be loaded, until it can
     this.es = null;
     this.retryTimer = null;
     this.abort = new AbortController();
@@ -86,10 +87,12 @@ export class AlertsPanel {
         this.alerts.set(a.id, a);
       }
       for (const id of [...this.alerts.keys()]) if (!seen.has(id)) this.alerts.delete(id);
+      this.error = '';
       this.draw();
     } catch (e) {
       if (!this.alive || e.name === 'AbortError') return;
-      this.list.replaceChildren(h('li', { class: 'form-error' }, e.status === 404 ? 'Alerts are not available on this server.' : 'Cannot load alerts: ' + errorText(e)));
+      this.error = e.status === 404 ? 'Alerts are not available on this server.' : 'Cannot load alerts: ' + errorText(e);
+      this.draw();
     }
   }
 
@@ -169,7 +172,9 @@ export class AlertsPanel {
     const openId = open ? Number(open.closest('li').dataset.id) : null;
     const keep = open ? open.querySelector('textarea').value : '';
     const items = this.sorted().slice(0, MAX_SHOWN).map((a) => this.item(a, a.id === fresh));
-    this.list.replaceChildren(...(items.length ? items : [h('li', { class: 'alerts-empty muted', id: 'alerts-empty' }, 'No unacknowledged alerts.')]));
+    const none = this.error ? h('li', { class: 'form-error alerts-error', id: 'alerts-error' }, this.error)
+      : h('li', { class: 'alerts-empty muted', id: 'alerts-empty' }, 'No unacknowledged alerts.');
+    this.list.replaceChildren(...(items.length ? items : [none]));
     this.count.textContent = String(this.alerts.size);
     this.count.classList.toggle('alerts-count-hot', this.alerts.size > 0);
     this.root.dataset.count = String(this.alerts.size);

@@ -679,6 +679,11 @@ func (as *analyticsSite) testPlayback(t *testing.T) {
 		return
 	}
 	waitJS(t, ctx, "event markers", `document.querySelectorAll('#pb-timeline .tl-event').length > 0`, 15*time.Second)
+	// Closer: five minutes around the picture, the markers reloaded for it.
+	run(t, ctx, "zoom to 5 min", chromedp.Click(`.pb-zoom[data-zoom="5m"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "5 min window", `(() => { const tl = document.querySelector('#pb-timeline');
+		return Number(tl.getAttribute('aria-valuemax')) - Number(tl.getAttribute('aria-valuemin')) === 300000; })()`, 5*time.Second)
+	waitJS(t, ctx, "event markers in the window", `document.querySelectorAll('#pb-timeline .tl-event').length > 0`, 15*time.Second)
 	var marks []struct {
 		Kind, Start, Tip string
 	}

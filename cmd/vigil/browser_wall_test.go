@@ -58,8 +58,9 @@ func TestBrowserSignIn(t *testing.T) {
 	if bar.Name != "First administrator" || bar.Roles != "Administrator" {
 		t.Errorf("top bar shows %q %q", bar.Name, bar.Roles)
 	}
-	if got := strings.Join(bar.Pages, ","); got != "health,admin" {
-		t.Errorf("an administrator's pages: %s, want health,admin (no footage)", got)
+	// Hotspots are activity counts, no pictures: health readers see them.
+	if got := strings.Join(bar.Pages, ","); got != "hotspots,health,admin" {
+		t.Errorf("an administrator's pages: %s, want hotspots,health,admin (no footage)", got)
 	}
 	shot(t, ctx, "signed-in")
 
@@ -384,7 +385,12 @@ func TestBrowserHealthAndAdmin(t *testing.T) {
 	waitJS(t, ctx, "camera added", `!document.querySelector('.modal') && !!document.querySelector('#admin-cameras tr[data-camera="cam-web"]') &&
 		document.querySelector('#admin-cameras tr[data-camera="cam-web"]').textContent.includes('14 d')`, 10*time.Second)
 	shot(t, ctx, "admin-cameras")
-	run(t, ctx, "disable it", chromedp.Click(`#admin-cameras tr[data-camera="cam-web"] button:nth-child(2)`, chromedp.ByQuery))
+	// The row's button named Disable (not by position: the row has others).
+	var clicked bool
+	evalJS(t, ctx, `(b => !!b && (b.click(), true))([...document.querySelectorAll('#admin-cameras tr[data-camera="cam-web"] button')].find(b => b.textContent.trim() === 'Disable'))`, &clicked)
+	if !clicked {
+		t.Fatal("the camera's row has no Disable button")
+	}
 	waitJS(t, ctx, "camera disabled", `(r => !!r && r.querySelector('.badge').textContent === 'disabled')(document.querySelector('#admin-cameras tr[data-camera="cam-web"]'))`, 10*time.Second)
 	var enabled struct{ Enabled bool }
 	getJSON(t, admin, "/api/v1/cameras/cam-web", &enabled)

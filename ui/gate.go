@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/ingest/ratelog"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ui/auth"
 )
@@ -214,9 +214,8 @@ type gate struct {
 	// onLoginEnd ends what hangs on a sign-in (live views); may be nil.
 	onLoginEnd func(key string)
 
-	mu         sync.Mutex
-	lastWarn   time.Time
-	suppressed int
+	// warns: a scanner hammering the API must not flood the log.
+	warns ratelog.Logger
 }
 
 func newGate(s *Server) *gate {
@@ -231,6 +230,7 @@ func newGate(s *Server) *gate {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.warns = ratelog.Logger{Logger: g.logger, Now: g.now}
 	if s.Registerer != nil {
 		g.refused = register(s.Registerer, g.refused)
 		g.logins = register(s.Registerer, g.logins)
@@ -404,7 +404,7 @@ func hashSecret(s string) []byte {
 
 func (g *gate) unauthorized(w http.ResponseWriter, r *http.Request, why string) {
 	g.refused.WithLabelValues("401").Inc()
-	g.warnRateLimited("request refused: not signed in", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "why", why)
+	g.warns.Warn("request refused: not signed in", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "why", why)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
 	writeError(w, http.StatusUnauthorized, why, nil)
 }
@@ -449,24 +449,6 @@ func (g *gate) internal(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
 }
 
-// warnRateLimited logs at most one line per 10 s, counting the rest: a
-// scanner hammering the API must not flood the service log.
-func (g *gate) warnRateLimited(msg string, args ...any) {
-	g.mu.Lock()
-	now := g.now()
-	if now.Sub(g.lastWarn) < 10*time.Second {
-		g.suppressed++
-		g.mu.Unlock()
-		return
-	}
-	n := g.suppressed
-	g.lastWarn, g.suppressed = now, 0
-	g.mu.Unlock()
-	if n > 0 {
-		args = append(args, "similar_suppressed", n)
-	}
-	g.logger.Warn(msg, args...)
-}
 
 // footageAllowed checks the time range of a police officer's request to
 // footage against their grants; it answers 403 (and logs it) if outside.

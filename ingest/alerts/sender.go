@@ -13,11 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vigil-cctv/vigil/ingest/ratelog"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -78,14 +78,13 @@ type sender struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu         sync.Mutex
-	lastWarn   time.Time
-	suppressed int
+	// warns: a dead receiver under a storm of alerts must not flood the log.
+	warns ratelog.Logger
 }
 
 func newSender(cfg Webhook, results *prometheus.CounterVec, logger *slog.Logger) *sender {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sender{cfg: cfg, results: results, logger: logger, queue: make(chan store.Alert, cfg.Queue),
+	return &sender{cfg: cfg, results: results, logger: logger, warns: ratelog.Logger{Logger: logger}, queue: make(chan store.Alert, cfg.Queue),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		client: &http.Client{
 			// A redirect would send the signed alert somewhere not configured.
@@ -99,7 +98,7 @@ func (s *sender) enqueue(a store.Alert) {
 	case s.queue <- a:
 	default:
 		s.results.WithLabelValues(resultDropped).Inc()
-		s.warn("alert webhook queue is full; alert not sent", "alert", a.ID, "queue", s.cfg.Queue)
+		s.warns.Warn("alert webhook queue is full; alert not sent", "alert", a.ID, "queue", s.cfg.Queue)
 	}
 }
 
@@ -142,7 +141,7 @@ func (s *sender) deliver(a store.Alert) {
 		}
 		if errors.Is(err, errRefused) || attempt >= s.cfg.Attempts || s.ctx.Err() != nil {
 			s.results.WithLabelValues(resultFailed).Inc()
-			s.warn("alert webhook delivery failed", "alert", a.ID, "attempts", attempt, "error", err)
+			s.warns.Warn("alert webhook delivery failed", "alert", a.ID, "attempts", attempt, "error", err)
 			return
 		}
 		s.results.WithLabelValues(resultRetry).Inc()
@@ -188,23 +187,4 @@ func (s *sender) post(id int64, body []byte) error {
 	default:
 		return fmt.Errorf("HTTP %d", c)
 	}
-}
-
-// warn logs at most one line per 10 s, counting the rest: a dead receiver
-// under a storm of alerts must not flood the service log.
-func (s *sender) warn(msg string, args ...any) {
-	s.mu.Lock()
-	now := time.Now()
-	if now.Sub(s.lastWarn) < 10*time.Second {
-		s.suppressed++
-		s.mu.Unlock()
-		return
-	}
-	n := s.suppressed
-	s.lastWarn, s.suppressed = now, 0
-	s.mu.Unlock()
-	if n > 0 {
-		args = append(args, "similar_suppressed", n)
-	}
-	s.logger.Warn(msg, args...)
 }

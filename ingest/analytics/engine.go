@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/ratelog"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -37,7 +38,7 @@ type Engine struct {
 	Logger     *slog.Logger
 
 	metrics    *Metrics
-	errLog     errLog
+	warns      ratelog.Logger // a broken stream or database must not flood the log
 	slots      chan struct{}
 	ops        chan op
 	writerDone chan struct{}
@@ -59,7 +60,7 @@ func (e *Engine) Initialize() error {
 	if e.Logger == nil {
 		e.Logger = slog.Default()
 	}
-	e.errLog.logger = e.Logger
+	e.warns.Logger = e.Logger
 	e.metrics = NewMetrics(e.Registerer)
 	e.slots = make(chan struct{}, e.Config.Workers)
 	e.ops = make(chan op, writerQueue)
@@ -148,6 +149,11 @@ func (e *Engine) Reload(ctx context.Context, camera string) error {
 		p.reload(set)
 	}
 	return nil
+}
+
+// warn logs a failure, at most once per 10 s for each kind of failure.
+func (e *Engine) warn(what string, err error, attrs ...any) {
+	e.warns.Warn("analytics: "+what, append([]any{"error", err}, attrs...)...)
 }
 
 // gauge sets a camera's tamper gauge.

@@ -57,12 +57,12 @@ func (p *pump) run(ctx context.Context) {
 	e := p.e
 	set, err := e.Store.CameraAnalytics(ctx, p.camera)
 	if err != nil {
-		e.errLog.log("read settings", err, "camera", p.camera)
+		e.warn("read settings", err, "camera", p.camera)
 		set = store.CameraAnalytics{Camera: p.camera, Enabled: true, Sensitivity: store.DefaultSensitivity, MinArea: store.DefaultMinArea}
 	}
 	dec, err := decode.NewForAnalysis()
 	if err != nil {
-		e.errLog.log("start decoder", err, "camera", p.camera)
+		e.warn("start decoder", err, "camera", p.camera)
 		return
 	}
 	defer dec.Close()
@@ -112,7 +112,7 @@ func (p *pump) run(ctx context.Context) {
 		frame, err := dec.Decode(au.NALUs)
 		if err != nil {
 			e.metrics.errors.WithLabelValues(p.camera).Inc()
-			e.errLog.log("decode", err, "camera", p.camera)
+			e.warn("decode", err, "camera", p.camera)
 		}
 		if frame != nil && au.PTS+interval/4 >= next { // a quarter interval of jitter allowed
 			if next == 0 || au.PTS-next > interval {
@@ -124,7 +124,7 @@ func (p *pump) run(ctx context.Context) {
 				at = now()
 			}
 			if err := an.analyse(frame, at); err != nil {
-				e.errLog.log("analyse", err, "camera", p.camera)
+				e.warn("analyse", err, "camera", p.camera)
 			}
 			analysed.Inc()
 		}

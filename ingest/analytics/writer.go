@@ -34,7 +34,7 @@ func (e *Engine) write(ctx context.Context, o op) {
 		ev := o.start
 		ev.Thumbnail = o.thumb
 		if err := e.Store.AddEvent(ctx, ev); err != nil {
-			e.errLog.log("write event", err)
+			e.warn("write event", err)
 			return
 		}
 		ev.Thumbnail = nil
@@ -43,7 +43,7 @@ func (e *Engine) write(ctx context.Context, o op) {
 			a := store.Alert{At: ev.Start, Camera: ev.Camera, Kind: store.AlertTamper, Rule: ev.Kind,
 				Severity: store.SeverityWarning, Message: tamperMessage(ev), EventID: ev.ID, Thumbnail: o.thumb}
 			if _, err := e.Alerts.Raise(ctx, a); err != nil {
-				e.errLog.log("raise alert", err)
+				e.warn("raise alert", err)
 			}
 		}
 	case o.end != nil:
@@ -63,12 +63,12 @@ func (e *Engine) write(ctx context.Context, o op) {
 		}
 		ev.Thumbnail = o.thumb
 		if err := e.Store.UpdateEvent(ctx, *ev); err != nil {
-			e.errLog.log("end event", err)
+			e.warn("end event", err)
 		}
 		ev.Thumbnail = nil
 	case len(o.activity) > 0:
 		if err := e.Store.AddActivity(ctx, o.activity); err != nil {
-			e.errLog.log("write activity", err)
+			e.warn("write activity", err)
 		}
 	}
 }
@@ -89,7 +89,7 @@ func (e *Engine) send(o op) {
 	case e.ops <- o:
 	default:
 		e.metrics.lost.Inc()
-		e.errLog.log("writer queue full", fmt.Errorf("%d writes waiting", writerQueue))
+		e.warn("writer queue full", fmt.Errorf("%d writes waiting", writerQueue))
 	}
 }
 

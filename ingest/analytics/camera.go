@@ -71,7 +71,7 @@ func (a *analyser) close(now time.Time) {
 		a.gauge(kind, false)
 		delete(a.tamperEvent, kind)
 	}
-	a.flush()
+	a.flush(now)
 	a.free()
 }
 
@@ -137,7 +137,7 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 			if bits&(1<<i) != 0 && tr.zones&(1<<i) == 0 {
 				tr.zones |= 1 << i
 				a.bucket(i, now).objects++
-				if ev := a.open[i]; ev != nil {
+				if a.open[i] != nil {
 					a.events[i].objects++
 				}
 			}
@@ -182,7 +182,7 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 		}
 	}
 	if now.Sub(a.lastFlush) >= a.cfg.FlushInterval {
-		a.flush()
+		a.flush(now)
 	}
 	return nil
 }
@@ -209,7 +209,7 @@ func (a *analyser) bucket(i int, now time.Time) *activity {
 	b := now.UTC().Truncate(store.ActivityBucket)
 	if act := &a.act[i]; !act.bucket.Equal(b) {
 		if !act.empty() {
-			a.flush()
+			a.flush(now)
 		}
 		act.bucket = b
 	}
@@ -217,7 +217,7 @@ func (a *analyser) bucket(i int, now time.Time) *activity {
 }
 
 // flush hands the activity counted since the last flush to the writer.
-func (a *analyser) flush() {
+func (a *analyser) flush(now time.Time) {
 	var rows []store.Activity
 	for i := range a.act {
 		act := &a.act[i]
@@ -231,7 +231,7 @@ func (a *analyser) flush() {
 	if len(rows) > 0 {
 		a.out(op{activity: rows})
 	}
-	a.lastFlush = time.Now()
+	a.lastFlush = now // picture time, as the interval is judged in
 }
 
 func (a *analyser) startEvent(i int, f *decode.Frame, now time.Time) {

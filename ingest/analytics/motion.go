@@ -33,6 +33,7 @@ type motion struct {
 
 	blobs      []Blob
 	zonePixels []int
+	keep       []bool // per label: a blob big enough (reused)
 }
 
 // Motion model constants.
@@ -119,7 +120,8 @@ func (m *motion) apply(gray gocv.Mat) (blobs []Blob, zonePixels []int, sceneChan
 	}
 	stats := int32s(&m.stats)
 	cents := float64s(&m.cents)
-	keep := make([]bool, n) // label 0 is the background
+	keep := append(m.keep[:0], make([]bool, n)...) // label 0 is the background
+	m.keep = keep
 	any := false
 	for i := 1; i < n && len(stats) >= 5*n && len(cents) >= 2*n; i++ {
 		s := stats[5*i : 5*i+5]

@@ -33,7 +33,9 @@ func TestStreetHasMotionAndNoTamper(t *testing.T) {
 	before := openMats()
 	aus := clipAUs(t, streetClip(t))
 	t0 := time.Date(2026, 3, 29, 0, 50, 0, 0, time.UTC)
-	rec := runClip(t, aus, 5, 6, Config{}, defaultSettings(), t0)
+	// Activity is written every 10 s of picture time (the clock of the
+	// pictures, not the machine's: t0 is in the past).
+	rec := runClip(t, aus, 5, 6, Config{FlushInterval: 10 * time.Second}, defaultSettings(), t0)
 
 	motion := rec.kind(store.EventMotion, "")
 	if len(motion) == 0 {
@@ -52,12 +54,16 @@ func TestStreetHasMotionAndNoTamper(t *testing.T) {
 			t.Errorf("tamper event %s at %v on an untouched street", ev.Kind, ev.Start)
 		}
 	}
-	frames, moving := 0, 0
+	frames, moving, flushes := 0, 0, 0
 	for _, a := range rec.activity {
 		if a.Zone == "" {
 			frames += a.Frames
 			moving += a.MotionFrames
+			flushes++
 		}
+	}
+	if flushes < 6 {
+		t.Errorf("activity written %d times over 60 s of pictures, want one every 10 s", flushes)
 	}
 	if frames != 6*len(aus) {
 		t.Errorf("activity counted %d pictures, want %d", frames, 6*len(aus))

@@ -31,9 +31,17 @@ const (
 	clearAfter = 2 * time.Second
 )
 
-// tamperKinds in order of precedence: a covered lens is also "blurred" and
-// "moved", so only the first condition that holds is reported.
-var tamperKinds = []string{store.EventTamperCovered, store.EventTamperFrozen, store.EventTamperDefocused, store.EventTamperMoved}
+// The tamper kinds in order of precedence: a covered lens is also
+// "blurred" and "moved", so only the first condition that holds is reported.
+const (
+	covered = iota
+	frozen
+	defocused
+	moved
+	tamperKindCount
+)
+
+var tamperKinds = [tamperKindCount]string{store.EventTamperCovered, store.EventTamperFrozen, store.EventTamperDefocused, store.EventTamperMoved}
 
 // condition tracks one tamper kind over time.
 type condition struct {
@@ -58,15 +66,14 @@ type tamperChange struct {
 // moved, against a reference learnt from its own pictures.
 type tamper struct {
 	w, h  int
-	conds map[string]*condition
-	// short is a quick running average of the picture (moving objects fade
-	// out of it); ref is the slow reference view, learnt only while nothing
-	// is wrong.
+	conds [tamperKindCount]condition
+	// short is a running average of the picture over a few seconds (moving
+	// objects fade out of it); ref is the slow reference view, learnt only
+	// while nothing is wrong.
 	short, ref []float32
 	last       []byte    // the previous picture, for frozen
 	stillSince time.Time // since when no picture changed; zero while they do
 	refSharp   float64
-	refSince   time.Time
 	relearn    time.Duration
 	gradA      []float32
 	gradB      []float32
@@ -74,22 +81,17 @@ type tamper struct {
 }
 
 func newTamper(cfg Config, w, h int) *tamper {
-	t := &tamper{w: w, h: h, relearn: cfg.RelearnAfter, conds: map[string]*condition{
-		store.EventTamperCovered:   {after: cfg.CoveredAfter},
-		store.EventTamperFrozen:    {after: cfg.FrozenAfter},
-		store.EventTamperDefocused: {after: cfg.DefocusAfter},
-		store.EventTamperMoved:     {after: cfg.MovedAfter},
-	}}
+	t := &tamper{w: w, h: h, relearn: cfg.RelearnAfter}
+	t.conds[covered].after = cfg.CoveredAfter
+	t.conds[frozen].after = cfg.FrozenAfter
+	t.conds[defocused].after = cfg.DefocusAfter
+	t.conds[moved].after = cfg.MovedAfter
 	return t
 }
 
-// measures of one picture.
-type tamperMeasures struct {
-	stdDev, sharp, ncc, diff float64
-}
-
-// observe takes one tiny gray picture (w×h bytes) at time now and returns
-// the events that started or ended (reused on the next call).
+// observe takes one tiny gray picture (w×h bytes) at time now, about once
+// a second, and returns the events that started or ended (reused on the
+// next call).
 func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 	t.changes = t.changes[:0]
 	n := t.w * t.h
@@ -104,60 +106,52 @@ func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 		for i, v := range px {
 			t.short[i], t.ref[i] = float32(v), float32(v)
 		}
-		t.refSince = now
 	}
 	for i, v := range px {
 		t.short[i] += 0.3 * (float32(v) - t.short[i])
 	}
-	m := tamperMeasures{stdDev: stdDev(px)}
-	m.sharp = gradients(t.short, t.w, t.h, t.gradA)
+	stdDev := stdDev(px)
+	sharp := gradients(t.short, t.w, t.h, t.gradA)
 	gradients(t.ref, t.w, t.h, t.gradB)
-	m.ncc = ncc(t.gradA, t.gradB)
-	m.diff = 0
-	if t.stillSince.IsZero() {
-		m.diff = 1
-	}
+	corr := ncc(t.gradA, t.gradB)
 	if first || t.refSharp == 0 {
-		t.refSharp = m.sharp
+		t.refSharp = sharp
 	}
 
-	holds := map[string]bool{
-		store.EventTamperCovered:   m.stdDev < coveredStdDev,
-		store.EventTamperFrozen:    !t.stillSince.IsZero(),
-		store.EventTamperDefocused: t.refSharp > 0 && m.sharp < defocusRatio*t.refSharp,
-		store.EventTamperMoved:     m.ncc < movedNCC,
+	// Each kind's condition, and its measure (lower is worse; frozen has
+	// none beyond holding).
+	holds := [tamperKindCount]bool{
+		covered:   stdDev < coveredStdDev,
+		frozen:    !t.stillSince.IsZero(),
+		defocused: t.refSharp > 0 && sharp < defocusRatio*t.refSharp,
+		moved:     corr < movedNCC,
 	}
-	measure := map[string]float64{
-		store.EventTamperCovered: m.stdDev, store.EventTamperFrozen: m.diff,
-		store.EventTamperDefocused: m.sharp / max(t.refSharp, 1e-9), store.EventTamperMoved: m.ncc,
-	}
+	measure := [tamperKindCount]float64{covered: stdDev, defocused: sharp / max(t.refSharp, 1e-9), moved: corr}
 	anyWrong := false
 	shadowed := false // a condition of higher precedence holds
-	for _, kind := range tamperKinds {
-		c := t.conds[kind]
-		h := holds[kind] && !shadowed
-		if holds[kind] {
-			shadowed = true
-		}
-		t.step(kind, c, h, now, measure[kind])
-		anyWrong = anyWrong || holds[kind] || c.active
+	for k := range tamperKindCount {
+		c := &t.conds[k]
+		t.step(k, c, holds[k] && !shadowed, now, measure[k])
+		shadowed = shadowed || holds[k]
+		anyWrong = anyWrong || holds[k] || c.active
 	}
-	if mv := t.conds[store.EventTamperMoved]; mv.active && now.Sub(mv.since) >= t.relearn {
+	if mv := &t.conds[moved]; mv.active && now.Sub(mv.since) >= t.relearn {
 		// A view that stays moved is the new view: learn it, and end the event.
 		copy(t.ref, t.short)
-		t.refSharp = m.sharp
+		t.refSharp = sharp
 		t.changes = append(t.changes, tamperChange{kind: store.EventTamperMoved, start: mv.since, at: now, measure: mv.worst,
 			detail: fmt.Sprintf("the view stayed moved for %v and is now the reference", t.relearn)})
 		*mv = condition{after: mv.after}
 		return t.changes
 	}
 	if !anyWrong {
-		// Learn slowly (about a minute at 5 pictures a second), so that a
-		// parked car or a change of light becomes part of the view.
+		// Learn slowly (a time constant of about 5 minutes at one look a
+		// second), so that a parked car or a change of light becomes part of
+		// the view.
 		for i, v := range t.short {
 			t.ref[i] += 0.003 * (v - t.ref[i])
 		}
-		t.refSharp += 0.003 * (m.sharp - t.refSharp)
+		t.refSharp += 0.003 * (sharp - t.refSharp)
 	}
 	return t.changes
 }
@@ -188,20 +182,20 @@ func (t *tamper) still(px []byte, keyframe bool, now time.Time) {
 	copy(t.last, px[:n])
 }
 
-// step advances one condition.
-func (t *tamper) step(kind string, c *condition, holds bool, now time.Time, measure float64) {
+// step advances the condition of kind k.
+func (t *tamper) step(k int, c *condition, holds bool, now time.Time, measure float64) {
 	if holds {
 		c.clearAt = time.Time{}
 		if c.since.IsZero() {
 			c.since, c.worst = now, measure
-			if kind == store.EventTamperFrozen {
+			if k == frozen {
 				c.since = t.stillSince // it began with the first unchanged picture
 			}
 		}
 		c.worst = min(c.worst, measure) // every measure here is "lower is worse"
 		if !c.active && now.Sub(c.since) >= c.after {
 			c.active = true
-			t.changes = append(t.changes, tamperChange{kind: kind, started: true, start: c.since, at: now, measure: c.worst})
+			t.changes = append(t.changes, tamperChange{kind: tamperKinds[k], started: true, start: c.since, at: now, measure: c.worst})
 		}
 		return
 	}
@@ -213,13 +207,10 @@ func (t *tamper) step(kind string, c *condition, holds bool, now time.Time, meas
 		c.clearAt = now
 	}
 	if now.Sub(c.clearAt) >= clearAfter {
-		t.changes = append(t.changes, tamperChange{kind: kind, start: c.since, at: c.clearAt, measure: c.worst})
+		t.changes = append(t.changes, tamperChange{kind: tamperKinds[k], start: c.since, at: c.clearAt, measure: c.worst})
 		*c = condition{after: c.after}
 	}
 }
-
-// active reports whether kind is being reported now.
-func (t *tamper) active(kind string) bool { return t.conds[kind].active }
 
 func stdDev(px []byte) float64 {
 	var s, s2 float64

@@ -25,6 +25,7 @@ type tracker struct {
 	tracks  []*track
 	nextID  int
 	maxDist float64 // analysis pixels a centroid may move between pictures
+	used    []bool  // per blob: matched to a track (reused)
 	// confirmAfter pictures with a match make a blob an object; missAfter
 	// pictures without one end its track.
 	confirmAfter, missAfter int
@@ -42,7 +43,8 @@ func newTracker(width, height int) *tracker {
 // tracks confirmed by this picture, old and new, in a reused slice.
 func (t *tracker) update(blobs []Blob, out []*track) []*track {
 	out = out[:0]
-	used := make([]bool, len(blobs)) // small: a few blobs per picture
+	used := append(t.used[:0], make([]bool, len(blobs))...)
+	t.used = used
 	for _, tr := range t.tracks {
 		best, bestD := -1, t.maxDist
 		for i, b := range blobs {

@@ -150,11 +150,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 	if f.Unacked {
 		where = append(where, "acked_us IS NULL")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
+	limit := pageLimit(f.Limit, 100, 1000)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY at_us DESC, id DESC LIMIT `+arg(limit), args...)
 	if err != nil {

@@ -234,10 +234,7 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		}
 		where = append(where, "("+strings.Join(kinds, " OR ")+")")
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxEvents {
-		limit = MaxEvents
-	}
+	limit := pageLimit(f.Limit, MaxEvents, MaxEvents)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM analytics_events WHERE `+strings.Join(where, " AND ")+` ORDER BY start_us, id LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)

@@ -106,11 +106,7 @@ func (s *Store) Bookmarks(ctx context.Context, q BookmarkQuery) ([]Bookmark, err
 	if !q.To.IsZero() {
 		where = append(where, "at_us < "+arg(toMicros(q.To)))
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 500)
+	limit := pageLimit(q.Limit, 100, 500)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+bookmarkColumns+` FROM bookmarks WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY at_us DESC, id DESC LIMIT `+arg(limit), args...)
 	if err != nil {

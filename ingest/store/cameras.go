@@ -113,3 +113,12 @@ func scanCamera(r scanner) (Camera, error) {
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return c, nil
 }
+
+// pageLimit is a list query's row limit: def when n is not positive, and
+// never more than most.
+func pageLimit(n, def, most int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, most)
+}

@@ -449,7 +449,6 @@ func (g *gate) internal(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusInternalServerError, "internal error; see the service log", nil)
 }
 
-
 // footageAllowed checks the time range of a police officer's request to
 // footage against their grants; it answers 403 (and logs it) if outside.
 func (g *gate) footageAllowed(w http.ResponseWriter, r *http.Request, camera string, from, to time.Time) bool {

@@ -173,10 +173,20 @@ func (r *relay) newSession(s *ingest.Session) {
 		r.base = r.lastTS + frameTicks
 	}
 	r.session, r.needKey, r.havePTS = s, true, false
+	r.srv.mu.Lock()
+	rf, known := r.srv.refusals[r.hub]
+	if known && rf.session != s {
+		delete(r.srv.refusals, r.hub) // a new session starts clean
+		known = false
+	}
+	r.srv.mu.Unlock()
 	r.mu.Lock()
 	r.info = info
 	r.gop, r.gopSize = nil, 0
 	r.refused = nil
+	if known {
+		r.refused = rf.err
+	}
 	r.mu.Unlock()
 	if info.bframes {
 		r.refuse(fmt.Errorf("%w: %s", ErrBFrames, info.detail))
@@ -184,12 +194,22 @@ func (r *relay) newSession(s *ingest.Session) {
 	r.readyOnce.Do(func() { close(r.ready) })
 }
 
-// refuse ends every viewer and refuses new ones until the next session.
+// refusal is why an ingest session of a hub was refused.
+type refusal struct {
+	session *ingest.Session
+	err     error
+}
+
+// refuse ends every viewer and refuses new ones until the next session,
+// in this relay and any later one on the same hub.
 func (r *relay) refuse(err error) {
 	r.mu.Lock()
 	r.refused = err
 	r.gop, r.gopSize = nil, 0
 	r.mu.Unlock()
+	r.srv.mu.Lock()
+	r.srv.refusals[r.hub] = refusal{session: r.session, err: err}
+	r.srv.mu.Unlock()
 	r.srv.logger.Warn("live: camera stream refused", "camera", r.hub.Camera, "stream", r.hub.Stream, "error", err)
 	r.endAll(err)
 }

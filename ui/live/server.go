@@ -98,6 +98,10 @@ type Server struct {
 	sessions map[string]*viewer
 	perUser  map[string]int
 	relays   map[*ingest.Hub]*relay
+	// refusals outlive the relay that found them: once a stream's session
+	// showed reordered frames, a new relay on it (after its last viewer
+	// went) must refuse at once, not after replaying the cached GOP.
+	refusals map[*ingest.Hub]refusal
 }
 
 // Request is one viewer's WHEP request.
@@ -159,6 +163,7 @@ func (s *Server) Initialize() error {
 	s.sessions = map[string]*viewer{}
 	s.perUser = map[string]int{}
 	s.relays = map[*ingest.Hub]*relay{}
+	s.refusals = map[*ingest.Hub]refusal{}
 
 	se := webrtc.SettingEngine{LoggerFactory: pionLogs{s.logger}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

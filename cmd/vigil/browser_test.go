@@ -199,6 +199,10 @@ func startBrowser(t *testing.T) *browser {
 		// chromium has exited (a t.TempDir could be removed while
 		// chromium's helpers still write to it).
 		chromedp.WindowSize(1600, 900),
+		// chromedp gives chromium 20 s to print its DevTools address; on a
+		// 2-core CI machine with other test packages running, starting
+		// chromium has taken longer.
+		chromedp.WSURLReadTimeout(time.Minute),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/ingest/decode"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/zones"
 )
 
 // thumbWidth is the width of event thumbnails.
@@ -301,7 +302,7 @@ func (a *analyser) mask(img *image.YCbCr) {
 	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if a.privacy == nil || a.privW != w || len(a.privacy) != w*h {
-		a.privacy, a.privW = rasterize(a.set.Privacy, w, h), w
+		a.privacy, a.privW = zones.Rasterize(a.set.Privacy, w, h), w
 	}
 	for y := range h {
 		for x := range w {

@@ -9,6 +9,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/zones"
 )
 
 // motion finds moving blobs in a camera's analysed pictures: MOG2 background
@@ -68,7 +69,7 @@ func newMotion(set store.CameraAnalytics, w, h int) (*motion, error) {
 		zonePixels: make([]int, len(set.Zones)),
 	}
 	if len(set.Exclusions) > 0 {
-		excluded := rasterize(set.Exclusions, w, h)
+		excluded := zones.Rasterize(set.Exclusions, w, h)
 		inc := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
 		px, err := inc.DataPtrUint8()
 		if err != nil {

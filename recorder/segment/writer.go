@@ -74,6 +74,8 @@ type Writer struct {
 	start     time.Time
 	end       time.Time
 
+	dropped int64 // the page cache was released below this offset (Sync)
+
 	err    error
 	closed bool
 }
@@ -296,6 +298,8 @@ func (w *Writer) Sync() error {
 		w.err = fmt.Errorf("segment %s: sync: %w", w.path, err)
 		return w.err
 	}
+	dropCached(w.f, w.dropped, w.out.n)
+	w.dropped = w.out.n &^ 4095
 	return nil
 }
 
@@ -319,6 +323,8 @@ func (w *Writer) Close() (Info, error) {
 	if err == nil {
 		if err = datasync(w.f); err != nil {
 			err = fmt.Errorf("segment %s: sync: %w", w.path, err)
+		} else {
+			dropCached(w.f, w.dropped, w.out.n+4095)
 		}
 	}
 	if cerr := w.f.Close(); err == nil && cerr != nil {

@@ -39,6 +39,11 @@ type EncoderConfig struct {
 	// FrameRate is the nominal rate, only for libx264's rate control (the
 	// pictures' own pts give their timing); 0 means DefaultFrameRate.
 	FrameRate int
+	// LimitedRange says the pictures are limited range (luma 16-235, as
+	// most cameras send them and EncodeFrame takes them). The default is
+	// full range (0-255), as image.YCbCr and Frame.YCbCr are. The stream
+	// says which (VUI video_full_range_flag).
+	LimitedRange bool
 }
 
 // EncodedAU is one encoded access unit.
@@ -59,9 +64,10 @@ type EncodedAU struct {
 // picture): there is no periodic keyframe and no scene-cut detection, so a
 // copy has its keyframes where its source has them.
 //
-// Pictures are full-range (JFIF) YCbCr, as Go's image.YCbCr is defined and
-// as Frame.YCbCr gives them; the stream says so (VUI video_full_range_flag),
-// so players show the same levels.
+// Pictures come either as image.YCbCr (Encode) or straight from a Decoder
+// (EncodeFrame, which saves a conversion and a copy, and can mask them on
+// the way); their range is the config's, and the stream says which (VUI
+// video_full_range_flag), so players show the levels given.
 //
 // An Encoder is not safe for concurrent use.
 type Encoder struct {
@@ -69,6 +75,7 @@ type Encoder struct {
 	frame   *C.AVFrame
 	pkt     *C.AVPacket
 	w, h    int
+	full    bool
 	sps     []byte
 	pps     []byte
 	lastPTS int64
@@ -113,14 +120,18 @@ func NewEncoder(c EncoderConfig) (*Encoder, error) {
 	if codec == nil {
 		return nil, errors.New("decode: libavcodec has no libx264 encoder (install a libavcodec built with libx264)")
 	}
-	e := &Encoder{w: c.Width, h: c.Height}
+	e := &Encoder{w: c.Width, h: c.Height, full: !c.LimitedRange}
+	rng := C.enum_AVColorRange(C.AVCOL_RANGE_JPEG)
+	if c.LimitedRange {
+		rng = C.AVCOL_RANGE_MPEG
+	}
 	e.ctx = C.avcodec_alloc_context3(codec)
 	if e.ctx == nil {
 		return nil, errors.New("decode: avcodec_alloc_context3 failed")
 	}
 	e.ctx.width, e.ctx.height = C.int(c.Width), C.int(c.Height)
 	e.ctx.pix_fmt = C.AV_PIX_FMT_YUV420P
-	e.ctx.color_range = C.AVCOL_RANGE_JPEG
+	e.ctx.color_range = rng
 	e.ctx.time_base = C.AVRational{num: 1, den: 90000}
 	e.ctx.framerate = C.AVRational{num: C.int(c.FrameRate), den: 1}
 	e.ctx.max_b_frames = 0
@@ -150,7 +161,7 @@ func NewEncoder(c EncoderConfig) (*Encoder, error) {
 		return nil, errors.New("decode: out of memory allocating AVPacket/AVFrame")
 	}
 	e.frame.width, e.frame.height, e.frame.format = C.int(c.Width), C.int(c.Height), C.AV_PIX_FMT_YUV420P
-	e.frame.color_range = C.AVCOL_RANGE_JPEG
+	e.frame.color_range = rng
 	if res := C.av_frame_get_buffer(e.frame, 0); res < 0 {
 		e.Close()
 		return nil, avError("av_frame_get_buffer", res)
@@ -226,17 +237,101 @@ func (e *Encoder) Encode(pic *image.YCbCr, pts int64, keyframe bool) ([]EncodedA
 	if err := e.check(pic); err != nil {
 		return nil, err
 	}
-	if e.started && pts <= e.lastPTS {
-		return nil, fmt.Errorf("decode: encoder pts %d after %d: pts must increase", pts, e.lastPTS)
-	}
-	if res := C.av_frame_make_writable(e.frame); res < 0 {
-		return nil, avError("av_frame_make_writable", res)
+	if err := e.writable(pts); err != nil {
+		return nil, err
 	}
 	r := pic.Rect
 	cw, ch := (e.w+1)/2, (e.h+1)/2
 	fillPlane(e.frame, 0, pic.Y[pic.YOffset(r.Min.X, r.Min.Y):], pic.YStride, e.w, e.h)
 	fillPlane(e.frame, 1, pic.Cb[pic.COffset(r.Min.X, r.Min.Y):], pic.CStride, cw, ch)
 	fillPlane(e.frame, 2, pic.Cr[pic.COffset(r.Min.X, r.Min.Y):], pic.CStride, cw, ch)
+	return e.send(pts, keyframe)
+}
+
+// EncodeFrame encodes a decoded picture as it is, with the pixels marked in
+// mask (row-major, Width×Height, as zones.Rasterize makes it; nil for none)
+// blacked out on the way: luma black for the picture's range, chroma
+// neutral, and a chroma sample blacked when any of its four luma pixels is
+// (see Mask). The Frame must be current (not stale), of the encoder's size
+// and of its range (Frame.FullRange against EncoderConfig.LimitedRange).
+// Otherwise it is Encode.
+func (e *Encoder) EncodeFrame(f *Frame, mask []bool, pts int64, keyframe bool) ([]EncodedAU, error) {
+	if e.ctx == nil || e.frame == nil {
+		return nil, ErrEncoderClosed
+	}
+	src := f.pic()
+	if src == nil {
+		return nil, errors.New("decode: encoder: the frame is stale (decoded over, flushed or closed)")
+	}
+	if w, h := int(src.width), int(src.height); w != e.w || h != e.h {
+		return nil, fmt.Errorf("decode: encoder picture %dx%d, the encoder is %dx%d (a new size needs a new encoder)", w, h, e.w, e.h)
+	}
+	if full := isFullRange(src); full != e.full {
+		return nil, fmt.Errorf("decode: encoder: picture full range %v, encoder full range %v", full, e.full)
+	}
+	if mask != nil && len(mask) != e.w*e.h {
+		return nil, fmt.Errorf("decode: mask of %d pixels for a %dx%d picture", len(mask), e.w, e.h)
+	}
+	if err := e.writable(pts); err != nil {
+		return nil, err
+	}
+	cw, ch := (e.w+1)/2, (e.h+1)/2
+	for i, sz := range [3][2]int{{e.w, e.h}, {cw, ch}, {cw, ch}} {
+		stride := int(src.linesize[i])
+		fillPlane(e.frame, i, unsafe.Slice((*byte)(unsafe.Pointer(src.data[i])), stride*(sz[1]-1)+sz[0]), stride, sz[0], sz[1])
+	}
+	if mask != nil {
+		black := byte(blackLimited)
+		if e.full {
+			black = blackFull
+		}
+		mask420(e.plane(0, e.w, e.h), int(e.frame.linesize[0]), e.plane(1, cw, ch), e.plane(2, cw, ch),
+			int(e.frame.linesize[1]), e.w, e.h, mask, black)
+	}
+	return e.send(pts, keyframe)
+}
+
+// Repeat encodes the last picture given again, at pts: for a picture lost
+// in decoding, so the timeline keeps its place.
+func (e *Encoder) Repeat(pts int64, keyframe bool) ([]EncodedAU, error) {
+	if e.ctx == nil || e.frame == nil {
+		return nil, ErrEncoderClosed
+	}
+	if !e.started {
+		return nil, errors.New("decode: encoder: no picture to repeat yet")
+	}
+	if err := e.writable(pts); err != nil { // keeps the picture
+		return nil, err
+	}
+	return e.send(pts, keyframe)
+}
+
+// FullRange reports whether the picture is full range (luma 0-255, JPEG
+// levels) rather than limited (16-235); false for a stale Frame.
+func (f *Frame) FullRange() bool {
+	p := f.pic()
+	return p != nil && isFullRange(p)
+}
+
+// plane is plane i (rows of n bytes) of the encoder's input frame.
+func (e *Encoder) plane(i, n, rows int) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(e.frame.data[i])), int(e.frame.linesize[i])*(rows-1)+n)
+}
+
+// writable checks pts and makes the input frame writable (libavcodec may
+// still hold the last one), keeping its picture.
+func (e *Encoder) writable(pts int64) error {
+	if e.started && pts <= e.lastPTS {
+		return fmt.Errorf("decode: encoder pts %d after %d: pts must increase", pts, e.lastPTS)
+	}
+	if res := C.av_frame_make_writable(e.frame); res < 0 {
+		return avError("av_frame_make_writable", res)
+	}
+	return nil
+}
+
+// send hands the input frame to libx264 and takes what is ready.
+func (e *Encoder) send(pts int64, keyframe bool) ([]EncodedAU, error) {
 	e.frame.pts = C.int64_t(pts)
 	e.frame.pict_type = C.AV_PICTURE_TYPE_NONE
 	if keyframe || !e.started {

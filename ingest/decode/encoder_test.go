@@ -1,9 +1,11 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -242,5 +244,169 @@ func TestMaskBlacksOutWithChroma(t *testing.T) {
 	}
 	if err := Mask(img, raster[:5]); err == nil {
 		t.Error("a raster of the wrong size was accepted")
+	}
+}
+
+// The 4:2:0 fast path of Mask does what the per-pixel definition says, on
+// odd sizes too.
+func TestMaskRunsMatchPerPixel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range [][2]int{{33, 17}, {64, 48}, {7, 3}} {
+		w, h := sz[0], sz[1]
+		raster := make([]bool, w*h)
+		for i := range raster {
+			raster[i] = rng.IntN(5) == 0 || (i%w > w/2 && i%w < w/2+4)
+		}
+		img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+		for i := range img.Y {
+			img.Y[i] = 200
+		}
+		for i := range img.Cb {
+			img.Cb[i], img.Cr[i] = 30, 220
+		}
+		want := image.NewYCbCr(img.Rect, img.SubsampleRatio)
+		copy(want.Y, img.Y)
+		copy(want.Cb, img.Cb)
+		copy(want.Cr, img.Cr)
+		for y := range h {
+			for x := range w {
+				if raster[y*w+x] {
+					want.Y[want.YOffset(x, y)] = 0
+					c := want.COffset(x, y)
+					want.Cb[c], want.Cr[c] = 128, 128
+				}
+			}
+		}
+		if err := Mask(img, raster); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(img.Y, want.Y) || !bytes.Equal(img.Cb, want.Cb) || !bytes.Equal(img.Cr, want.Cr) {
+			t.Fatalf("%dx%d: runs differ from the per-pixel mask", w, h)
+		}
+	}
+}
+
+// EncodeFrame takes decoded limited-range pictures as they are, masks them
+// with luma 16, and Repeat stands in for a lost one.
+func TestEncodeFrameMasksLimitedRange(t *testing.T) {
+	const w, h, n = 320, 180, 12
+	src, err := NewEncoder(EncoderConfig{Width: w, Height: h, LimitedRange: true, Preset: "ultrafast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var in []EncodedAU
+	for i := range n {
+		pic := testPicture(w, h, i)
+		for k := range pic.Y {
+			pic.Y[k] = 16 + pic.Y[k]*219/255 // limited levels
+		}
+		aus, err := src.Encode(pic, int64(i)*3600, i == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, aus...)
+	}
+	aus, err := src.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = append(in, aus...)
+
+	mask := make([]bool, w*h)
+	for y := range h {
+		for x := range w / 3 {
+			mask[y*w+x] = true
+		}
+	}
+	dec, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	enc, err := NewEncoder(EncoderConfig{Width: w, Height: h, LimitedRange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	full, err := NewEncoder(EncoderConfig{Width: w, Height: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+
+	var sources []*image.Gray
+	var out []EncodedAU
+	for i, au := range in {
+		nalus := au.NALUs
+		if au.Keyframe {
+			nalus = append([][]byte{src.SPS(), src.PPS()}, nalus...)
+		}
+		f, err := dec.Decode(nalus)
+		if err != nil || f == nil {
+			t.Fatalf("decoding %d: %v", i, err)
+		}
+		if f.FullRange() {
+			t.Fatal("limited-range stream decoded as full range")
+		}
+		if _, err := full.EncodeFrame(f, nil, int64(i)*3600, false); err == nil || !strings.Contains(err.Error(), "range") {
+			t.Fatalf("range mismatch: %v", err)
+		}
+		if _, err := enc.EncodeFrame(f, mask[:10], int64(i)*3600, false); err == nil {
+			t.Fatal("short mask accepted")
+		}
+		g := f.Gray()
+		sources = append(sources, &image.Gray{Pix: bytes.Clone(g.Pix), Stride: g.Stride, Rect: g.Rect})
+		var got []EncodedAU
+		if i == 5 {
+			got, err = enc.Repeat(int64(i)*3600, false) // as if picture 5 were lost
+			sources[5] = sources[4]
+		} else {
+			got, err = enc.EncodeFrame(f, mask, int64(i)*3600, au.Keyframe)
+		}
+		if err != nil {
+			t.Fatalf("picture %d: %v", i, err)
+		}
+		out = append(out, got...)
+	}
+	stale, _ := dec.Flush()
+	if _, err := enc.EncodeFrame(&Frame{d: dec, gen: dec.gen - 1}, mask, 1e9, false); err == nil || !strings.Contains(err.Error(), "stale") {
+		t.Fatalf("stale frame: %v (flush gave %v)", err, stale)
+	}
+	aus, err = enc.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, aus...)
+	if len(out) != n {
+		t.Fatalf("%d access units for %d pictures", len(out), n)
+	}
+
+	check, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	for i, au := range out {
+		nalus := au.NALUs
+		if au.Keyframe {
+			nalus = append([][]byte{enc.SPS(), enc.PPS()}, nalus...)
+		}
+		f, err := check.Decode(nalus)
+		if err != nil || f == nil {
+			t.Fatalf("decoding output %d: %v", i, err)
+		}
+		g := f.Gray()
+		for y := range h {
+			for x := range w/3 - 16 { // off the edge macroblock
+				if v := g.Pix[y*g.Stride+x]; v < 14 || v > 18 {
+					t.Fatalf("output %d: masked pixel (%d,%d) luma %d, want 16", i, x, y, v)
+				}
+			}
+		}
+		s := sources[i]
+		if p := psnr(g.Pix[w/3+16:], g.Stride, s.Pix[w/3+16:], s.Stride, w-w/3-16, h); p < 33 {
+			t.Errorf("output %d: unmasked luma PSNR %.1f dB against its source", i, p)
+		}
 	}
 }

@@ -1,14 +1,18 @@
 package decode
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"unsafe"
 )
 
-// Black in full-range (JFIF) YCbCr, as image.YCbCr and Frame.YCbCr are.
+// Black: luma 0 in full range (JFIF, as image.YCbCr is), 16 in limited
+// range; chroma neutral in both.
 const (
-	blackY      = 0
-	neutralCbCr = 128
+	blackFull    = 0
+	blackLimited = 16
+	neutralCbCr  = 128
 )
 
 // Mask blacks out the pixels of img marked in raster (row-major, one entry
@@ -23,6 +27,11 @@ func Mask(img *image.YCbCr, raster []bool) error {
 	if len(raster) != w*h {
 		return fmt.Errorf("decode: mask of %d pixels for a %dx%d picture", len(raster), w, h)
 	}
+	if img.SubsampleRatio == image.YCbCrSubsampleRatio420 && r.Min.X%2 == 0 && r.Min.Y%2 == 0 {
+		y0, c0 := img.YOffset(r.Min.X, r.Min.Y), img.COffset(r.Min.X, r.Min.Y)
+		mask420(img.Y[y0:], img.YStride, img.Cb[c0:], img.Cr[c0:], img.CStride, w, h, raster, blackFull)
+		return nil
+	}
 	for y := range h {
 		row := raster[y*w : (y+1)*w]
 		yo := img.YOffset(r.Min.X, r.Min.Y+y)
@@ -30,10 +39,42 @@ func Mask(img *image.YCbCr, raster []bool) error {
 			if !in {
 				continue
 			}
-			img.Y[yo+x] = blackY
+			img.Y[yo+x] = blackFull
 			c := img.COffset(r.Min.X+x, r.Min.Y+y)
 			img.Cb[c], img.Cr[c] = neutralCbCr, neutralCbCr
 		}
 	}
 	return nil
+}
+
+// mask420 blacks out the runs of raster in 4:2:0 planes (their first
+// sample at index 0), with luma black: the chroma sample of luma pixel
+// (x, y) is (x/2, y/2).
+func mask420(yp []byte, ys int, cb, cr []byte, cs int, w, h int, raster []bool, black byte) {
+	for y := range h {
+		// bools are bytes 0 and 1: find the runs with IndexByte.
+		row := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(raster[y*w:]))), w)
+		for x := 0; x < w; {
+			i := bytes.IndexByte(row[x:], 1)
+			if i < 0 {
+				break
+			}
+			start := x + i
+			end := w
+			if j := bytes.IndexByte(row[start:], 0); j >= 0 {
+				end = start + j
+			}
+			fill(yp[y*ys+start:y*ys+end], black)
+			c := (y / 2) * cs
+			fill(cb[c+start/2:c+(end+1)/2], neutralCbCr)
+			fill(cr[c+start/2:c+(end+1)/2], neutralCbCr)
+			x = end
+		}
+	}
+}
+
+func fill(b []byte, v byte) {
+	for i := range b {
+		b[i] = v
+	}
 }

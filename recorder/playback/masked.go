@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"os"
 	"slices"
@@ -34,8 +33,8 @@ const (
 // pictures have masks burned in: every access unit is decoded, the pixels
 // whose centres fall in a mask (zones.Rasterize) are blacked out, chroma
 // included, and the picture is re-encoded with decode.Encoder (libx264,
-// DefaultPreset and DefaultCRF, full range, keyframes where the source has
-// them, no B-frames). Samples keep the source's times: the same durations,
+// DefaultPreset and DefaultCRF, the source's range, keyframes where the
+// source has them, no B-frames). Samples keep the source's times: the same durations,
 // gaps and wall-clock span as WriteMP4 gives (the same walker reads the
 // segments), so the working copy lines up with the master. The encoded data
 // is spooled to a temporary file under tmpDir (removed before return)
@@ -128,7 +127,6 @@ type masker struct {
 	enc     *decode.Encoder
 	w, h    int
 	raster  []bool
-	last    *image.YCbCr // the last masked picture, for a lost one
 	pending []pendingPic // by pts
 	nalus   h264.AVCC
 	in      [][]byte
@@ -213,11 +211,7 @@ func (m *masker) pop() pendingPic {
 
 // picture masks f and encodes it as p.
 func (m *masker) picture(f *decode.Frame, p pendingPic) error {
-	img := f.YCbCr()
-	if img == nil {
-		return m.repeat(p)
-	}
-	w, h := img.Rect.Dx(), img.Rect.Dy()
+	w, h := f.Width, f.Height
 	if m.enc == nil {
 		if w%2 != 0 || h%2 != 0 {
 			return m.wk.segErr(p.seg, fmt.Errorf("pictures of %dx%d: a masked copy needs an even width and height", w, h))
@@ -226,7 +220,7 @@ func (m *masker) picture(f *decode.Frame, p pendingPic) error {
 		if p.duration > 0 {
 			rate = min(300, max(1, int((90000+p.duration/2)/p.duration)))
 		}
-		enc, err := decode.NewEncoder(decode.EncoderConfig{Width: w, Height: h, FrameRate: rate})
+		enc, err := decode.NewEncoder(decode.EncoderConfig{Width: w, Height: h, FrameRate: rate, LimitedRange: !f.FullRange()})
 		if err != nil {
 			return m.wk.segErr(p.seg, err)
 		}
@@ -236,24 +230,21 @@ func (m *masker) picture(f *decode.Frame, p pendingPic) error {
 	if w != m.w || h != m.h {
 		return m.wk.segErr(p.seg, fmt.Errorf("picture size changed from %dx%d to %dx%d without a new SPS in the index: a masked copy needs one size", m.w, m.h, w, h))
 	}
-	if err := decode.Mask(img, m.raster); err != nil {
-		return m.wk.segErr(p.seg, err)
-	}
-	m.last = img
-	return m.encode(img, p)
+	aus, err := m.enc.EncodeFrame(f, m.raster, p.pts, p.keyframe)
+	return m.encoded(aus, err, p)
 }
 
 // repeat encodes the last masked picture again as p, or leaves p out when
-// nothing was decoded yet (its time goes to the next sample).
+// nothing was decoded yet (its time goes to the sample before).
 func (m *masker) repeat(p pendingPic) error {
-	if m.last == nil {
+	if m.enc == nil {
 		return nil
 	}
-	return m.encode(m.last, p)
+	aus, err := m.enc.Repeat(p.pts, p.keyframe)
+	return m.encoded(aus, err, p)
 }
 
-func (m *masker) encode(img *image.YCbCr, p pendingPic) error {
-	aus, err := m.enc.Encode(img, p.pts, p.keyframe)
+func (m *masker) encoded(aus []decode.EncodedAU, err error, p pendingPic) error {
 	if err != nil {
 		return m.wk.segErr(p.seg, err)
 	}

@@ -226,8 +226,9 @@ func (e *Encoder) Close() {
 	}
 }
 
-// Encode encodes pic (full-range 4:2:0, Width×Height) shown at pts (90 kHz,
-// increasing); keyframe makes it an IDR. It returns the access units ready,
+// Encode encodes pic (4:2:0, Width×Height, at the config's range: full
+// unless LimitedRange) shown at pts (90 kHz, increasing); keyframe makes it
+// an IDR. It returns the access units ready,
 // in order: zero or more, each for a picture given to Encode earlier or now.
 // pic is copied; the caller may reuse it.
 func (e *Encoder) Encode(pic *image.YCbCr, pts int64, keyframe bool) ([]EncodedAU, error) {

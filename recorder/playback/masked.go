@@ -74,7 +74,7 @@ func (p *Player) WriteMaskedMP4(ctx context.Context, w io.Writer, r *Range, mask
 
 	wk := newWalker(p.Dir, r, true)
 	defer wk.close()
-	m := &masker{wk: wk, masks: masks, spool: bufio.NewWriterSize(spool, 1<<20)}
+	m := &masker{wk: wk, masks: masks, spool: bufio.NewWriterSize(spool, 1<<20), firstSeg: -1}
 	defer m.close()
 	for {
 		c, err := wk.nextChunk(ctx)
@@ -92,6 +92,9 @@ func (p *Player) WriteMaskedMP4(ctx context.Context, w io.Writer, r *Range, mask
 		return err
 	}
 	if len(m.t.sizes) == 0 {
+		if m.firstSeg >= 0 {
+			return wk.segErr(m.firstSeg, errors.New("no picture of the range could be decoded"))
+		}
 		return wk.noFootage()
 	}
 	if err := m.spool.Flush(); err != nil {
@@ -131,6 +134,7 @@ type masker struct {
 	nalus   h264.AVCC
 	in      [][]byte
 
+	firstSeg int // the segment of the first sample read; -1 before
 	t        tables
 	lastPTS  int64
 	lastDur  uint32
@@ -154,6 +158,9 @@ func (m *masker) chunk(ctx context.Context, c *chunk) error {
 		if m.dec, err = decode.New(); err != nil {
 			return m.wk.segErr(c.seg, err)
 		}
+	}
+	if m.firstSeg < 0 {
+		m.firstSeg = c.seg
 	}
 	dts, off := c.dts, int64(0)
 	for _, s := range c.samples {

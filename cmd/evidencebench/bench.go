@@ -24,6 +24,7 @@ type results struct {
 	rounds                      []round
 	shaFiles, shaMem, diskWrite rate          // medians of the rounds (shaMem: measured once)
 	ex                          exportFigures // medians of the rounds, phase by phase; the last bundle
+	exCopy                      exportFigures // the same with every master copied (medians)
 	ver                         verifyFigures
 	fsync, seq, group           rate
 }
@@ -31,7 +32,7 @@ type results struct {
 // round is one pass of the export and its baselines, measured together.
 type round struct {
 	shaFiles, diskWrite rate
-	ex                  exportFigures
+	ex, exCopy          exportFigures
 }
 
 // bench runs every measurement, in this order: the site; rounds of the
@@ -86,19 +87,22 @@ func bench(ctx context.Context, o options, p *progress) (*results, error) {
 		if rd.diskWrite, err = writeDisk(filepath.Join(root, "diskwrite.bin"), r.segment.data, s.bytes); err != nil {
 			return nil, err
 		}
+		p.logf("round %d/%d: export of the whole range, masters copied (an export to another filesystem)", i+1, o.rounds)
+		if rd.exCopy, err = s.export(ctx, true, ""); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		os.RemoveAll(rd.exCopy.res.Dir)
 		p.logf("round %d/%d: export of the whole range", i+1, o.rounds)
 		profile := ""
 		if last {
 			profile = o.cpuProfile
 		}
-		if rd.ex, err = s.export(ctx, profile); err != nil {
+		if rd.ex, err = s.export(ctx, false, profile); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
 		}
 		r.rounds = append(r.rounds, rd)
-		masters := rate{rd.ex.masterBytes, rd.ex.masters}
-		p.logf("round %d/%d: SHA-256 %.0f MB/s, disk write %.0f MB/s; export %.2f s (masters %.2f s = %.0f MB/s, working %.2f s, seal %.2f s, zip %.2f s)",
-			i+1, o.rounds, rd.shaFiles.mbps(), rd.diskWrite.mbps(), rd.ex.total.Seconds(), rd.ex.masters.Seconds(), masters.mbps(),
-			rd.ex.working.Seconds(), rd.ex.seal.Seconds(), rd.ex.zip.Seconds())
+		p.logf("round %d/%d: SHA-256 %.0f MB/s, disk write %.0f MB/s; export %s; masters copied: %s",
+			i+1, o.rounds, rd.shaFiles.mbps(), rd.diskWrite.mbps(), rd.ex.phases(), rd.exCopy.phases())
 		if !last { // room and page cache for the next round
 			os.RemoveAll(rd.ex.res.Dir)
 			os.Remove(rd.ex.res.Zip)
@@ -147,16 +151,33 @@ func loadavg() string {
 // on its own; the bundle is the last round's.
 func (r *results) median() {
 	var sha, disk []rate
-	var total, masters, working, seal, zip []time.Duration
 	for _, rd := range r.rounds {
 		sha, disk = append(sha, rd.shaFiles), append(disk, rd.diskWrite)
-		total, masters, working = append(total, rd.ex.total), append(masters, rd.ex.masters), append(working, rd.ex.working)
-		seal, zip = append(seal, rd.ex.seal), append(zip, rd.ex.zip)
 	}
 	r.shaFiles, r.diskWrite = medianRate(sha), medianRate(disk)
-	r.ex = r.rounds[len(r.rounds)-1].ex
-	r.ex.total, r.ex.masters, r.ex.working = medianOf(total), medianOf(masters), medianOf(working)
-	r.ex.seal, r.ex.zip = medianOf(seal), medianOf(zip)
+	r.ex = medianExport(r.rounds, func(rd round) exportFigures { return rd.ex })
+	r.exCopy = medianExport(r.rounds, func(rd round) exportFigures { return rd.exCopy })
+}
+
+// medianExport is the last round's export with each timing the median of
+// the rounds'.
+func medianExport(rounds []round, of func(round) exportFigures) exportFigures {
+	var total, masters, working, seal, zip []time.Duration
+	for _, rd := range rounds {
+		ex := of(rd)
+		total, masters, working = append(total, ex.total), append(masters, ex.took.Masters), append(working, ex.took.Working)
+		seal, zip = append(seal, ex.took.Seal), append(zip, ex.took.Zip)
+	}
+	ex := of(rounds[len(rounds)-1])
+	ex.total, ex.took.Masters, ex.took.Working = medianOf(total), medianOf(masters), medianOf(working)
+	ex.took.Seal, ex.took.Zip = medianOf(seal), medianOf(zip)
+	return ex
+}
+
+// phases is one export's timings for the progress log.
+func (ex exportFigures) phases() string {
+	return fmt.Sprintf("%.2f s (masters %.2f s, working copy %.2f s, side by side; seal %.2f s)",
+		ex.total.Seconds(), ex.took.Masters.Seconds(), ex.took.Working.Seconds(), ex.took.Seal.Seconds())
 }
 
 func medianOf(d []time.Duration) time.Duration {

@@ -14,16 +14,12 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/export"
 )
 
-// exportFigures are one export's timings. The phases are read from the
-// bundle's files' modification times (the last master written, the
-// working copy, SHA256SUMS, the last file of the folder), so the exporter
-// runs unchanged; the kernel's file clock is coarse (a few ms).
+// exportFigures are one export's timings, the phases as the exporter
+// measured them (a camera's masters and working copy are made side by
+// side, so the phases overlap).
 type exportFigures struct {
 	total        time.Duration
-	masters      time.Duration // request logged, masters copied, hashed and synced
-	working      time.Duration // the working MP4
-	seal         time.Duration // README, manifest, log entry, checkpoint, proofs, SHA256SUMS
-	zip          time.Duration // the zip of the folder
+	took         export.Phases
 	masterBytes  int64
 	workingBytes int64
 	folderBytes  int64 // every file of the folder
@@ -32,10 +28,13 @@ type exportFigures struct {
 	res          export.Result
 }
 
-func (s *site) export(ctx context.Context, cpuProfile string) (exportFigures, error) {
+// export exports the whole site. copyMasters copies every master, as an
+// export to another filesystem must; otherwise the masters share the
+// recordings' blocks (export.Exporter.CopyMasters).
+func (s *site) export(ctx context.Context, copyMasters bool, cpuProfile string) (exportFigures, error) {
 	var ef exportFigures
 	x := &export.Exporter{Store: s.store, Log: s.log, RecordingsDir: s.recDir, OutDir: filepath.Join(s.root, "exports"),
-		Logger: quiet(), ClockOffset: func(string) (float64, bool, bool) { return 0.0125, true, true }}
+		CopyMasters: copyMasters, Logger: quiet(), ClockOffset: func(string) (float64, bool, bool) { return 0.0125, true, true }}
 	r := export.Request{Cameras: []string{s.camera}, From: s.segs[0].Start, To: s.segs[len(s.segs)-1].End,
 		CrimeRef: "01/123456/26", Officer: "PC 123 Jane Smith", Reason: "Assault outside the Town Hall",
 		RequestedBy: "PC 123 Jane Smith", ApprovedBy: "Supervisor Sam Jones"}
@@ -58,12 +57,13 @@ func (s *site) export(ctx context.Context, cpuProfile string) (exportFigures, er
 	if err != nil {
 		return ef, err
 	}
-	ef.res, ef.total = res, end.Sub(start)
+	ef.res, ef.total, ef.took = res, end.Sub(start), res.Took
 	if res.Masters != len(s.segs) || res.Bytes != s.bytes {
 		return ef, fmt.Errorf("export holds %d masters (%d bytes), the site %d (%d bytes)", res.Masters, res.Bytes, len(s.segs), s.bytes)
 	}
-
-	var lastMaster, working, sums time.Time
+	if want := map[bool]string{true: "copied", false: "shared"}[copyMasters]; (res.Placed[export.PlacedCopy] == res.Masters) != copyMasters {
+		return ef, fmt.Errorf("the masters were to be %s, and were placed %v", want, res.Placed)
+	}
 	err = filepath.WalkDir(res.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -76,17 +76,11 @@ func (s *site) export(ctx context.Context, cpuProfile string) (exportFigures, er
 		rel = filepath.ToSlash(rel)
 		ef.folderBytes += info.Size()
 		ef.files++
-		switch mt := info.ModTime(); {
+		switch {
 		case strings.HasPrefix(rel, "media/"):
 			ef.masterBytes += info.Size()
-			if mt.After(lastMaster) {
-				lastMaster = mt
-			}
 		case strings.HasPrefix(rel, "working/"):
 			ef.workingBytes += info.Size()
-			working = mt
-		case rel == bundle.SumsPath:
-			sums = mt
 		}
 		return nil
 	})
@@ -100,12 +94,6 @@ func (s *site) export(ctx context.Context, cpuProfile string) (exportFigures, er
 		}
 		ef.zipBytes = zi.Size()
 	}
-	// Clamp to [start, end]: the file clock and time.Now differ by up to a tick.
-	at := func(t time.Time) time.Duration { return min(max(t.Sub(start), 0), ef.total) }
-	ef.masters = at(lastMaster)
-	ef.working = max(at(working)-ef.masters, 0)
-	ef.seal = max(at(sums)-at(working), 0)
-	ef.zip = max(ef.total-at(sums), 0)
 	return ef, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/evidence/export"
 )
 
 // TestSmoke runs the whole benchmark on about 20 MB of small-stream
@@ -37,12 +38,15 @@ func TestSmoke(t *testing.T) {
 	if r.ex.workingBytes < r.bytes/2 || r.ex.folderBytes < r.ex.masterBytes+r.ex.workingBytes {
 		t.Fatalf("working copy %d bytes, folder %d: the export is not whole", r.ex.workingBytes, r.ex.folderBytes)
 	}
-	if len(r.rounds) != 2 || r.ex.masters <= 0 || r.ex.masters > r.ex.total || r.seq.n == 0 || r.group.n == 0 || r.fsync.n == 0 {
+	if r.exCopy.masterBytes != r.bytes || r.exCopy.res.Placed[export.PlacedCopy] != r.exCopy.res.Masters {
+		t.Fatalf("the copied export holds %d master bytes of %d, placed %v", r.exCopy.masterBytes, r.bytes, r.exCopy.res.Placed)
+	}
+	if len(r.rounds) != 2 || r.ex.took.Masters <= 0 || r.ex.took.Masters > r.ex.total || r.ex.took.Working <= 0 || r.seq.n == 0 || r.group.n == 0 || r.fsync.n == 0 {
 		t.Fatalf("implausible figures: %+v", r)
 	}
 	var out bytes.Buffer
 	r.print(&out)
-	for _, want := range []string{"export, master copy phase", "verification of the export", "64 goroutines", "verdict: "} {
+	for _, want := range []string{"export, whole bundle", "masters copied", "verification of the export", "64 goroutines", "verdict: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("table lacks %q:\n%s", want, out.String())
 		}

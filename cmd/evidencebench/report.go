@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/vigil-cctv/vigil/evidence/export"
 )
 
 // Targets. The export's is the issue's; the appends' are this benchmark's
@@ -52,6 +54,17 @@ func exportBase(shaFiles, diskWrite rate) (rate, string) {
 	return shaFiles, "SHA-256 files"
 }
 
+// placedString is how the masters were placed, e.g. "link 230".
+func placedString(p map[export.Placement]int) string {
+	var parts []string
+	for _, k := range []export.Placement{export.PlacedClone, export.PlacedLink, export.PlacedCopy} {
+		if p[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, p[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (r *results) exportBase() (rate, string) { return exportBase(r.shaFiles, r.diskWrite) }
 
 func (rd round) exportBase() (rate, string) { return exportBase(rd.shaFiles, rd.diskWrite) }
@@ -68,32 +81,26 @@ func (r *results) rows() ([]row, map[string]bool) {
 	add(row{"SHA-256 of bytes in memory (baseline)", mbs(r.shaMem), "", "", "", ""})
 	add(row{"disk write, 1 MiB writes + fsync (baseline)", mbs(r.diskWrite), "", "", "", ""})
 
-	masters := rate{ex.masterBytes, ex.masters}
-	x, xs := ratio(masters.mbps(), base.mbps())
-	ok := x >= targetExport
-	verdicts["export master copy"] = ok
-	add(row{"export, master copy phase: master bytes / phase time", mbs(masters), baseS, xs,
-		fmt.Sprintf(">= %.2fx", targetExport), passFail(ok)})
-
 	whole := rate{ex.masterBytes, ex.total}
-	x, xs = ratio(whole.mbps(), base.mbps())
-	ok = x >= targetExport
+	x, xs := ratio(whole.mbps(), base.mbps())
+	ok := x >= targetExport
 	verdicts["export whole bundle"] = ok
 	add(row{"export, whole bundle: master bytes / export time", mbs(whole), baseS, xs,
 		fmt.Sprintf(">= %.2fx", targetExport), passFail(ok)})
-
-	written := rate{ex.folderBytes + ex.zipBytes, ex.total}
-	_, xs = ratio(written.mbps(), r.diskWrite.mbps())
-	add(row{"export, all bytes written / export time", mbs(written), fmt.Sprintf("%.0f MB/s (disk write)", r.diskWrite.mbps()), xs, "-", ""})
-	wk := rate{ex.workingBytes, ex.working}
+	add(row{"  masters placed (" + placedString(ex.res.Placed) + ") and hashed", mbs(rate{ex.masterBytes, ex.took.Masters}),
+		fmt.Sprintf("%.0f MB/s (SHA-256 files)", r.shaFiles.mbps()), fmt.Sprintf("%.2fx", rate{ex.masterBytes, ex.took.Masters}.mbps()/r.shaFiles.mbps()), "-", ""})
+	wk := rate{ex.workingBytes, ex.took.Working}
 	_, xs = ratio(wk.mbps(), r.diskWrite.mbps())
-	add(row{"  working copy phase: working MP4 bytes / phase time", mbs(wk), fmt.Sprintf("%.0f MB/s (disk write)", r.diskWrite.mbps()), xs, "-", ""})
-	add(row{"  seal phase: manifest, log, checkpoint, proofs, SUMS", secs(ex.seal), "", "", "-", ""})
-	zp := rate{ex.zipBytes, ex.zip}
-	_, xs = ratio(zp.mbps(), r.diskWrite.mbps())
-	if ex.zipBytes > 0 {
-		add(row{"  zip phase: zip bytes / phase time", mbs(zp), fmt.Sprintf("%.0f MB/s (disk write)", r.diskWrite.mbps()), xs, "-", ""})
-	}
+	add(row{"  working MP4 written and hashed, beside the masters", mbs(wk), fmt.Sprintf("%.0f MB/s (disk write)", r.diskWrite.mbps()), xs, "-", ""})
+	add(row{"  seal: fsync, manifest, log, checkpoint, proofs, SUMS", secs(ex.took.Seal), "", "", "-", ""})
+
+	cp := r.exCopy
+	wholeCopy := rate{cp.masterBytes, cp.total}
+	_, xs = ratio(wholeCopy.mbps(), base.mbps())
+	add(row{"export, masters copied (to another filesystem): master bytes / time", mbs(wholeCopy), baseS, xs, "-", ""})
+	written := rate{cp.folderBytes, cp.total}
+	_, xs = ratio(written.mbps(), r.diskWrite.mbps())
+	add(row{"  all bytes written / time", mbs(written), fmt.Sprintf("%.0f MB/s (disk write)", r.diskWrite.mbps()), xs, "-", ""})
 
 	vr := rate{r.ver.bytes, r.ver.took}
 	_, xs = ratio(vr.mbps(), r.shaFiles.mbps())
@@ -121,16 +128,14 @@ func (r *results) print(w io.Writer) {
 		r.segments, float64(r.segment.seg.Bytes)/1e6, r.segment.seg.End.Sub(r.segment.seg.Start).Round(time.Millisecond),
 		r.o.main.Width, r.o.main.Height, float64(r.o.main.Bitrate)/1e6, float64(r.bytes)/(1<<30))
 	fmt.Fprintf(w, "disk: %s; load before %s, after %s\n", r.disk, r.loadBefore, r.loadAfter)
-	fmt.Fprintf(w, "export: %d files, folder %.1f MB (masters %.1f MB, working copy %.1f MB), zip %.1f MB, %.2f s in all\n\n",
-		r.ex.files, float64(r.ex.folderBytes)/1e6, float64(r.ex.masterBytes)/1e6, float64(r.ex.workingBytes)/1e6,
-		float64(r.ex.zipBytes)/1e6, r.ex.total.Seconds())
+	fmt.Fprintf(w, "export: %d files, folder %.1f MB (masters %.1f MB, working copy %.1f MB), %.2f s in all\n\n",
+		r.ex.files, float64(r.ex.folderBytes)/1e6, float64(r.ex.masterBytes)/1e6, float64(r.ex.workingBytes)/1e6, r.ex.total.Seconds())
 	fmt.Fprintf(w, "rounds of the export and its baselines (the table shows medians, phase by phase):\n")
 	for i, rd := range r.rounds {
 		base, _ := rd.exportBase()
-		fmt.Fprintf(w, "  %d: SHA-256 %.0f MB/s, disk write %.0f MB/s; export %.2f s: masters %.2f s (%.0f MB/s, %.2fx), working %.2f s, seal %.2f s, zip %.2f s\n",
-			i+1, rd.shaFiles.mbps(), rd.diskWrite.mbps(), rd.ex.total.Seconds(), rd.ex.masters.Seconds(),
-			rate{rd.ex.masterBytes, rd.ex.masters}.mbps(), rate{rd.ex.masterBytes, rd.ex.masters}.mbps()/base.mbps(),
-			rd.ex.working.Seconds(), rd.ex.seal.Seconds(), rd.ex.zip.Seconds())
+		fmt.Fprintf(w, "  %d: SHA-256 %.0f MB/s, disk write %.0f MB/s; export %s = %.2fx; masters copied: %s = %.2fx\n",
+			i+1, rd.shaFiles.mbps(), rd.diskWrite.mbps(), rd.ex.phases(), rate{rd.ex.masterBytes, rd.ex.total}.mbps()/base.mbps(),
+			rd.exCopy.phases(), rate{rd.exCopy.masterBytes, rd.exCopy.total}.mbps()/base.mbps())
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -142,15 +147,18 @@ func (r *results) print(w io.Writer) {
 	fmt.Fprintln(w, `
 Export figures and their baselines are medians of the rounds; appends, one run each.
 MB/s are 10^6 bytes per second. Export rates count master bytes (the sealed segments),
-except "all bytes written". The phases are timed from the bundle files' modification
-times: master copy = request logged + every segment copied and hashed (writeback
-started; one fsync pass before the export is logged); working copy = the working MP4 of
-the whole range written and hashed; seal = fsync pass, README, manifest, export entry,
-signed checkpoint, custody extract, proofs, SHA256SUMS (the API streams the zip at download). The export target (issue) is 0.8x the lower of SHA-256 over the files and the disk
-write rate. * targets of this benchmark, not of the issue: a lone append costs one
+except "all bytes written". The phases are the exporter's own timings (export.Result.Took):
+a camera's masters (placed, every byte hashed against its seal) and its working MP4
+(remuxed, hashed, written past the page cache) are made side by side; seal = one fsync
+pass, README, manifest, export entry, signed checkpoint, custody extract, proofs,
+SHA256SUMS (the API streams the zip at download). On the recordings' filesystem a master
+shares the sealed segment's blocks (reflink, else hard link), as the exporter does by
+default; "masters copied" is the same export to another filesystem (CopyMasters). The
+export target (issue) is 0.8x the lower of SHA-256 over the files and the disk write
+rate. * targets of this benchmark, not of the issue: a lone append costs one
 fdatasync; concurrent appends share one.`)
 	var failed []string
-	for _, k := range []string{"export master copy", "export whole bundle", "export verifies", "appends, 1 goroutine",
+	for _, k := range []string{"export whole bundle", "export verifies", "appends, 1 goroutine",
 		fmt.Sprintf("appends, %d goroutines", appendConcurrency)} {
 		if !verdicts[k] {
 			failed = append(failed, k)

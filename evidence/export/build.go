@@ -78,6 +78,7 @@ func (b *builder) logRequest(ctx context.Context) error {
 func (b *builder) build(ctx context.Context) error {
 	b.sums = map[string][32]byte{}
 	b.sealed = map[uint64]bool{}
+	b.res.Placed = map[Placement]int{}
 	for _, cam := range b.r.Cameras {
 		if err := b.camera(ctx, cam); err != nil {
 			return err
@@ -97,6 +98,8 @@ func (b *builder) build(ctx context.Context) error {
 	if err := b.writeManifest(); err != nil {
 		return err
 	}
+	start := time.Now()
+	defer func() { b.res.Took.Seal = time.Since(start) }()
 	return b.seal(ctx)
 }
 
@@ -132,11 +135,48 @@ func (b *builder) camera(ctx context.Context, id string) error {
 		if s.SealedSeq < 0 {
 			return fmt.Errorf("segment %s is not in the evidence log yet (it was sealed moments ago): try again in a few seconds", s.Path)
 		}
+	}
+	// The working copy is written while the masters are placed and
+	// hashed: the two share no state until both are done, and on two
+	// cores the export takes the longer of them, not their sum.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wc := make(chan workingCopy, 1)
+	start := time.Now()
+	go func() { wc <- b.working(wctx, id, segs) }()
+	err = b.masters(id, segs)
+	b.res.Took.Masters += time.Since(start)
+	if err != nil {
+		cancel()
+	}
+	w := <-wc
+	b.res.Took.Working += w.took
+	if err != nil {
+		return err
+	}
+	if w.err != nil {
+		return fmt.Errorf("working copy of %s: %w", id, w.err)
+	}
+	b.unsynced = append(b.unsynced, w.path)
+	b.sums[w.rel] = w.sum
+	b.files = append(b.files, b.timed(bundle.File{Path: w.rel, Kind: bundle.KindWorking, SHA256: hexSum(w.sum), Bytes: w.n, Camera: id}, w.from, w.to))
+	return nil
+}
+
+// masters places the camera's sealed segments in the bundle, each checked
+// against the hash it was sealed with.
+func (b *builder) masters(id string, segs []store.Segment) error {
+	for _, s := range segs {
 		rel := path.Join("media", id, path.Base(s.Path))
-		sum, n, err := b.copyIn(rel, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)))
+		if err := b.mkdir(rel); err != nil {
+			return err
+		}
+		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+		sum, n, how, err := placeMaster(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.x.CopyMasters)
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", s.Path, err)
 		}
+		b.unsynced = append(b.unsynced, dst)
 		if sum != s.SHA256 || n != s.Bytes {
 			return fmt.Errorf("segment %s on disk (%d bytes, sha256 %x) does not match what was sealed (%d bytes, sha256 %x): the recording was altered or damaged",
 				s.Path, n, sum, s.Bytes, s.SHA256)
@@ -147,35 +187,44 @@ func (b *builder) camera(ctx context.Context, id string) error {
 		b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindMaster, SHA256: hexSum(sum), Bytes: n, Camera: id, SealedSeq: &seq}, s.Start, s.End))
 		b.res.Masters++
 		b.res.Bytes += n
+		b.res.Placed[how]++
 	}
-	return b.working(ctx, id, segs)
+	return nil
 }
 
-// working writes the camera's working copy: one MP4 cut to the range.
-func (b *builder) working(ctx context.Context, id string, segs []store.Segment) error {
+// workingCopy is a written working MP4.
+type workingCopy struct {
+	rel, path string
+	sum       [32]byte
+	n         int64
+	from, to  time.Time
+	took      time.Duration
+	err       error
+}
+
+// working writes the camera's working copy: one MP4 cut to the range. It
+// runs beside masters and touches none of the builder's state.
+func (b *builder) working(ctx context.Context, id string, segs []store.Segment) (w workingCopy) {
 	gaps, err := b.x.Store.Gaps(ctx, id, b.r.From, b.r.To)
 	if err != nil {
-		return err
+		return workingCopy{err: err}
 	}
 	rng, err := playback.Plan(segs, gaps, b.r.From, b.r.To)
 	if err != nil {
-		return fmt.Errorf("working copy of %s: %w", id, err)
+		return workingCopy{err: err}
 	}
 	rng.Camera = id
-	rel := path.Join("working", fmt.Sprintf("%s_%s_%s_WORKING-COPY.mp4", id, b.r.From.UTC().Format("20060102T150405Z"), b.r.To.UTC().Format("20060102T150405Z")))
-	if err := b.mkdir(rel); err != nil {
-		return err
+	w.rel = path.Join("working", fmt.Sprintf("%s_%s_%s_WORKING-COPY.mp4", id, b.r.From.UTC().Format("20060102T150405Z"), b.r.To.UTC().Format("20060102T150405Z")))
+	if w.err = b.mkdir(w.rel); w.err != nil {
+		return w
 	}
-	dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
+	w.path = filepath.Join(b.res.Dir, filepath.FromSlash(w.rel))
+	w.from, w.to = rng.From, rng.To
 	player := &playback.Player{Dir: b.x.RecordingsDir}
-	sum, n, err := writeHashed(dst, func(w io.Writer) error { return player.WriteMP4(ctx, w, rng) })
-	if err != nil {
-		return fmt.Errorf("working copy of %s: %w", id, err)
-	}
-	b.unsynced = append(b.unsynced, dst)
-	b.sums[rel] = sum
-	b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindWorking, SHA256: hexSum(sum), Bytes: n, Camera: id}, rng.From, rng.To))
-	return nil
+	start := time.Now()
+	defer func() { w.took = time.Since(start) }()
+	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error { return player.WriteMP4(ctx, out, rng) }, nil)
+	return w
 }
 
 // verifiers copies the verifier builds that exist.

@@ -7,33 +7,105 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // copyChunk is the unit of the copy pipeline: large enough that syscalls
-// and channel hand-offs are noise next to hashing.
+// and channel hand-offs are noise next to hashing, and a multiple of the
+// block size, so that every chunk but a file's last can be written past
+// the page cache (direct.go).
 const copyChunk = 1 << 20
 
-// copyHashed copies src to a new file dst, hashing what it copies. Reading,
-// hashing and writing run as a three-stage pipeline on different chunks, so
-// on two or more cores the copy runs at the speed of SHA-256 or of the
-// disk, whichever is slower, not at the sum of the three.
+// Placement says how a master reached the bundle.
+type Placement string
+
+const (
+	// PlacedClone: a reflink, an independent copy-on-write copy sharing
+	// the recording's blocks (XFS, Btrfs).
+	PlacedClone Placement = "clone"
+	// PlacedLink: a hard link to the sealed recording (same filesystem).
+	PlacedLink Placement = "link"
+	// PlacedCopy: the bytes copied.
+	PlacedCopy Placement = "copy"
+)
+
+// placeMaster puts the sealed segment src into the bundle at dst, and
+// hashes every byte of it either way, so a recording damaged on disk is
+// caught. Unless copyOnly, it first tries not to write the bytes again: a
+// reflink, else a hard link. A sealed segment is never written again, and
+// the bundle's link keeps its bytes when retention later deletes the
+// recording; a bundle then costs no disk space for its masters, and the
+// export runs at the speed of hashing. Across filesystems (an export
+// directory on another disk) it copies.
+func placeMaster(dst, src string, copyOnly bool) (sum [32]byte, n int64, how Placement, err error) {
+	if !copyOnly {
+		if how, ok := shareBlocks(dst, src); ok {
+			sum, n, err = hashFile(dst)
+			if err != nil {
+				os.Remove(dst)
+			}
+			return sum, n, how, err
+		}
+	}
+	sum, n, err = copyHashed(dst, src)
+	return sum, n, PlacedCopy, err
+}
+
+// shareBlocks makes dst a reflink of src, or else a hard link to it; false
+// when the filesystem allows neither (dst is then absent).
+func shareBlocks(dst, src string) (Placement, bool) {
+	if cloneFile(dst, src) == nil {
+		return PlacedClone, true
+	}
+	if os.Link(src, dst) == nil {
+		return PlacedLink, true
+	}
+	return "", false
+}
+
+// hashFile reads and hashes a file through the pipeline.
+func hashFile(p string) (sum [32]byte, n int64, err error) {
+	in, err := os.Open(p)
+	if err != nil {
+		return sum, 0, err
+	}
+	defer in.Close()
+	n, sum, err = pipeline(io.Discard, in)
+	return sum, n, err
+}
+
+// copyHashed copies src to a new file dst, hashing what it copies.
 func copyHashed(dst, src string) (sum [32]byte, n int64, err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return sum, 0, err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	return writeHashed(dst, nil, in)
+}
+
+// writeHashed writes a new file dst from src or, when src is nil, from
+// what produce writes (a remux), hashing what it writes. Reading (or producing),
+// hashing and writing run as a pipeline on different chunks, so on two or
+// more cores the file is written at the speed of SHA-256 or of the disk,
+// whichever is slower, not at the sum of the three. The file bypasses the
+// page cache where the filesystem allows (direct.go): an export is written
+// once and read rarely, and copying it through the cache cost more CPU
+// than hashing it.
+func writeHashed(dst string, produce func(io.Writer) error, src io.Reader) (sum [32]byte, n int64, err error) {
+	out, err := createDirect(dst)
 	if err != nil {
 		return sum, 0, err
 	}
-	n, sum, err = pipeline(out, in)
+	r := src
+	if r == nil {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(produce(pw)) }()
+		defer pr.CloseWithError(errors.New("export: copy stopped")) // unblocks produce on error
+		r = pr
+	}
+	n, sum, err = pipeline(out, r)
 	if err == nil {
-		// Start writeback now; the bundle is fsynced once at the end
-		// (syncPaths), not file by file with the pipeline idle.
-		err = unix.SyncFileRange(int(out.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+		err = out.startWriteback()
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -51,7 +123,7 @@ func pipeline(w io.Writer, r io.Reader) (int64, [32]byte, error) {
 	const depth = 4
 	free := make(chan []byte, depth)
 	for i := 0; i < depth; i++ {
-		free <- make([]byte, copyChunk)
+		free <- alignedChunk()
 	}
 	toHash := make(chan chunk, depth)
 	toWrite := make(chan chunk, depth)
@@ -108,26 +180,6 @@ func pipeline(w io.Writer, r io.Reader) (int64, [32]byte, error) {
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return n, sum, nil
-}
-
-// writeHashed runs produce into a new file through the hashing pipeline,
-// so that producing (remuxing) and hashing run on different cores.
-func writeHashed(dst string, produce func(io.Writer) error) (sum [32]byte, n int64, err error) {
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return sum, 0, err
-	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(produce(pw)) }()
-	n, sum, err = pipeline(out, pr)
-	pr.CloseWithError(errors.New("export: copy stopped")) // unblocks produce on error
-	if err == nil {
-		err = unix.SyncFileRange(int(out.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return sum, n, err
 }
 
 // syncPaths makes files and the folders holding them durable: one pass

@@ -33,6 +33,10 @@ type Exporter struct {
 	// VerifierDir holds vigil-verify per platform; missing binaries are
 	// left out with a warning in the README and the log.
 	VerifierDir string
+	// CopyMasters copies every master's bytes into the bundle. Otherwise a
+	// master is a reflink or a hard link of the sealed recording when the
+	// filesystem allows (placeMaster), and a copy when it does not.
+	CopyMasters bool
 	// Zip also writes the bundle as a zip file beside the folder (the CLI);
 	// the API streams the zip at download instead.
 	Zip bool
@@ -69,6 +73,19 @@ type Result struct {
 	Checkpoint evidence.Checkpoint
 	Masters    int
 	Bytes      int64 // bytes of masters
+	// Placed counts the masters by how they reached the bundle.
+	Placed map[Placement]int
+	// Took is where the time went (summed over cameras; a camera's masters
+	// and working copy are made side by side).
+	Took Phases
+}
+
+// Phases are an export's timings.
+type Phases struct {
+	Masters time.Duration // masters placed and hashed
+	Working time.Duration // working copies written and hashed
+	Seal    time.Duration // fsync, log entry, checkpoint, proofs, SHA256SUMS
+	Zip     time.Duration
 }
 
 // MaxRange bounds one export's time range.
@@ -154,12 +171,14 @@ func (x *Exporter) Export(ctx context.Context, r Request) (res Result, err error
 		return res, fmt.Errorf("export %s: %w", res.ID, err)
 	}
 	if x.Zip {
+		start := time.Now()
+		defer func() { res.Took.Zip = time.Since(start) }()
 		if err := writeZip(res.Zip, res.Dir, name); err != nil {
 			return res, fmt.Errorf("export %s: zip: %w", res.ID, err)
 		}
 	}
 	log.Info("evidence export created", "export", res.ID, "crime_reference", r.CrimeRef, "dir", res.Dir,
-		"masters", res.Masters, "bytes", res.Bytes, "tree_size", res.Checkpoint.Size)
+		"masters", res.Masters, "bytes", res.Bytes, "placed", res.Placed, "tree_size", res.Checkpoint.Size)
 	return res, nil
 }
 

@@ -223,7 +223,7 @@ func (b *builder) working(ctx context.Context, id string, segs []store.Segment) 
 	player := &playback.Player{Dir: b.x.RecordingsDir}
 	start := time.Now()
 	defer func() { w.took = time.Since(start) }()
-	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error { return player.WriteMP4(ctx, out, rng) }, nil)
+	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error { return player.WriteMP4(ctx, out, rng) })
 	return w
 }
 

@@ -1,9 +1,11 @@
 package export
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -62,14 +64,16 @@ func shareBlocks(dst, src string) (Placement, bool) {
 	return "", false
 }
 
-// hashFile reads and hashes a file through the pipeline.
+// hashFile reads and hashes a file.
 func hashFile(p string) (sum [32]byte, n int64, err error) {
 	in, err := os.Open(p)
 	if err != nil {
 		return sum, 0, err
 	}
 	defer in.Close()
-	n, sum, err = pipeline(io.Discard, in)
+	hp := newHashPipe(io.Discard)
+	_, err = hp.ReadFrom(in)
+	n, sum, err = hp.finish(err)
 	return sum, n, err
 }
 
@@ -80,30 +84,26 @@ func copyHashed(dst, src string) (sum [32]byte, n int64, err error) {
 		return sum, 0, err
 	}
 	defer in.Close()
-	return writeHashed(dst, nil, in)
+	return writeHashed(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in) // the pipe's ReadFrom: read straight into its chunks
+		return err
+	})
 }
 
-// writeHashed writes a new file dst from src or, when src is nil, from
-// what produce writes (a remux), hashing what it writes. Reading (or producing),
-// hashing and writing run as a pipeline on different chunks, so on two or
-// more cores the file is written at the speed of SHA-256 or of the disk,
-// whichever is slower, not at the sum of the three. The file bypasses the
-// page cache where the filesystem allows (direct.go): an export is written
-// once and read rarely, and copying it through the cache cost more CPU
-// than hashing it.
-func writeHashed(dst string, produce func(io.Writer) error, src io.Reader) (sum [32]byte, n int64, err error) {
+// writeHashed writes a new file dst with what produce writes (a copy, a
+// remux), hashing it. Producing, hashing and writing work on different
+// chunks (hashPipe), so on two or more cores the file is written at the
+// speed of SHA-256 or of the disk, whichever is slower, not at the sum of
+// the three. The file bypasses the page cache where the filesystem allows
+// (direct_linux.go): an export is written once and read rarely, and
+// copying it through the cache cost more CPU than hashing it.
+func writeHashed(dst string, produce func(io.Writer) error) (sum [32]byte, n int64, err error) {
 	out, err := createDirect(dst)
 	if err != nil {
 		return sum, 0, err
 	}
-	r := src
-	if r == nil {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(produce(pw)) }()
-		defer pr.CloseWithError(errors.New("export: copy stopped")) // unblocks produce on error
-		r = pr
-	}
-	n, sum, err = pipeline(out, r)
+	hp := newHashPipe(out)
+	n, sum, err = hp.finish(produce(hp))
 	if err == nil {
 		err = out.startWriteback()
 	}
@@ -113,73 +113,129 @@ func writeHashed(dst string, produce func(io.Writer) error, src io.Reader) (sum 
 	return sum, n, err
 }
 
-type chunk struct {
-	b   []byte
-	err error // a read error ends the stream
+// hashPipe is an io.Writer whose bytes are hashed and written to out by
+// two goroutines of its own, a chunk at a time: the producer fills one
+// chunk while SHA-256 runs over the one before and the disk takes the
+// one before that. Chunks are whole copyChunk blocks from aligned memory
+// but the last, as O_DIRECT wants. It is also an io.ReaderFrom, so that
+// io.Copy reads straight into its chunks.
+type hashPipe struct {
+	out     io.Writer
+	free    chan []byte
+	toHash  chan []byte
+	toWrite chan []byte
+	failed  chan struct{} // closed on a write error
+	done    chan struct{} // closed when the writing goroutine ends
+	h       hash.Hash
+	cur     []byte // the chunk being filled
+	n       int64  // bytes out accepted; read after done
+	err     error  // out's error; read after failed or done
 }
 
-// pipeline copies r to w through a hashing stage.
-func pipeline(w io.Writer, r io.Reader) (int64, [32]byte, error) {
-	const depth = 4
-	free := make(chan []byte, depth)
-	for i := 0; i < depth; i++ {
-		free <- alignedChunk()
-	}
-	toHash := make(chan chunk, depth)
-	toWrite := make(chan chunk, depth)
-	stop := make(chan struct{})
-	defer close(stop)
+const pipeDepth = 4
 
-	go func() { // read
-		defer close(toHash)
-		for {
-			var b []byte
-			select {
-			case b = <-free:
-			case <-stop:
-				return
-			}
-			n, err := io.ReadFull(r, b)
-			if n > 0 {
-				toHash <- chunk{b: b[:n]}
-			}
-			if err != nil {
-				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-					toHash <- chunk{err: err}
-				}
-				return
-			}
-		}
-	}()
-	h := sha256.New()
-	go func() { // hash
-		defer close(toWrite)
-		for c := range toHash {
-			if c.err == nil {
-				h.Write(c.b)
-			}
-			select {
-			case toWrite <- c:
-			case <-stop:
-				return
-			}
-		}
-	}()
-	var n int64
-	for c := range toWrite { // write
-		if c.err != nil {
-			return n, [32]byte{}, fmt.Errorf("read: %w", c.err)
-		}
-		m, err := w.Write(c.b)
-		n += int64(m)
-		if err != nil {
-			return n, [32]byte{}, err
-		}
-		free <- c.b[:cap(c.b)]
+func newHashPipe(out io.Writer) *hashPipe {
+	p := &hashPipe{out: out, free: make(chan []byte, pipeDepth), toHash: make(chan []byte, pipeDepth),
+		toWrite: make(chan []byte, pipeDepth), failed: make(chan struct{}), done: make(chan struct{}), h: sha256.New()}
+	for range pipeDepth {
+		p.free <- alignedChunk()[:0]
 	}
+	go func() { // hash
+		defer close(p.toWrite)
+		for b := range p.toHash {
+			p.h.Write(b)
+			p.toWrite <- b
+		}
+	}()
+	go func() { // write; after an error, only hand the chunks back
+		defer close(p.done)
+		for b := range p.toWrite {
+			if p.err == nil {
+				m, err := p.out.Write(b)
+				p.n += int64(m)
+				if err != nil {
+					p.err = err
+					close(p.failed)
+				}
+			}
+			p.free <- b[:0]
+		}
+	}()
+	return p
+}
+
+// chunk is the chunk to fill, taken from the free ones when there is none.
+func (p *hashPipe) chunk() ([]byte, error) {
+	select {
+	case <-p.failed:
+		return nil, p.err
+	default:
+	}
+	if p.cur == nil {
+		select {
+		case p.cur = <-p.free:
+		case <-p.failed:
+			return nil, p.err
+		}
+	}
+	return p.cur, nil
+}
+
+// pass hands the current chunk on when it is full (or last).
+func (p *hashPipe) pass(last bool) {
+	if len(p.cur) == cap(p.cur) || (last && len(p.cur) > 0) {
+		p.toHash <- p.cur
+		p.cur = nil
+	}
+}
+
+func (p *hashPipe) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		c, err := p.chunk()
+		if err != nil {
+			return n, err
+		}
+		m := copy(c[len(c):cap(c)], b)
+		p.cur, b, n = c[:len(c)+m], b[m:], n+m
+		p.pass(false)
+	}
+	return n, nil
+}
+
+func (p *hashPipe) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for {
+		c, err := p.chunk()
+		if err != nil {
+			return n, err
+		}
+		m, err := r.Read(c[len(c):cap(c)])
+		p.cur, n = c[:len(c)+m], n+int64(m)
+		p.pass(false)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("read: %w", err)
+		}
+	}
+}
+
+// finish passes the last chunk on (unless the producer failed with
+// perr), waits for the disk, and reports what out accepted and its hash.
+func (p *hashPipe) finish(perr error) (int64, [32]byte, error) {
+	if perr == nil {
+		p.pass(true)
+	}
+	close(p.toHash)
+	<-p.done
 	var sum [32]byte
-	h.Sum(sum[:0])
-	return n, sum, nil
+	if err := cmp.Or(perr, p.err); err != nil {
+		return p.n, sum, err
+	}
+	p.h.Sum(sum[:0])
+	return p.n, sum, nil
 }
 
 // syncPaths makes files and the folders holding them durable: one pass

@@ -117,6 +117,11 @@ func printText(w io.Writer, r *bundle.Report) {
 	if m := r.Manifest; m != nil {
 		fmt.Fprintf(w, "Export %s, crime reference %s, officer %s\n", m.ExportID, m.CrimeReference, m.Officer)
 		fmt.Fprintf(w, "Footage from %s to %s (%s to %s), %d cameras\n", m.From, m.To, m.FromLocal, m.ToLocal, len(m.Cameras))
+		for _, c := range m.Cameras {
+			if len(c.PrivacyMasks) > 0 {
+				fmt.Fprintf(w, "Camera %s has %d privacy masks: its working copy has them painted black; its masters are native and show them\n", c.ID, len(c.PrivacyMasks))
+			}
+		}
 	}
 	for _, c := range r.Checks {
 		fmt.Fprintln(w, c.String())

@@ -66,7 +66,22 @@ type Camera struct {
 	Longitude     float64 `json:"longitude"`
 	ClockOffsetMS float64 `json:"clock_offset_ms"`
 	ClockSource   string  `json:"clock_source"` // "rtcp-sr" or "receive-time"
+	// PrivacyMasks are the areas of the picture that must never be shown
+	// (polygons of [x, y] points, fractions of the width and height from
+	// the top left), as set when the bundle was made. The camera's masters
+	// hold them unmasked (ContainsMaskedAreas); its working copy has them
+	// painted black (MasksBurnedIn).
+	PrivacyMasks []MaskPolygon `json:"privacy_masks,omitempty"`
 }
+
+// MaskPolygon is a privacy mask: 3 to MaxMaskPoints points.
+type MaskPolygon [][2]float64
+
+// Bounds on privacy masks, above the service's own (32 masks of 64 points).
+const (
+	MaxMasks      = 64
+	MaxMaskPoints = 64
+)
 
 // File is one file of the bundle other than those authenticated by
 // signatures and proofs (see IsFixedPath).
@@ -83,6 +98,12 @@ type File struct {
 	// SealedSeq is the seq of the master's segment.sealed entry; a pointer
 	// because entry 0 is a valid seq.
 	SealedSeq *uint64 `json:"sealed_seq,omitempty"`
+	// ContainsMaskedAreas marks a master of a camera with privacy masks:
+	// native footage in which those areas are visible.
+	ContainsMaskedAreas bool `json:"contains_masked_areas,omitempty"`
+	// MasksBurnedIn marks a working copy re-encoded with its camera's
+	// privacy masks painted black.
+	MasksBurnedIn bool `json:"masks_burned_in,omitempty"`
 }
 
 // The files every bundle has that the manifest does not list.
@@ -202,7 +223,38 @@ func (m *Manifest) check() error {
 		}
 		paths[f.Path] = true
 	}
+	return m.checkMasks()
+}
+
+// checkMasks holds the masks and the files' marks to each other: a camera
+// has masks exactly when its masters are marked as containing masked
+// areas and its working copies as having them burned in, so that no
+// unmasked working copy passes for a masked one, or the other way round.
+func (m *Manifest) checkMasks() error {
+	masked := map[string]bool{}
+	for _, c := range m.Cameras {
+		masked[c.ID] = len(c.PrivacyMasks) > 0
+	}
+	for _, f := range m.Files {
+		switch {
+		case f.Kind == KindMaster && f.ContainsMaskedAreas != masked[f.Camera]:
+			return fmt.Errorf("%s: contains_masked_areas is %v, but camera %q has %d privacy masks", f.Path, f.ContainsMaskedAreas, f.Camera, len(m.camera(f.Camera).PrivacyMasks))
+		case f.Kind == KindWorking && f.MasksBurnedIn != masked[f.Camera]:
+			return fmt.Errorf("%s: masks_burned_in is %v, but camera %q has %d privacy masks", f.Path, f.MasksBurnedIn, f.Camera, len(m.camera(f.Camera).PrivacyMasks))
+		case f.Kind != KindMaster && f.ContainsMaskedAreas, f.Kind != KindWorking && f.MasksBurnedIn:
+			return fmt.Errorf("%s: a %s cannot carry mask marks", f.Path, f.Kind)
+		}
+	}
 	return nil
+}
+
+func (m *Manifest) camera(id string) Camera {
+	for _, c := range m.Cameras {
+		if c.ID == id {
+			return c
+		}
+	}
+	return Camera{}
 }
 
 func checkText(s string) error {
@@ -246,6 +298,21 @@ func (c *Camera) check() error {
 	}
 	if c.ClockSource != "rtcp-sr" && c.ClockSource != "receive-time" {
 		return fmt.Errorf("camera %s: clock_source %q, want rtcp-sr or receive-time", c.ID, c.ClockSource)
+	}
+	if len(c.PrivacyMasks) > MaxMasks {
+		return fmt.Errorf("camera %s: %d privacy masks, at most %d", c.ID, len(c.PrivacyMasks), MaxMasks)
+	}
+	for i, p := range c.PrivacyMasks {
+		if len(p) < 3 || len(p) > MaxMaskPoints {
+			return fmt.Errorf("camera %s: privacy mask %d has %d points, want 3 to %d", c.ID, i, len(p), MaxMaskPoints)
+		}
+		for _, q := range p {
+			for _, x := range q {
+				if !(x >= 0 && x <= 1) { // NaN fails too
+					return fmt.Errorf("camera %s: privacy mask %d: a point is outside the picture (0 to 1)", c.ID, i)
+				}
+			}
+		}
 	}
 	return nil
 }

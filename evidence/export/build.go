@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/bundle"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/zones"
 	"github.com/vigil-cctv/vigil/recorder/playback"
 )
 
@@ -122,6 +123,18 @@ func (b *builder) camera(ctx context.Context, id string) error {
 			}
 		}
 	}
+	set, err := b.x.Store.CameraAnalytics(ctx, id)
+	if err != nil {
+		return err
+	}
+	masks := set.Privacy
+	for _, p := range masks {
+		mp := make(bundle.MaskPolygon, len(p))
+		for i, q := range p {
+			mp[i] = [2]float64{q.X, q.Y}
+		}
+		bc.PrivacyMasks = append(bc.PrivacyMasks, mp)
+	}
 	b.cameras = append(b.cameras, bc)
 
 	segs, err := b.x.Store.Segments(ctx, id, b.r.From, b.r.To)
@@ -143,8 +156,8 @@ func (b *builder) camera(ctx context.Context, id string) error {
 	defer cancel()
 	wc := make(chan workingCopy, 1)
 	start := time.Now()
-	go func() { wc <- b.working(wctx, id, segs) }()
-	err = b.masters(id, segs)
+	go func() { wc <- b.working(wctx, id, segs, masks) }()
+	err = b.masters(id, segs, len(masks) > 0)
 	b.res.Took.Masters += time.Since(start)
 	if err != nil {
 		cancel()
@@ -159,13 +172,15 @@ func (b *builder) camera(ctx context.Context, id string) error {
 	}
 	b.unsynced = append(b.unsynced, w.path)
 	b.sums[w.rel] = w.sum
-	b.files = append(b.files, b.timed(bundle.File{Path: w.rel, Kind: bundle.KindWorking, SHA256: hexSum(w.sum), Bytes: w.n, Camera: id}, w.from, w.to))
+	b.files = append(b.files, b.timed(bundle.File{Path: w.rel, Kind: bundle.KindWorking, SHA256: hexSum(w.sum), Bytes: w.n, Camera: id,
+		MasksBurnedIn: len(masks) > 0}, w.from, w.to))
 	return nil
 }
 
 // masters places the camera's sealed segments in the bundle, each checked
-// against the hash it was sealed with.
-func (b *builder) masters(id string, segs []store.Segment) error {
+// against the hash it was sealed with. A camera with privacy masks has its
+// masters marked: native footage, masked areas visible.
+func (b *builder) masters(id string, segs []store.Segment, masked bool) error {
 	for _, s := range segs {
 		rel := path.Join("media", id, path.Base(s.Path))
 		if err := b.mkdir(rel); err != nil {
@@ -184,7 +199,8 @@ func (b *builder) masters(id string, segs []store.Segment) error {
 		seq := uint64(s.SealedSeq)
 		b.sealed[seq] = true
 		b.sums[rel] = sum
-		b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindMaster, SHA256: hexSum(sum), Bytes: n, Camera: id, SealedSeq: &seq}, s.Start, s.End))
+		b.files = append(b.files, b.timed(bundle.File{Path: rel, Kind: bundle.KindMaster, SHA256: hexSum(sum), Bytes: n, Camera: id, SealedSeq: &seq,
+			ContainsMaskedAreas: masked}, s.Start, s.End))
 		b.res.Masters++
 		b.res.Bytes += n
 		b.res.Placed[how]++
@@ -202,9 +218,11 @@ type workingCopy struct {
 	err       error
 }
 
-// working writes the camera's working copy: one MP4 cut to the range. It
-// runs beside masters and touches none of the builder's state.
-func (b *builder) working(ctx context.Context, id string, segs []store.Segment) (w workingCopy) {
+// working writes the camera's working copy: one MP4 cut to the range,
+// remuxed, or re-encoded with the privacy masks painted black when the
+// camera has any (the one transcode in Vigil, and only here). It runs
+// beside masters and touches none of the builder's state.
+func (b *builder) working(ctx context.Context, id string, segs []store.Segment, masks []zones.Polygon) (w workingCopy) {
 	gaps, err := b.x.Store.Gaps(ctx, id, b.r.From, b.r.To)
 	if err != nil {
 		return workingCopy{err: err}
@@ -220,10 +238,15 @@ func (b *builder) working(ctx context.Context, id string, segs []store.Segment) 
 	}
 	w.path = filepath.Join(b.res.Dir, filepath.FromSlash(w.rel))
 	w.from, w.to = rng.From, rng.To
-	player := &playback.Player{Dir: b.x.RecordingsDir}
+	player := &playback.Player{Dir: b.x.RecordingsDir, MaxDownload: MaxRange}
 	start := time.Now()
 	defer func() { w.took = time.Since(start) }()
-	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error { return player.WriteMP4(ctx, out, rng) })
+	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error {
+		if len(masks) > 0 {
+			return player.WriteMaskedMP4(ctx, out, rng, masks, b.x.OutDir)
+		}
+		return player.WriteMP4(ctx, out, rng)
+	})
 	return w
 }
 

@@ -23,10 +23,23 @@ func readmeText(b *builder) []byte {
 	p("Footage:         %s to %s", local(b.r.From), local(b.r.To))
 	p("                 (%s to %s UTC)", bundle.FormatTime(b.r.From), bundle.FormatTime(b.r.To))
 	p("Cameras:")
+	var masked []string
 	for _, c := range b.cameras {
 		p("  %s  %s  %s  (clock offset from the server %.1f ms, measured from %s)", c.ID, c.Name, c.Site, c.ClockOffsetMS, c.ClockSource)
+		if len(c.PrivacyMasks) > 0 {
+			masked = append(masked, c.ID)
+		}
 	}
 	p("")
+	if len(masked) > 0 {
+		p("PRIVACY MASKS: %s", strings.Join(masked, ", "))
+		p("  These cameras have privacy masks: areas that must never be shown (private")
+		p("  windows, gardens), listed in manifest.json under privacy_masks. Their")
+		p("  working copies have those areas painted black (re-encoded for that); their")
+		p("  masters are native and DO show them (marked contains_masked_areas). Disclose")
+		p("  a master only where the masked areas may lawfully be seen.")
+		p("")
+	}
 	p("WHAT IS IN THIS FOLDER")
 	p("  media/      THE MASTER. The recorded segments exactly as the recorder sealed")
 	p("              them (fragmented MP4, H.264 as the camera sent it). Do not edit.")

@@ -8,6 +8,10 @@
 // next Decode, while Frame.RGBA, Frame.YCbCr and Frame.Thumbnail return copies
 // that are safe to keep.
 //
+// Encoder (libx264) re-encodes pictures, with privacy masks painted black
+// (EncodeFrame, Mask), for the working copies of masked cameras' evidence
+// exports; it is never on the ingest, recording or live path.
+//
 // Input is outside data (cameras, recorded segments): damaged or hostile
 // access units give errors or no picture, never a crash, and the decoder
 // keeps working for the next access unit.

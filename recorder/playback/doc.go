@@ -1,6 +1,7 @@
 // Package playback reads a camera's recorded segments back by wall time, as
 // one fragmented MP4 stream for the web player (WriteFMP4) or as one
-// progressive MP4 file for download and evidence working copies (WriteMP4).
+// progressive MP4 file for download and evidence working copies (WriteMP4),
+// or, with a camera's privacy masks burned in, re-encoded (WriteMaskedMP4).
 //
 // Plan picks the segments of the index that overlap [from, to). A Player
 // then reads them fragment by fragment, never a whole segment: WriteFMP4

@@ -40,6 +40,16 @@ func (s Scene) Validate() error {
 	return nil
 }
 
+// Zones are the zones the scene's ground truth names (Doorway and Road for
+// the zone and tamper scenes; none for the street), to draw on a camera
+// showing it.
+func (s Scene) Zones() []zones.Zone {
+	if s == SceneStreet || s.Validate() != nil {
+		return nil
+	}
+	return cloneZones(sceneZones)
+}
+
 // Truth is what a scene clip shows over one loop, computed from the same numbers that
 // build its ffmpeg filter graph.
 type Truth struct {

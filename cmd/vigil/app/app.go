@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -275,7 +276,7 @@ func (a *App) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || c.Demo != old.Demo || c.Recorder != old.Recorder ||
+	if c.Listen != old.Listen || c.DataDir != old.DataDir || c.Ingest != old.Ingest || !reflect.DeepEqual(c.Demo, old.Demo) || c.Recorder != old.Recorder ||
 		c.Evidence != old.Evidence || c.TLS != old.TLS || c.Access != old.Access {
 		a.logger.Warn("reload: only the camera list is applied; restart Vigil for other settings")
 	}

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -230,6 +231,12 @@ type DemoConfig struct {
 	RTSPListen string `yaml:"rtsp_listen"`
 	// ClipDir caches the simulator's generated clips; default DATA_DIR/clips.
 	ClipDir string `yaml:"clip_dir"`
+	// Scenes are what some demo cameras show instead of the street, by
+	// camera (cam007: zone): a test scene with zones, or one that is
+	// tampered with (covered, moved, defocus, frozen) 30 s in every 60 s,
+	// so that a new site shows zone events and tamper alerts. A camera
+	// beyond Cameras is left out.
+	Scenes map[string]string `yaml:"scenes"`
 }
 
 // DefaultConfig is the configuration with every default filled in.
@@ -269,7 +276,8 @@ func DefaultConfig() Config {
 		Analytics: AnalyticsConfig{Enabled: true, Rate: 5, Width: 160, Stream: "sub",
 			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
 		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
-		Demo:   DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554"},
+		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
+			Scenes: map[string]string{"cam007": "zone", "cam008": "covered"}},
 	}
 }
 
@@ -475,6 +483,11 @@ func (c *Config) Validate() error {
 		}
 		if _, _, err := net.SplitHostPort(c.Demo.RTSPListen); err != nil {
 			bad("demo.rtsp_listen", "%q is not host:port: %v", c.Demo.RTSPListen, err)
+		}
+		for cam, scene := range c.Demo.Scenes {
+			if _, err := sim.ParseScenes([]string{cam + ":" + scene}); err != nil {
+				bad("demo.scenes", "%v", err)
+			}
 		}
 	}
 	if len(es) == 0 {

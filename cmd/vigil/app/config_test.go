@@ -95,6 +95,7 @@ cameras:
 `, []string{"cameras[0].main_url:", "cameras[1].id:", "cameras[1].kind:", "cameras[1].latitude:", "cameras[2].password_env:"}},
 		{"wrong type", "ingest:\n  read_timeout: soon\n", []string{"line 2", "soon", "time.Duration"}},
 		{"bad tls mode", "tls:\n  mode: maybe\n", []string{"tls.mode:", "maybe"}},
+		{"bad demo scene", "demo:\n  enabled: true\n  scenes:\n    cam002: fog\n    camera9: zone\n", []string{"demo.scenes:", "fog", "camera9"}},
 		{"certificate without its key", "tls:\n  cert_file: /etc/vigil/cert.pem\n", []string{"tls.cert_file:", "key_file"}},
 		{"key without its certificate", "tls:\n  key_file: /etc/vigil/key.pem\n", []string{"tls.cert_file:", "key_file"}},
 		{"session idle too short", "access:\n  session_idle: 10s\n", []string{"access.session_idle:", "10s"}},

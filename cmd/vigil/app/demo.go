@@ -18,7 +18,8 @@ type demoSite struct {
 	DataDir string
 	Logger  *slog.Logger
 
-	sim *sim.Server
+	sim  *sim.Server
+	tune func(*sim.Config) // tests: smaller streams
 }
 
 // demoPlaces are plausible spots in a London borough for the demo cameras.
@@ -48,6 +49,15 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 		cfg.ClipDir = filepath.Join(d.DataDir, "clips")
 	}
 	cfg.Logger = d.Logger
+	cfg.Scenes = map[string]sim.Scene{}
+	for i := 1; i <= cfg.Cameras; i++ {
+		if sc, ok := d.Config.Scenes[sim.CameraName(i)]; ok {
+			cfg.Scenes[sim.CameraName(i)] = sim.Scene(sc)
+		}
+	}
+	if d.tune != nil {
+		d.tune(&cfg)
+	}
 	d.sim = &sim.Server{Config: cfg}
 	if err := d.sim.Initialize(); err != nil {
 		d.sim = nil
@@ -69,6 +79,12 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 			c.Name = fmt.Sprintf("%s %d", p.name, 1+(i-1)/len(demoPlaces))
 		}
 		c.Normalize()
+		if sc := cfg.Scenes[c.ID]; sc != "" {
+			c.Name = fmt.Sprintf("%s (test scene: %s)", c.Name, sc)
+			if err := d.drawZones(ctx, reg.store, c.ID, sc); err != nil {
+				return err
+			}
+		}
 		err := reg.Create(ctx, &c)
 		if err != nil && !errors.Is(err, store.ErrExists) {
 			return err
@@ -76,6 +92,21 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 	}
 	d.Logger.Info("demo cameras simulated", "cameras", d.Config.Cameras, "rtsp", d.sim.Addr())
 	return nil
+}
+
+// drawZones gives a new demo camera showing a test scene that scene's
+// zones, before its analytics starts; a camera the store already has keeps
+// the settings it has.
+func (d *demoSite) drawZones(ctx context.Context, st *store.Store, camera string, sc sim.Scene) error {
+	if _, err := st.GetCamera(ctx, camera); !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	set, err := st.CameraAnalytics(ctx, camera)
+	if err != nil {
+		return err
+	}
+	set.Zones, set.UpdatedBy = sc.Zones(), "system:demo"
+	return st.PutCameraAnalytics(ctx, set)
 }
 
 // Close stops the simulator.

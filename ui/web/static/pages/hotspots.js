@@ -7,14 +7,20 @@
 // Parts: a map of the cameras (lib/hotspot-map.js), the hour-of-week heat
 // table (lib/heat-table.js) and the ranked rows.
 //
+// Who may read the activity alert rules (operators and supervisors) also
+// gets a second view, #/hotspots?view=rules (pages/rules.js): the rules
+// judge activity against the same baseline the scores use.
+//
 // Hooks for tests: #hs-from, #hs-to, #hs-by, #hs-refresh, #hs-status,
-// table#hs-rows tbody tr[data-key], #hs-camera (the picked camera's card).
+// table#hs-rows tbody tr[data-key], #hs-camera (the picked camera's card),
+// #hs-tab-activity and #hs-tab-rules [aria-selected], #hs-activity, #hs-rules.
 import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonISODate, parseLondonInput, londonDayBounds, londonDateTime, rfc3339 } from '../lib/time.js';
 import { HotspotMap } from '../lib/hotspot-map.js';
 import { heatTable, legend } from '../lib/heat-table.js';
 import { heatColour, scaleOf, pct, scoreText } from '../lib/heat.js';
+import { mountRules } from './rules.js';
 
 const BY = [['camera', 'Camera'], ['ward', 'Ward'], ['hour', 'Hour of day']];
 const DEFAULT_DAYS = 7;
@@ -41,17 +47,45 @@ export function mount(root, ctx) {
 
   const map = new HotspotMap(mapBox, { onPick: showCamera });
 
-  root.append(
-    h('div', { class: 'toolbar' }, h('h1', {}, 'Hotspots'), h('span', { class: 'spacer' }),
-      h('label', { class: 'field field-inline' }, h('span', {}, 'From'), fromIn),
-      h('label', { class: 'field field-inline' }, h('span', {}, 'To'), toIn),
-      h('label', { class: 'field field-inline' }, h('span', {}, 'By'), bySel),
-      h('button', { class: 'btn', type: 'button', id: 'hs-refresh', onclick: () => load() }, icon('refresh'), 'Refresh')),
+  // Views: activity (everyone here) and, for who may read them, the alert rules.
+  const withRules = ctx.can('alerts.rules') || ctx.can('alerts.ack');
+  let view = withRules && p.get('view') === 'rules' ? 'rules' : 'activity';
+  let loaded = false; // the activity view has asked for its data
+  let unmountRules = null;
+  const controls = h('span', { class: 'hs-controls', id: 'hs-controls' },
+    h('label', { class: 'field field-inline' }, h('span', {}, 'From'), fromIn),
+    h('label', { class: 'field field-inline' }, h('span', {}, 'To'), toIn),
+    h('label', { class: 'field field-inline' }, h('span', {}, 'By'), bySel),
+    h('button', { class: 'btn', type: 'button', id: 'hs-refresh', onclick: () => load() }, icon('refresh'), 'Refresh'));
+  const tab = (key, title) => h('button', { class: 'btn', type: 'button', role: 'tab', id: 'hs-tab-' + key, 'aria-controls': 'hs-' + key, onclick: () => showView(key) }, title);
+  const tabs = withRules ? h('div', { class: 'hs-tabs', role: 'tablist', 'aria-label': 'Views' }, tab('activity', 'Activity'), tab('rules', 'Alert rules')) : null;
+  const activity = h('div', { id: 'hs-activity', role: withRules ? 'tabpanel' : null },
     status,
     h('div', { class: 'hs-top' },
       h('section', { class: 'panel hs-map-panel', 'aria-label': 'Map' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Map'), h('span', { class: 'spacer' }), legendBox), mapBox, camCard),
       h('section', { class: 'panel hs-heat-panel', 'aria-label': 'Hour of week' }, h('h2', {}, 'Hour of week (London)'), heatBox)),
     h('section', { class: 'panel', 'aria-label': 'Ranked' }, h('h2', {}, 'Ranked'), rowsBox));
+  const rulesBox = h('div', { id: 'hs-rules', role: 'tabpanel', hidden: true });
+
+  root.append(
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Hotspots'), tabs, h('span', { class: 'spacer' }), controls),
+    activity, withRules ? rulesBox : null);
+
+  function showView(v) {
+    view = v;
+    if (tabs) {
+      for (const b of tabs.children) {
+        const on = b.id === 'hs-tab-' + v;
+        b.setAttribute('aria-selected', String(on));
+        b.setAttribute('aria-pressed', String(on));
+      }
+    }
+    controls.hidden = activity.hidden = v !== 'activity';
+    rulesBox.hidden = v !== 'rules';
+    if (v === 'rules' && !unmountRules) unmountRules = mountRules(rulesBox, ctx);
+    if (v === 'activity' && !loaded) load();
+    else remember();
+  }
 
   // range turns the two London dates into [from, to) instants.
   function range() {
@@ -64,11 +98,13 @@ export function mount(root, ctx) {
 
   function remember() {
     const q = new URLSearchParams({ from: fromIn.value, to: toIn.value, by: bySel.value });
+    if (view === 'rules') q.set('view', 'rules');
     history.replaceState(null, '', '#/hotspots?' + q);
   }
 
   async function load() {
     const r = range();
+    loaded = true;
     if (!r) { status.textContent = 'Choose a From date on or before the To date.'; status.className = 'form-error'; return; }
     remember();
     if (inflight) inflight.abort();
@@ -167,10 +203,11 @@ export function mount(root, ctx) {
   }
 
   for (const el of [fromIn, toIn, bySel]) el.addEventListener('change', load);
-  load();
+  showView(view);
   return () => {
     alive = false;
     if (inflight) inflight.abort();
+    if (unmountRules) unmountRules();
   };
 }
 

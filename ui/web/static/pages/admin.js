@@ -8,43 +8,10 @@ import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonDateTime } from '../lib/time.js';
 import { mountAnalyticsEditor } from '../lib/analytics-editor.js';
+import { modal } from '../lib/modal.js';
 
 const ROLES = ['operator', 'supervisor', 'police', 'bjag', 'engineer', 'admin'];
 const TOKEN_SCOPES = ['cameras.read', 'health.read', 'metrics.read', 'audit.read', 'evidence.read', 'hotspots.read'];
-
-// modal opens a dialog with a form; onSubmit(form) may throw to show an
-// error in the dialog, or return false to keep it open.
-function modal(title, fields, { submit = 'Save', danger = false, cancel = true, onSubmit } = {}) {
-  const err = h('p', { class: 'form-error', role: 'alert' });
-  const ok = h('button', { class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, type: 'submit', data: { role: 'submit' } }, submit);
-  const form = h('form', { class: 'modal-body' }, h('h2', {}, title), fields, err,
-    h('div', { class: 'toolbar' }, ok, cancel ? h('button', { class: 'btn', type: 'button', onclick: () => close() }, 'Cancel') : ''));
-  const box = h('div', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title }, h('div', { class: 'modal-box' }, form));
-  const before = document.activeElement;
-  function close() {
-    box.remove();
-    document.removeEventListener('keydown', esc, true);
-    if (before && before.focus) before.focus();
-  }
-  function esc(ev) { if (ev.key === 'Escape') { ev.stopPropagation(); close(); } }
-  document.addEventListener('keydown', esc, true);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    ok.disabled = true;
-    try {
-      if ((await onSubmit(form)) !== false) close();
-    } catch (e) {
-      err.textContent = errorText(e);
-    } finally {
-      ok.disabled = false;
-    }
-  });
-  document.body.append(box);
-  const first = form.querySelector('input:not([type=hidden]):not([disabled]), select, textarea, button');
-  if (first) first.focus();
-  return close;
-}
 
 // secretBox shows a secret once (temporary password, token).
 function secretBox(title, what, secret) {

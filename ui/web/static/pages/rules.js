@@ -27,6 +27,7 @@
 import { api, APIError, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonDateTime } from '../lib/time.js';
+import { modal } from '../lib/modal.js';
 
 // The severities ui/alertrules.go (store.AlertRule.Validate) accepts.
 export const SEVERITIES = ['info', 'warning', 'critical'];
@@ -60,44 +61,12 @@ function writable(r) {
   return out;
 }
 
-// dialog opens a modal form; onSubmit() returns false to keep it open and
-// may throw to show the error under the form.
+// dialog opens a modal form named id. The server is the judge of every
+// value (and names the field): the browser's own validation would stop
+// some of them before it is asked.
 function dialog(id, title, body, { submit, danger = false, onSubmit }) {
-  const err = h('p', { class: 'form-error', role: 'alert', id: id === 'rule-dialog' ? 'rule-error' : id + '-error' });
-  const ok = h('button', { class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, type: 'submit', data: { role: 'submit' } }, submit);
-  // The server is the judge of every value (and names the field): the
-  // browser's own validation would stop some of them before it is asked.
-  const form = h('form', { class: 'modal-body rule-form', id: id === 'rule-dialog' ? 'rule-form' : id + '-form', novalidate: true },
-    h('h2', { id: id + '-title' }, title), body, err,
-    h('div', { class: 'toolbar' }, ok, h('button', { class: 'btn', type: 'button', data: { role: 'cancel' }, onclick: () => close() }, 'Cancel')));
-  const box = h('div', { class: 'modal', id, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': id + '-title' }, h('div', { class: 'modal-box' }, form));
-  const before = document.activeElement;
-  let closed = false;
-  function close() {
-    if (closed) return;
-    closed = true;
-    box.remove();
-    document.removeEventListener('keydown', esc, true);
-    if (before && before.focus && document.contains(before)) before.focus();
-  }
-  function esc(ev) { if (ev.key === 'Escape') { ev.stopPropagation(); close(); } }
-  document.addEventListener('keydown', esc, true);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = '';
-    ok.disabled = true;
-    try {
-      if ((await onSubmit(err)) !== false) close();
-    } catch (e) {
-      err.textContent = errorText(e);
-    } finally {
-      ok.disabled = false;
-    }
-  });
-  document.body.append(box);
-  const first = form.querySelector('input:not([disabled]), select:not([disabled]), button');
-  if (first) first.focus();
-  return close;
+  const names = id === 'rule-dialog' ? { formID: 'rule-form', errorID: 'rule-error' } : { formID: id + '-form', errorID: id + '-error' };
+  return modal(title, body, { submit, danger, id, ...names, novalidate: true, formClass: 'rule-form', onSubmit: (form, err) => onSubmit(err) });
 }
 
 export function mountRules(root, ctx) {

@@ -67,3 +67,35 @@ func VideoMediaInfo(b []byte) []byte {
 	End(b, dinf)
 	return b
 }
+
+// AVCSampleDescription appends stsd with one avc1 entry whose avcC holds
+// sps and pps (each at least 4 bytes long): the sample description of an
+// H.264 track.
+func AVCSampleDescription(b []byte, width, height int, sps, pps []byte) []byte {
+	b, stsd := FullStart(b, "stsd", 0, 0)
+	b = binary.BigEndian.AppendUint32(b, 1)
+	b, avc1 := Start(b, "avc1")
+	b = Zeros(b, 6)
+	b = binary.BigEndian.AppendUint16(b, 1) // data reference index
+	b = Zeros(b, 16)
+	b = binary.BigEndian.AppendUint16(b, uint16(width))
+	b = binary.BigEndian.AppendUint16(b, uint16(height))
+	b = binary.BigEndian.AppendUint32(b, 0x00480000) // 72 dpi
+	b = binary.BigEndian.AppendUint32(b, 0x00480000)
+	b = Zeros(b, 4)
+	b = binary.BigEndian.AppendUint16(b, 1) // frame count
+	b = Zeros(b, 32)                        // compressor name
+	b = binary.BigEndian.AppendUint16(b, 0x0018)
+	b = binary.BigEndian.AppendUint16(b, 0xffff)
+	b, avcC := Start(b, "avcC")
+	b = append(b, 1, sps[1], sps[2], sps[3], 0xff, 0xe1)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(sps)))
+	b = append(b, sps...)
+	b = append(b, 1)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(pps)))
+	b = append(b, pps...)
+	End(b, avcC)
+	End(b, avc1)
+	End(b, stsd)
+	return b
+}

@@ -100,7 +100,7 @@ func (p *Player) WriteMaskedMP4(ctx context.Context, w io.Writer, r *Range, mask
 	if err := m.spool.Flush(); err != nil {
 		return fmt.Errorf("playback: masked copy spool: %w", err)
 	}
-	stsd := avcStsd(m.enc.SPS(), m.enc.PPS(), m.w, m.h)
+	stsd := mp4box.AVCSampleDescription(nil, m.w, m.h, m.enc.SPS(), m.enc.PPS())
 	if _, err := w.Write(buildHead(&m.t, stsd, m.w, m.h)); err != nil {
 		return err
 	}
@@ -357,35 +357,4 @@ func copySpool(ctx context.Context, w io.Writer, f *os.File, n int64) error {
 		}
 	}
 	return nil
-}
-
-// avcStsd is the sample description of the masked copy: one avc1 entry
-// with the encoder's SPS and PPS.
-func avcStsd(sps, pps []byte, width, height int) []byte {
-	b, stsd := mp4box.FullStart(nil, "stsd", 0, 0)
-	b = binary.BigEndian.AppendUint32(b, 1)
-	b, avc1 := mp4box.Start(b, "avc1")
-	b = mp4box.Zeros(b, 6)
-	b = binary.BigEndian.AppendUint16(b, 1) // data reference index
-	b = mp4box.Zeros(b, 16)
-	b = binary.BigEndian.AppendUint16(b, uint16(width))
-	b = binary.BigEndian.AppendUint16(b, uint16(height))
-	b = binary.BigEndian.AppendUint32(b, 0x00480000) // 72 dpi
-	b = binary.BigEndian.AppendUint32(b, 0x00480000)
-	b = mp4box.Zeros(b, 4)
-	b = binary.BigEndian.AppendUint16(b, 1) // frame count
-	b = mp4box.Zeros(b, 32)                 // compressor name
-	b = binary.BigEndian.AppendUint16(b, 0x0018)
-	b = binary.BigEndian.AppendUint16(b, 0xffff)
-	b, avcC := mp4box.Start(b, "avcC")
-	b = append(b, 1, sps[1], sps[2], sps[3], 0xff, 0xe1)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(sps)))
-	b = append(b, sps...)
-	b = append(b, 1)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(pps)))
-	b = append(b, pps...)
-	mp4box.End(b, avcC)
-	mp4box.End(b, avc1)
-	mp4box.End(b, stsd)
-	return b
 }

@@ -82,31 +82,7 @@ func appendInit(b []byte, h *Header) []byte {
 	b = mp4box.VideoMediaInfo(b)
 
 	b, stbl := mp4box.Start(b, "stbl")
-	b, stsd := mp4box.FullStart(b, "stsd", 0, 0)
-	b = binary.BigEndian.AppendUint32(b, 1)
-	b, avc1 := mp4box.Start(b, "avc1")
-	b = mp4box.Zeros(b, 6)
-	b = binary.BigEndian.AppendUint16(b, 1) // data reference index
-	b = mp4box.Zeros(b, 16)
-	b = binary.BigEndian.AppendUint16(b, uint16(h.Width))
-	b = binary.BigEndian.AppendUint16(b, uint16(h.Height))
-	b = binary.BigEndian.AppendUint32(b, 0x00480000)
-	b = binary.BigEndian.AppendUint32(b, 0x00480000)
-	b = mp4box.Zeros(b, 4)
-	b = binary.BigEndian.AppendUint16(b, 1) // frame count
-	b = mp4box.Zeros(b, 32)                 // compressor name
-	b = binary.BigEndian.AppendUint16(b, 0x0018)
-	b = binary.BigEndian.AppendUint16(b, 0xffff)
-	b, avcC := mp4box.Start(b, "avcC")
-	b = append(b, 1, h.SPS[1], h.SPS[2], h.SPS[3], 0xff, 0xe1)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(h.SPS)))
-	b = append(b, h.SPS...)
-	b = append(b, 1)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(h.PPS)))
-	b = append(b, h.PPS...)
-	mp4box.End(b, avcC)
-	mp4box.End(b, avc1)
-	mp4box.End(b, stsd)
+	b = mp4box.AVCSampleDescription(b, h.Width, h.Height, h.SPS, h.PPS)
 	for _, typ := range []string{"stts", "stsc", "stco"} {
 		var p int
 		b, p = mp4box.FullStart(b, typ, 0, 0)

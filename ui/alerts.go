@@ -193,12 +193,8 @@ func (a *alertAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
 	if !a.gate.inScope(w, r, al.Camera) {
 		return
 	}
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if reason == "" {
-		reason = fmt.Sprintf("responding to alert %d", id)
-	}
-	if len(reason) > maxReason {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: at most %d characters", maxReason), nil)
+	reason, ok := reasonOr(w, r, fmt.Sprintf("responding to alert %d", id))
+	if !ok {
 		return
 	}
 	_, jpeg, err := a.alerts.Thumbnail(r.Context(), id)

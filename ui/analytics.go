@@ -295,12 +295,8 @@ func (a *analyticsAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
 		failStore(w, a.logger, err, "")
 		return
 	}
-	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
-	if reason == "" {
-		reason = fmt.Sprintf("reviewing analytics event %d", id)
-	}
-	if len(reason) > maxReason {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: at most %d characters", maxReason), nil)
+	reason, ok := reasonOr(w, r, fmt.Sprintf("reviewing analytics event %d", id))
+	if !ok {
 		return
 	}
 	if !a.gate.footageAllowed(w, r, camera, e.Start, e.Start) {

@@ -112,6 +112,21 @@ func accessReason(w http.ResponseWriter, r *http.Request) (reason, ref string, o
 	return "", "", false
 }
 
+// reasonOr reads an optional ?reason=, def when it is absent, answering
+// 400 itself when it is too long (thumbnails of events and alerts, whose
+// context says why).
+func reasonOr(w http.ResponseWriter, r *http.Request, def string) (string, bool) {
+	reason := strings.TrimSpace(r.URL.Query().Get("reason"))
+	if reason == "" {
+		return def, true
+	}
+	if len(reason) > maxReason {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason: at most %d characters", maxReason), nil)
+		return "", false
+	}
+	return reason, true
+}
+
 type countingWriter struct {
 	w http.ResponseWriter
 	n int64

@@ -304,13 +304,5 @@ func (a *analyser) mask(img *image.YCbCr) {
 	if a.privacy == nil || a.privW != w || len(a.privacy) != w*h {
 		a.privacy, a.privW = zones.Rasterize(a.set.Privacy, w, h), w
 	}
-	for y := range h {
-		for x := range w {
-			if a.privacy[y*w+x] {
-				img.Y[y*img.YStride+x] = 0
-				ci := img.COffset(x, y)
-				img.Cb[ci], img.Cr[ci] = 128, 128
-			}
-		}
-	}
+	decode.Mask(img, a.privacy) // the raster is the picture's size: no error
 }

@@ -187,7 +187,7 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	var pre struct{ Cameras, From, To, Reason string }
 	evalJS(t, ctx, `({cameras: document.querySelector('#ex-cameras').value, from: document.querySelector('#ex-from').value,
 		to: document.querySelector('#ex-to').value, reason: document.querySelector('#ex-reason').value})`, &pre)
-	if pre.Cameras != "cam001, cam002" || pre.From != londonInput(bmAt.Add(-5*time.Minute)) || pre.To != londonInput(bmAt.Add(5*time.Minute)) || pre.Reason != note {
+	if pre.Cameras != "cam001, cam002" || withSeconds(pre.From) != londonInput(bmAt.Add(-5*time.Minute)) || withSeconds(pre.To) != londonInput(bmAt.Add(5*time.Minute)) || pre.Reason != note {
 		t.Errorf("request prefilled from the incident: %+v (bookmark at %v)", pre, bmAt)
 	}
 	shot(t, ctx, "6-request-from-incident")
@@ -309,6 +309,15 @@ func londonInput(t time.Time) string {
 		panic(err)
 	}
 	return t.In(loc).Format("2006-01-02T15:04:05")
+}
+
+// withSeconds puts back the ":00" seconds that a datetime-local input's
+// value leaves out when they are zero (a bookmark on a whole minute).
+func withSeconds(v string) string {
+	if len(v) == len("2006-01-02T15:04") {
+		return v + ":00"
+	}
+	return v
 }
 
 // TestBrowserLondonTime runs lib/time.js in chromium: Europe/London shown

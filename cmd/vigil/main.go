@@ -3,6 +3,7 @@
 //	vigil serve [-config FILE]   run the service (the demo site with no -config)
 //	vigil check -config FILE     validate a config file and exit
 //	vigil evidence COMMAND ...   the evidence locker: keys, log check, police exports
+//	vigil anpr COMMAND ...       the number-plate reader: read images, evaluate, generate plates
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 		os.Exit(check(os.Args[2:]))
 	case "evidence":
 		os.Exit(evidenceCmd(os.Args[2:]))
+	case "anpr":
+		os.Exit(anprCmd(os.Args[2:]))
 	case "reset-password":
 		os.Exit(resetPassword(os.Args[2:]))
 	default:
@@ -37,6 +40,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE | vigil evidence COMMAND (see vigil evidence)\n"+
+		"       | vigil anpr read|eval|generate ... (see vigil anpr)\n"+
 		"       | vigil reset-password [-config FILE] -by NAME USERNAME")
 	os.Exit(2)
 }

@@ -329,6 +329,39 @@ var migrations = []string{
 		ack_note   TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX alerts_at ON alerts(at_us);`,
+	// 8: ANPR (issue 8). One row per vehicle passage read by a camera
+	// (plate in normal form, per-character confidence as JSON, the plate
+	// crop and vehicle thumbnail as JPEG), and the watch-list of nuisance
+	// vehicles (one entry per plate).
+	`CREATE TABLE plate_reads (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera     TEXT NOT NULL,
+		at_us      INTEGER NOT NULL,
+		first_us   INTEGER NOT NULL,
+		last_us    INTEGER NOT NULL,
+		plate      TEXT NOT NULL,
+		text       TEXT NOT NULL,
+		format     TEXT NOT NULL,
+		confidence REAL NOT NULL,
+		char_conf  TEXT NOT NULL,
+		direction  TEXT NOT NULL,
+		frames     INTEGER NOT NULL,
+		box        TEXT NOT NULL,
+		crop       BLOB,
+		thumbnail  BLOB
+	);
+	CREATE INDEX plate_reads_at ON plate_reads(at_us);
+	CREATE INDEX plate_reads_plate ON plate_reads(plate, at_us);
+	CREATE INDEX plate_reads_camera ON plate_reads(camera, at_us);
+	CREATE TABLE watchlist (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		plate      TEXT NOT NULL UNIQUE,
+		category   TEXT NOT NULL,
+		reason     TEXT NOT NULL,
+		added_by   TEXT NOT NULL,
+		added_us   INTEGER NOT NULL,
+		expires_us INTEGER NOT NULL
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

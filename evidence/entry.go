@@ -54,6 +54,13 @@ const (
 	ActionEventThumbnail   Action = "footage.event_thumbnail"
 	ActionAlertAcked       Action = "alert.acked"
 	ActionAlertRuleChanged Action = "alert.rule_changed"
+	// ANPR (issue 8): every search of plate reads is a consultation of
+	// personal data; a read's crop or vehicle picture is footage; the
+	// watch-list's changes and the retention of reads are recorded.
+	ActionPlateSearch      Action = "anpr.search"
+	ActionPlateImage       Action = "footage.plate_image"
+	ActionWatchlistChanged Action = "anpr.watchlist_changed"
+	ActionPlateReadsPruned Action = "anpr.reads_deleted"
 )
 
 // Actors that are parts of Vigil rather than people.

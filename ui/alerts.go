@@ -91,7 +91,7 @@ func (a *alertAPI) list(w http.ResponseWriter, r *http.Request) {
 	if !f.ok(w) {
 		return
 	}
-	cams, err := a.visibleCameras(r.Context(), who(r))
+	cams, err := visibleCameras(r.Context(), a.gate, who(r))
 	if err != nil {
 		failStore(w, a.logger, err, "")
 		return
@@ -109,13 +109,13 @@ func (a *alertAPI) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
 }
 
-// visibleCameras is nil for someone who sees every camera (so alerts of
-// removed cameras show too), else the cameras in their scope.
-func (a *alertAPI) visibleCameras(ctx context.Context, p *principal) ([]string, error) {
+// visibleCameras is nil for someone who sees every camera (so alerts and
+// reads of removed cameras show too), else the cameras in their scope.
+func visibleCameras(ctx context.Context, g *gate, p *principal) ([]string, error) {
 	if p.scope.All() && !p.viaGrant {
 		return nil, nil
 	}
-	all, err := a.gate.cameras.List(ctx)
+	all, err := g.cameras.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(al.Close)
-	srv := &Server{Live: lv, Alerts: al, Analytics: st, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
+	srv := &Server{Live: lv, Alerts: al, Analytics: st, Plates: st, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())

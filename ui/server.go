@@ -65,6 +65,10 @@ type Server struct {
 	// Alerts serves the alert list, stream and acknowledgements
 	// (*alerts.Service); may be nil.
 	Alerts AlertService
+	// Plates serves number-plate reads and the watch-list (*store.Store);
+	// may be nil. WatchlistChanged is told when the watch-list changes.
+	Plates           PlateStore
+	WatchlistChanged func()
 	// GrafanaURL is the camera-health dashboard the health page links to.
 	GrafanaURL string
 	// Registerer takes the server's own metrics; may be nil.
@@ -189,6 +193,9 @@ func (s *Server) build() (http.Handler, []Route) {
 	}
 	if s.Analytics != nil {
 		s.analyticsRoutes(rt)
+	}
+	if s.Plates != nil {
+		s.anprRoutes(rt)
 	}
 	if s.Alerts != nil {
 		s.alertRoutes(rt)

@@ -65,13 +65,18 @@ const (
 	DeploymentsRW Permission = "deployments.write"
 	// AlertRulesManage decides which unusual activity raises an alert.
 	AlertRulesManage Permission = "alerts.rules"
+	// PlatesSearch searches number-plate reads (each search logged with its
+	// reason) and reads the watch-list; WatchlistManage lists and unlists
+	// vehicles.
+	PlatesSearch    Permission = "anpr.search"
+	WatchlistManage Permission = "anpr.watchlist"
 )
 
 // matrix is the role x permission table: the one place it is decided.
 var matrix = map[Role][]Permission{
-	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead},
+	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead, PlatesSearch},
 	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead,
-		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage},
+		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage, PlatesSearch, WatchlistManage},
 	Police:   {FootageGranted, BookmarksRead, ExportsRequest, EvidenceRead},
 	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRW},
 	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead},

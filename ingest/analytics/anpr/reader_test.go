@@ -1,0 +1,159 @@
+package anpr
+
+import (
+	"image"
+	"os"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/vigil-cctv/vigil/ingest/analytics/anpr/plategen"
+)
+
+// TestDetectDrawnPlates checks the detector alone on frames with a plate
+// drawn by OpenCV, white and yellow, among clutter: the plate is among the
+// candidates, and no Mat is left open.
+func TestDetectDrawnPlates(t *testing.T) {
+	start := openMats()
+	d := newDetector()
+	found := 0
+	const n = 20
+	for i := range n {
+		m, box := drawnScene(t, "AB12 CDE", i%2 == 1, uint64(i))
+		grey := gocv.NewMat()
+		gocv.CvtColor(m, &grey, gocv.ColorBGRToGray)
+		for _, c := range d.detect(m, grey, 12) {
+			if iou(c.box, box) >= 0.5 {
+				found++
+				break
+			}
+		}
+		grey.Close()
+		m.Close()
+	}
+	d.Close()
+	if found < n*9/10 {
+		t.Errorf("plate among the candidates in %d of %d frames", found, n)
+	}
+	if n := openMats(); n != start {
+		t.Errorf("open Mats %d, started with %d", n, start)
+	}
+}
+
+// TestReadFrames covers Read's inputs: BGR and grey frames, a region of
+// interest (results in frame coordinates), a tiny or odd frame refused.
+func TestReadFrames(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	m, box := drawnScene(t, "AB12 CDE", false, 3)
+	defer m.Close()
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(m, &grey, gocv.ColorBGRToGray)
+	f32 := gocv.NewMatWithSize(100, 100, gocv.MatTypeCV32F)
+	defer f32.Close()
+	start := openMats()
+	for _, f := range []gocv.Mat{m, grey} {
+		if _, err := r.Read(f, image.Rectangle{}); err != nil {
+			t.Errorf("type %v: %v", f.Type(), err)
+		}
+		ps, err := r.Read(f, box.Inset(-30))
+		if err != nil {
+			t.Errorf("roi: %v", err)
+		}
+		for _, p := range ps {
+			if !p.Box.Overlaps(box.Inset(-30)) {
+				t.Errorf("roi read %v outside %v", p.Box, box)
+			}
+		}
+	}
+	if _, err := r.Read(m, image.Rect(0, 0, 5, 5)); err == nil {
+		t.Error("5x5 region: no error")
+	}
+	if _, err := r.Read(f32, image.Rectangle{}); err == nil {
+		t.Error("float frame: no error")
+	}
+	if n := openMats(); n != start {
+		t.Errorf("open Mats %d, started with %d", n, start)
+	}
+}
+
+// syntheticSets are the generated test sets: seeds >= 9000 (training uses
+// 1000..1999), each condition on its own.
+var syntheticSets = []struct {
+	name string
+	seed int64
+	opt  plategen.SceneOptions
+}{
+	{"day", 9101, plategen.SceneOptions{}},
+	{"night", 9102, plategen.SceneOptions{Night: 1}},
+	{"blur", 9103, plategen.SceneOptions{Blur: 1}},
+}
+
+// TestSyntheticScenes reads generated road scenes (day, night, motion
+// blur) single-frame: detection recall and exact-plate accuracy.
+func TestSyntheticScenes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and reads 240 scenes")
+	}
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	start := openMats()
+	for _, set := range syntheticSets {
+		t.Run(set.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := plategen.WriteScenes(dir, 80, set.seed, set.opt); err != nil {
+				t.Skipf("plategen scenes: %v", err)
+			}
+			rep, err := r.Eval(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(rep.Table())
+			if rep.Recall < 0.9 || rep.Accuracy < 0.9 {
+				for _, m := range rep.Misses {
+					t.Log(m)
+				}
+				t.Errorf("recall %.2f, accuracy %.2f: want both >= 0.90", rep.Recall, rep.Accuracy)
+			}
+		})
+	}
+	if n := openMats(); n != start {
+		t.Errorf("open Mats %d, started with %d", n, start)
+	}
+}
+
+// TestRealScenesReport reports the reader on the openalpr-us validation
+// set (AGPL: read from its path, never committed or tuned to) when
+// VIGIL_ANPR_OPENALPR names it.
+func TestRealScenesReport(t *testing.T) {
+	dir := os.Getenv("VIGIL_ANPR_OPENALPR")
+	if dir == "" {
+		t.Skip("VIGIL_ANPR_OPENALPR not set")
+	}
+	rep, err := Eval(dir, "any")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + rep.Table())
+}
+
+// TestRealCharsReport reports character accuracy per class on gb-chars
+// (AGPL, likewise) when VIGIL_ANPR_GBCHARS names it.
+func TestRealCharsReport(t *testing.T) {
+	dir := os.Getenv("VIGIL_ANPR_GBCHARS")
+	if dir == "" {
+		t.Skip("VIGIL_ANPR_GBCHARS not set")
+	}
+	rep, err := Eval(dir, "gb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + rep.Table())
+}

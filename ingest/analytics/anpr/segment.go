@@ -1,0 +1,181 @@
+package anpr
+
+import (
+	"image"
+	"slices"
+	"sort"
+
+	"gocv.io/x/gocv"
+)
+
+// charAspect is a UK character's width over its height (50 mm by 79 mm);
+// other countries' fonts are close enough for splitting merged blobs.
+const charAspect = 0.63
+
+// segmentation is one text line cut into characters, left to right.
+type segmentation struct {
+	boxes []image.Rectangle
+	split int // index of the first character after the widest gap, -1 if none stands out
+}
+
+// segment binarises a rectified plate (dark text on light) and returns its
+// one line of characters: connected components of character height that
+// share a line, fragments merged, over-wide blobs (touching characters)
+// split at the thinnest column.
+func segment(plate gocv.Mat) segmentation {
+	bin, labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer bin.Close()
+	defer labels.Close()
+	defer stats.Close()
+	defer cents.Close()
+	H := plate.Rows()
+	// A local threshold copes with shadows across the plate; the block is
+	// wider than a stroke, so a stroke stands out from its surround.
+	gocv.AdaptiveThreshold(plate, &bin, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinaryInv, H/2|1, 7)
+	n := gocv.ConnectedComponentsWithStats(bin, &labels, &stats, &cents)
+	var blobs []image.Rectangle
+	for i := 1; i < n; i++ {
+		x, y := int(stats.GetIntAt(i, 0)), int(stats.GetIntAt(i, 1))
+		w, h, a := int(stats.GetIntAt(i, 2)), int(stats.GetIntAt(i, 3)), int(stats.GetIntAt(i, 4))
+		if h < H*3/10 || h > H*19/20 || w > 3*h || a*10 < w*h {
+			continue
+		}
+		// The rectified region has a margin above and below the text, so
+		// a blob touching its top or bottom is the plate's edge or the
+		// car; a solid block is the flag band or a shadow.
+		if y == 0 || y+h == H || a*20 > w*h*17 && w*10 > h*3 {
+			continue
+		}
+		blobs = append(blobs, image.Rect(x, y, x+w, y+h))
+	}
+	line := bestLine(blobs)
+	if len(line) == 0 {
+		return segmentation{split: -1}
+	}
+	sort.Slice(line, func(i, j int) bool { return line[i].Min.X < line[j].Min.X })
+	line = mergeFragments(line)
+	lineH := medianHeight(line)
+	px, err := bin.DataPtrUint8()
+	if err == nil {
+		line = splitWide(line, px, bin.Cols(), lineH)
+	}
+	return segmentation{boxes: line, split: widestGap(line, lineH)}
+}
+
+// bestLine keeps the largest set of blobs of about one height on about one
+// baseline: the characters, not the screws, flag band or border bits.
+func bestLine(blobs []image.Rectangle) []image.Rectangle {
+	var best []image.Rectangle
+	bestArea := 0
+	for _, ref := range blobs {
+		rh, rc := ref.Dy(), (ref.Min.Y+ref.Max.Y)/2
+		var set []image.Rectangle
+		a := 0
+		for _, b := range blobs {
+			c := (b.Min.Y + b.Max.Y) / 2
+			if abs(b.Dy()-rh)*4 <= rh && abs(c-rc)*10 <= rh*3 {
+				set = append(set, b)
+				a += area(b)
+			}
+		}
+		if len(set) > len(best) || len(set) == len(best) && a > bestArea {
+			best, bestArea = set, a
+		}
+	}
+	return slices.Clone(best)
+}
+
+// mergeFragments joins blobs that overlap horizontally by more than half the
+// narrower: one character broken in two by dirt or a weak stroke.
+func mergeFragments(line []image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	for _, b := range line {
+		if k := len(out) - 1; k >= 0 {
+			ov := min(out[k].Max.X, b.Max.X) - max(out[k].Min.X, b.Min.X)
+			if ov*2 > min(out[k].Dx(), b.Dx()) {
+				out[k] = out[k].Union(b)
+				continue
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// splitWide cuts a blob wider than one character into as many as its width
+// holds, each cut at the emptiest column near where it should be.
+func splitWide(line []image.Rectangle, px []byte, stride, lineH int) []image.Rectangle {
+	cw := float64(lineH) * charAspect
+	var out []image.Rectangle
+	for _, b := range line {
+		k := int(float64(b.Dx())/(cw*1.1) + 0.5)
+		if float64(b.Dx()) < cw*1.45 || k < 2 {
+			out = append(out, b)
+			continue
+		}
+		cols := make([]int, b.Dx())
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if px[y*stride+x] != 0 {
+					cols[x-b.Min.X]++
+				}
+			}
+		}
+		left := b.Min.X
+		for j := 1; j < k; j++ {
+			want := b.Dx() * j / k
+			lo, hi := max(1, want-int(cw/3)), min(b.Dx()-1, want+int(cw/3))
+			cut := want
+			for x := lo; x < hi; x++ {
+				if cols[x] < cols[cut] {
+					cut = x
+				}
+			}
+			out = append(out, image.Rect(left, b.Min.Y, b.Min.X+cut, b.Max.Y))
+			left = b.Min.X + cut
+		}
+		out = append(out, image.Rect(left, b.Min.Y, b.Max.X, b.Max.Y))
+	}
+	return out
+}
+
+// widestGap returns the index after the gap that separates a UK mark's two
+// groups (wider than twice the usual gap), or -1.
+func widestGap(line []image.Rectangle, lineH int) int {
+	if len(line) < 3 {
+		return -1
+	}
+	gaps := make([]int, len(line)-1)
+	for i := range gaps {
+		gaps[i] = line[i+1].Min.X - line[i].Max.X
+	}
+	sorted := slices.Clone(gaps)
+	slices.Sort(sorted)
+	med := sorted[len(sorted)/2]
+	at := 0
+	for i, g := range gaps {
+		if g > gaps[at] {
+			at = i
+		}
+	}
+	if gaps[at] > 2*max(med, 1) && gaps[at]*4 > lineH {
+		return at + 1
+	}
+	return -1
+}
+
+func medianHeight(line []image.Rectangle) int {
+	hs := make([]int, len(line))
+	for i, b := range line {
+		hs[i] = b.Dy()
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -20,13 +20,13 @@ const (
 type Rule struct {
 	Name     string        `yaml:"name"`
 	Kind     string        `yaml:"kind"`
-	Cameras  []string      `yaml:"cameras"`  // the area (repeat-pass, gathering)
-	Entry    []string      `yaml:"entry"`    // dwell
-	Exit     []string      `yaml:"exit"`     // dwell
-	Count    int           `yaml:"count"`    // passes (default 3 for repeat-pass, 2 for gathering)
-	Window   time.Duration `yaml:"window"`   // default 30m
-	Stay     time.Duration `yaml:"stay"`     // dwell: default 20m
-	Vehicles int           `yaml:"vehicles"` // gathering: default 5
+	Cameras  []string      `yaml:"cameras"`         // the area (repeat-pass, gathering)
+	Entry    []string      `yaml:"entry,omitempty"` // dwell
+	Exit     []string      `yaml:"exit,omitempty"`  // dwell
+	Count    int           `yaml:"count"`           // passes (default 3 for repeat-pass, 2 for gathering)
+	Window   time.Duration `yaml:"window"`          // default 30m
+	Stay     time.Duration `yaml:"stay"`            // dwell: default 20m
+	Vehicles int           `yaml:"vehicles"`        // gathering: default 5
 	// Hours limits the rule to London hours [from, to); from > to wraps
 	// midnight (22-6 is the night); both 0 is all day.
 	Hours    [2]int `yaml:"hours"`

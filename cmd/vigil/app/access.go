@@ -132,6 +132,7 @@ func (w *workflow) sweep(ctx context.Context) {
 	if _, err := a.store.PruneActivity(ctx, now.Add(-store.ActivityRetention)); err != nil {
 		a.logger.Error("pruning analytics activity", "error", err)
 	}
+	a.prunePlateReads(ctx, now)
 }
 
 // exportDone records a finished bundle (or why it failed) on its request.

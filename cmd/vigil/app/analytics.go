@@ -1,11 +1,16 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
 
 	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/analytics"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
 )
 
 func (c AnalyticsConfig) engineConfig() analytics.Config {
@@ -50,4 +55,38 @@ func (a *App) startAnalytics() error {
 	a.registry.analytics = a.analytics
 	a.registry.analysedStream = a.analytics.Config.Stream
 	return nil
+}
+
+// startANPR starts the nuisance-vehicle rules (watch-list matching and
+// behaviour over areas) that the plate reads of analytics go through.
+func (a *App) startANPR() error {
+	c := a.Config.ANPR
+	if !c.Enabled {
+		return nil
+	}
+	a.nuisance = &nuisance.Service{Store: a.store, Alerts: a.alerts, Rules: c.Rules, MaxDistance: c.WatchMaxDistance,
+		Registerer: a.metrics, Logger: a.logger.With("component", "anpr")}
+	if err := a.nuisance.Initialize(); err != nil {
+		a.nuisance = nil
+		return fmt.Errorf("anpr: %w", err)
+	}
+	return nil
+}
+
+// prunePlateReads deletes the reads older than the retention period, and
+// records the deletion (how many, of which period) in the evidence log.
+func (a *App) prunePlateReads(ctx context.Context, now time.Time) {
+	p, err := a.store.PrunePlateReads(ctx, now.Add(-a.Config.ANPR.Retention))
+	if err != nil {
+		a.logger.Error("pruning number-plate reads", "error", err)
+		return
+	}
+	if p.Count == 0 {
+		return
+	}
+	if _, err := a.evlog.Append(ctx, &evidence.Entry{Action: evidence.ActionPlateReadsPruned, Actor: evidence.ActorRetention,
+		From: p.Oldest, To: p.Newest, Reason: fmt.Sprintf("retention: reads are kept %s", a.Config.ANPR.Retention),
+		Detail: fmt.Sprintf("%d plate reads deleted", p.Count)}); err != nil {
+		a.logger.Error("plate reads deleted but not recorded in the evidence log", "count", p.Count, "error", err)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/analytics"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/recorder"
@@ -56,6 +57,8 @@ type App struct {
 	alerts    *alerts.Service
 	rules     *hotspots.Evaluator
 	analytics *analytics.Engine
+	// nuisance: issue 8 (watch-list and behaviour rules over plate reads).
+	nuisance *nuisance.Service
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -105,6 +108,9 @@ func (a *App) Initialize() (err error) {
 	if err = a.startAlerts(); err != nil {
 		return err
 	}
+	if err = a.startANPR(); err != nil {
+		return err
+	}
 	if err = a.startAnalytics(); err != nil {
 		return err
 	}
@@ -147,7 +153,7 @@ func (a *App) Initialize() (err error) {
 		// and refusal is logged under a pseudonym from the store.
 		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
 		Records: a.store, GrafanaURL: a.Config.GrafanaURL, Live: a.live,
-		Analytics: a.store, Alerts: a.alerts,
+		Analytics: a.store, Alerts: a.alerts, Plates: a.store,
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
@@ -161,6 +167,9 @@ func (a *App) Initialize() (err error) {
 	}
 	if a.analytics != nil {
 		a.server.AnalyticsEngine = a.analytics
+	}
+	if a.nuisance != nil {
+		a.server.WatchlistChanged = a.nuisance.WatchlistChanged
 	}
 	a.startWorkflow()
 	if err = a.server.Initialize(); err != nil {
@@ -225,6 +234,9 @@ func (a *App) Close() {
 	}
 	if a.rules != nil {
 		a.rules.Close()
+	}
+	if a.nuisance != nil {
+		a.nuisance.Close()
 	}
 	if a.alerts != nil {
 		a.alerts.Close()

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
@@ -48,6 +49,8 @@ type Config struct {
 	Analytics AnalyticsConfig `yaml:"analytics"`
 
 	Alerts AlertsConfig `yaml:"alerts"`
+
+	ANPR ANPRConfig `yaml:"anpr"`
 
 	// GrafanaURL is the camera-health dashboard the web UI's health page
 	// links to (e.g. http://grafana:3000/d/vigil-cameras); empty: no link.
@@ -180,6 +183,26 @@ type AnalyticsConfig struct {
 	FrozenAfter  time.Duration `yaml:"frozen_after"`
 }
 
+// ANPRConfig sets number-plate reading on the analysed streams, how long
+// reads are kept, and the nuisance-vehicle rules (the watch-list itself is
+// kept in the store, managed in the web UI).
+type ANPRConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Cameras are the cameras whose plates are read (empty: every analysed camera).
+	Cameras []string `yaml:"cameras,omitempty"`
+	// Region is the plate syntax: gb (UK marks, corrected to a valid
+	// mark) or any (as read).
+	Region string `yaml:"region"`
+	// Retention is how long reads are kept (default 90 days); older
+	// ones are deleted, and the deletion logged.
+	Retention time.Duration `yaml:"retention"`
+	// WatchMaxDistance is how far a read may be from a listed plate and
+	// still alert (confusion-aware edit distance; default 0.5).
+	WatchMaxDistance float64 `yaml:"watch_max_distance"`
+	// Rules are the behaviour rules: repeat-pass, dwell, gathering.
+	Rules []nuisance.Rule `yaml:"rules,omitempty"`
+}
+
 // AlertsConfig sets where alerts go besides the web UI.
 type AlertsConfig struct {
 	// WebhookURL receives every alert as JSON (empty: none). With
@@ -276,6 +299,7 @@ func DefaultConfig() Config {
 		Analytics: AnalyticsConfig{Enabled: true, Rate: 5, Width: 160, Stream: "sub",
 			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
 		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
+		ANPR:   ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
 			Scenes: map[string]string{"cam007": "zone", "cam008": "covered"}},
 	}
@@ -439,6 +463,20 @@ func (c *Config) Validate() error {
 	if c.Analytics.Enabled {
 		if err := c.Analytics.engineConfig().Validate(); err != nil {
 			bad("analytics", "%v", err)
+		}
+	}
+	if c.ANPR.Region != "gb" && c.ANPR.Region != "any" {
+		bad("anpr.region", "%q must be gb or any", c.ANPR.Region)
+	}
+	if c.ANPR.Retention < 24*time.Hour || c.ANPR.Retention > 5*366*24*time.Hour {
+		bad("anpr.retention", "%v must be between 24h and 5 years", c.ANPR.Retention)
+	}
+	if c.ANPR.WatchMaxDistance < 0 || c.ANPR.WatchMaxDistance > 2 {
+		bad("anpr.watch_max_distance", "%v must be between 0 and 2", c.ANPR.WatchMaxDistance)
+	}
+	for i, r := range c.ANPR.Rules {
+		if err := r.Validate(); err != nil {
+			bad(fmt.Sprintf("anpr.rules[%d]", i), "%v", err)
 		}
 	}
 	if err := c.Alerts.webhook().Validate(); err != nil {

@@ -57,3 +57,48 @@ func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
 		t.Fatalf("expiry entries: %+v", expired)
 	}
 }
+
+// TestWorkflowPrunesPlateReads: reads past the ANPR retention go, and
+// their deletion is in the evidence log (how many, of which period).
+func TestWorkflowPrunesPlateReads(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	evlog := &locker.Log{Dir: t.TempDir(), Origin: "test/evidence", CreateKey: true, CheckpointInterval: -1, Logger: logger}
+	if err := evlog.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer evlog.Close()
+	a := &App{Config: DefaultConfig(), store: st, evlog: evlog, logger: logger}
+	now := time.Now().UTC()
+	for _, age := range []time.Duration{100 * 24 * time.Hour, 95 * 24 * time.Hour, 10 * 24 * time.Hour} {
+		at := now.Add(-age)
+		r := store.PlateRead{Camera: "cam001", At: at, First: at, Last: at, Plate: "AB12CDE", Text: "AB12 CDE",
+			Confidence: 0.9, CharConf: make([]float32, 7)}
+		if err := st.AddPlateRead(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &workflow{app: a}
+	w.sweep(ctx)
+	w.sweep(ctx)
+	left, err := st.PlateReads(ctx, store.PlateQuery{From: now.Add(-400 * 24 * time.Hour)})
+	if err != nil || len(left) != 1 {
+		t.Fatalf("%d reads left (%v), want the 10-day-old one", len(left), err)
+	}
+	var pruned []evidence.Entry
+	evlog.Scan(0, evlog.Size(), func(e evidence.Entry, _ []byte) bool {
+		if e.Action == evidence.ActionPlateReadsPruned {
+			pruned = append(pruned, e)
+		}
+		return true
+	})
+	if len(pruned) != 1 || pruned[0].Detail != "2 plate reads deleted" || pruned[0].Actor != evidence.ActorRetention ||
+		!pruned[0].From.Equal(now.Add(-100*24*time.Hour).Truncate(time.Microsecond)) {
+		t.Fatalf("prune entries: %+v", pruned)
+	}
+}

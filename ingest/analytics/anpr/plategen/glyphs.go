@@ -144,7 +144,8 @@ var glyphDefs = map[byte]func(g *glyphBuilder){
 	'M': func(g *glyphBuilder) {
 		g.stem(0)
 		g.stem(GlyphW - strokeW)
-		g.line(path{{5, -2}, {25, 56}, {45, -2}})
+		// the middle strokes are thinner, as on the plates, or M fills in
+		g.shape = append(g.shape, stroke(path{{6, -2}, {25, 54}, {44, -2}}, 11.5))
 	},
 	'N': func(g *glyphBuilder) {
 		g.stem(0)

@@ -24,14 +24,14 @@ type Pose struct {
 	Distance float64
 }
 
-// Homography is the pose's mapping from plate millimetres to pixels.
-func (p Pose) Homography() Homography {
+// camera is the pose's rotation, distance D (mm) and focal length f (px).
+func (p Pose) camera() (r [9]float64, D, f float64) {
 	d := p.Distance
 	if d <= 0 {
 		d = 4
 	}
-	D := d * PlateW
-	f := p.CharHeight / GlyphH * D // pixels per mm at the plate's centre, times D
+	D = d * PlateW
+	f = p.CharHeight / GlyphH * D // pixels per mm at the plate's centre, times D
 	yaw, pitch, roll := p.Yaw*math.Pi/180, p.Pitch*math.Pi/180, p.Roll*math.Pi/180
 	// R = Rz(roll) * Rx(pitch) * Ry(yaw)
 	cy, sy := math.Cos(yaw), math.Sin(yaw)
@@ -40,7 +40,23 @@ func (p Pose) Homography() Homography {
 	ry := [9]float64{cy, 0, sy, 0, 1, 0, -sy, 0, cy}
 	rx := [9]float64{1, 0, 0, 0, cp, -sp, 0, sp, cp}
 	rz := [9]float64{cr, -sr, 0, sr, cr, 0, 0, 0, 1}
-	r := mul3(rz, mul3(rx, ry))
+	return mul3(rz, mul3(rx, ry)), D, f
+}
+
+// Project maps a point in the plate's space (mm; x right, y down, z away
+// from the camera, behind the plate) to pixels. Vehicles are drawn with it.
+func (p Pose) Project(x, y, z float64) Pt {
+	r, D, f := p.camera()
+	X := r[0]*x + r[1]*y + r[2]*z
+	Y := r[3]*x + r[4]*y + r[5]*z
+	Z := r[6]*x + r[7]*y + r[8]*z + D
+	Z = math.Max(Z, 1)
+	return Pt{p.Centre.X + f*X/Z, p.Centre.Y + f*Y/Z}
+}
+
+// Homography is the pose's mapping from plate millimetres to pixels.
+func (p Pose) Homography() Homography {
+	r, D, f := p.camera()
 	cx, cyy := p.Centre.X, p.Centre.Y
 	return Homography{
 		f*r[0] + cx*r[6], f*r[1] + cx*r[7], cx * D,

@@ -49,8 +49,3 @@ func WritePlates(dir string, n int, seed int64, opt SceneOptions) error {
 func truthLine(file string, x, y, w, h int, text string) string {
 	return fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%s\n", file, x, y, w, h, strings.ReplaceAll(text, " ", ""))
 }
-
-// WriteScenes is not built yet.
-func WriteScenes(dir string, n int, seed int64, opt SceneOptions) error {
-	return fmt.Errorf("plategen: scenes: not built yet")
-}

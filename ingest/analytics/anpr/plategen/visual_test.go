@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-// TestDevSheet writes all glyphs to a PNG for eyeballing (dev only).
+// The Dev tests write pictures for a person to look at (the visual check
+// of the generator); they run only when their variable names an output,
+// e.g. GLYPH_SHEET=/tmp/glyphs.png go test -run DevSheet .
 func TestDevSheet(t *testing.T) {
 	out := os.Getenv("GLYPH_SHEET")
 	if out == "" {
@@ -49,5 +51,22 @@ func TestDevChars(t *testing.T) {
 	}
 	if err := WriteChars(out, 600, 77); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDevScene(t *testing.T) {
+	out := os.Getenv("SCENE_PNG")
+	if out == "" {
+		t.Skip()
+	}
+	for i, yaw := range []float64{0, 20, -25} {
+		v := Vehicle{Plate: PlateSpec{Text: "AB12 CDE", Seed: 3}, Front: true, Colour: RGB{0.6, 0.1, 0.1},
+			Pose: Pose{Centre: Pt{320, 250}, CharHeight: 14, Yaw: yaw, Pitch: 10, Distance: 25}}
+		w := Vehicle{Plate: PlateSpec{Text: "XY70 ABC", Rear: true, Seed: 4}, Colour: RGB{0.2, 0.3, 0.6}, Van: true,
+			Pose: Pose{Centre: Pt{120, 180}, CharHeight: 9, Yaw: -yaw, Pitch: 10, Distance: 25}}
+		img, _ := RenderScene(Scene{Width: 640, Height: 360, BackgroundSeed: 7, Vehicles: []Vehicle{w, v}, Cond: Conditions{Exposure: 1, Gamma: 1, Light: Light(i)}})
+		f, _ := os.Create(out + string(rune('0'+i)) + ".png")
+		png.Encode(f, img)
+		f.Close()
 	}
 }

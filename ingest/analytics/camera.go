@@ -44,6 +44,9 @@ type analyser struct {
 	tamperEvent map[string]*store.Event
 	privacy     []bool // privacy mask at thumbnail size, built on first use
 	privW       int
+	// moving bounds the last picture's moving blobs, in picture pixels
+	// (empty when nothing moved): where plates are read.
+	moving image.Rectangle
 }
 
 func newAnalyser(camera string, cfg Config, set store.CameraAnalytics, out func(op), gauge func(string, bool)) *analyser {
@@ -130,6 +133,10 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 	}
 
 	blobs, zonePixels, sceneChanged := a.motion.apply(a.small)
+	a.moving = image.Rectangle{}
+	for _, b := range blobs {
+		a.moving = a.moving.Union(image.Rect(b.X*w/a.motion.w, b.Y*h/a.motion.h, (b.X+b.W)*w/a.motion.w, (b.Y+b.H)*h/a.motion.h))
+	}
 	a.confirmed = a.tracker.update(blobs, a.confirmed)
 	whole := len(a.events) - 1
 	for _, tr := range a.confirmed {

@@ -33,6 +33,10 @@ type Config struct {
 	FrozenAfter   time.Duration // default 2m
 	RelearnAfter  time.Duration // a moved view becomes the new reference after this (default 15m)
 	FlushInterval time.Duration // activity is written this often (default 1m)
+	// PlateCameras reports whether a camera's number plates are read
+	// (nil: none); PlateRegion is the plate syntax, gb or any.
+	PlateCameras func(camera string) bool
+	PlateRegion  string
 }
 
 func (c *Config) defaults() {

@@ -20,6 +20,13 @@ type Store interface {
 	AddEvent(ctx context.Context, ev *store.Event) error
 	UpdateEvent(ctx context.Context, ev store.Event) error
 	AddActivity(ctx context.Context, rows []store.Activity) error
+	AddPlateRead(ctx context.Context, r *store.PlateRead) error
+}
+
+// PlateObserver judges each stored plate read (*nuisance.Service: the
+// watch-list and behaviour rules).
+type PlateObserver interface {
+	Observe(ctx context.Context, r store.PlateRead)
 }
 
 // Raiser raises alerts (*alerts.Service).
@@ -33,7 +40,8 @@ type Raiser interface {
 type Engine struct {
 	Config     Config
 	Store      Store
-	Alerts     Raiser // may be nil
+	Alerts     Raiser        // may be nil
+	Plates     PlateObserver // may be nil
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 

@@ -11,6 +11,7 @@ type Metrics struct {
 	tamper   *prometheus.GaugeVec
 	cameras  prometheus.Gauge
 	lost     prometheus.Counter
+	plates   *prometheus.CounterVec
 }
 
 // NewMetrics registers the analytics series on reg (nil: unregistered).
@@ -30,9 +31,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Cameras being analysed."}),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_analytics_writes_lost_total",
 			Help: "Events or activity rows not written because the writer's queue was full."}),
+		plates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_anpr_reads_total",
+			Help: "Number-plate reads stored (one per vehicle passage), per camera."}, []string{"camera"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.analysed, m.dropped, m.errors, m.events, m.tamper, m.cameras, m.lost)
+		reg.MustRegister(m.analysed, m.dropped, m.errors, m.events, m.tamper, m.cameras, m.lost, m.plates)
 	}
 	return m
 }
@@ -42,6 +45,7 @@ func (m *Metrics) forget(camera string) {
 	m.analysed.DeleteLabelValues(camera)
 	m.dropped.DeleteLabelValues(camera)
 	m.errors.DeleteLabelValues(camera)
+	m.plates.DeleteLabelValues(camera)
 	m.events.DeletePartialMatch(prometheus.Labels{"camera": camera})
 	m.tamper.DeletePartialMatch(prometheus.Labels{"camera": camera})
 }

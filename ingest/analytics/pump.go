@@ -68,6 +68,14 @@ func (p *pump) run(ctx context.Context) {
 	defer dec.Close()
 	an := newAnalyser(p.camera, e.Config, set, e.send, e.gauge(p.camera))
 	defer func() { an.close(now()) }()
+	var plates *plateStage
+	if e.Config.PlateCameras != nil && e.Config.PlateCameras(p.camera) {
+		if plates, err = newPlateStage(p.camera, e.Config.PlateRegion, e.send); err != nil {
+			e.warn("start plate reader", err, "camera", p.camera)
+		} else {
+			defer plates.close()
+		}
+	}
 
 	interval := time.Duration(float64(time.Second) / e.Config.Rate)
 	var session uuid.UUID
@@ -125,6 +133,10 @@ func (p *pump) run(ctx context.Context) {
 			}
 			if err := an.analyse(frame, at); err != nil {
 				e.warn("analyse", err, "camera", p.camera)
+			} else if plates != nil {
+				if err := plates.observe(frame, at, an); err != nil {
+					e.warn("read plates", err, "camera", p.camera)
+				}
 			}
 			analysed.Inc()
 		}

@@ -21,6 +21,7 @@ type op struct {
 	thumb    []byte
 	alert    bool // raise an alert for this start (tamper)
 	activity []store.Activity
+	plate    *store.PlateRead // a vehicle passage read
 }
 
 // writerQueue bounds the writes waiting; analysers never block on it.
@@ -69,6 +70,15 @@ func (e *Engine) write(ctx context.Context, o op) {
 	case len(o.activity) > 0:
 		if err := e.Store.AddActivity(ctx, o.activity); err != nil {
 			e.warn("write activity", err)
+		}
+	case o.plate != nil:
+		if err := e.Store.AddPlateRead(ctx, o.plate); err != nil {
+			e.warn("write plate read", err)
+			return
+		}
+		e.metrics.plates.WithLabelValues(o.plate.Camera).Inc()
+		if e.Plates != nil {
+			e.Plates.Observe(ctx, *o.plate)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vigil-cctv/vigil/evidence"
@@ -16,6 +17,15 @@ import (
 func (c AnalyticsConfig) engineConfig() analytics.Config {
 	return analytics.Config{Rate: c.Rate, Workers: c.Workers, Width: c.Width, Stream: c.Stream,
 		CoveredAfter: c.CoveredAfter, MovedAfter: c.MovedAfter, DefocusAfter: c.DefocusAfter, FrozenAfter: c.FrozenAfter}
+}
+
+// plateCameras is which cameras' plates are read: none unless enabled,
+// then those listed, or every analysed camera.
+func (c ANPRConfig) plateCameras() func(string) bool {
+	if !c.Enabled {
+		return nil
+	}
+	return func(camera string) bool { return len(c.Cameras) == 0 || slices.Contains(c.Cameras, camera) }
 }
 
 func (c AlertsConfig) webhook() alerts.Webhook {
@@ -46,8 +56,13 @@ func (a *App) startAnalytics() error {
 	if !a.Config.Analytics.Enabled {
 		return nil
 	}
-	a.analytics = &analytics.Engine{Config: a.Config.Analytics.engineConfig(), Store: a.store, Alerts: a.alerts,
+	cfg := a.Config.Analytics.engineConfig()
+	cfg.PlateCameras, cfg.PlateRegion = a.Config.ANPR.plateCameras(), a.Config.ANPR.Region
+	a.analytics = &analytics.Engine{Config: cfg, Store: a.store, Alerts: a.alerts,
 		Registerer: a.metrics, Logger: a.logger.With("component", "analytics")}
+	if a.nuisance != nil {
+		a.analytics.Plates = a.nuisance
+	}
 	if err := a.analytics.Initialize(); err != nil {
 		a.analytics = nil
 		return fmt.Errorf("analytics: %w", err)

@@ -1,0 +1,189 @@
+package analytics
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/vigil-cctv/vigil/ingest/analytics/anpr"
+	platetrack "github.com/vigil-cctv/vigil/ingest/analytics/anpr/track"
+	"github.com/vigil-cctv/vigil/ingest/analytics/anpr/ukplate"
+	"github.com/vigil-cctv/vigil/ingest/decode"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/zones"
+)
+
+// plateMargin widens the moving region read for plates, as a share of the
+// picture: a plate sits at the edge of a moving car's blob, and the blob
+// of a dark car on a dark road can miss its bumper.
+const plateMargin = 0.06
+
+// plateStage reads number plates in a camera's analysed pictures where
+// something moves, and follows them (track) to one read per passage. It
+// belongs to the camera's pump, so that a change of analytics settings
+// does not cut passages short.
+type plateStage struct {
+	camera  string
+	reader  *anpr.Reader
+	tracker platetrack.Tracker
+	out     func(op)
+	full    gocv.Mat // the picture's luma at full size
+	privacy []bool   // the privacy masks at full size (blacked out before reading)
+	privFor *analyser
+}
+
+func newPlateStage(camera, region string, out func(op)) (*plateStage, error) {
+	r, err := anpr.New(anpr.Options{Region: region})
+	if err != nil {
+		return nil, err
+	}
+	s := &plateStage{camera: camera, reader: r, out: out, full: gocv.NewMat()}
+	if region == "any" {
+		s.tracker.Vote = voteAny
+	}
+	return s, nil
+}
+
+// observe reads plates in the picture where the analyser last saw motion
+// (none: only passages ending are looked for).
+func (s *plateStage) observe(f *decode.Frame, now time.Time, an *analyser) error {
+	moving := an.moving
+	if moving.Empty() {
+		s.emit(s.tracker.Add(now, nil))
+		return nil
+	}
+	g := f.Gray()
+	if g == nil {
+		return nil
+	}
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	if s.full.Cols() != w || s.full.Rows() != h {
+		s.full.Close()
+		s.full = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+		s.privFor = nil
+	}
+	px, err := s.full.DataPtrUint8()
+	if err != nil {
+		return err
+	}
+	for y := range h {
+		copy(px[y*w:(y+1)*w], g.Pix[y*g.Stride:y*g.Stride+w])
+	}
+	s.blackOut(px, w, h, an)
+	mx, my := int(plateMargin*float64(w)), int(plateMargin*float64(h))
+	roi := image.Rect(moving.Min.X-mx, moving.Min.Y-my, moving.Max.X+mx, moving.Max.Y+my).Intersect(image.Rect(0, 0, w, h))
+	if roi.Dx() < anpr.MinSide || roi.Dy() < anpr.MinSide {
+		s.emit(s.tracker.Add(now, nil))
+		return nil
+	}
+	plates, err := s.reader.Read(s.full, roi)
+	if err != nil {
+		return err
+	}
+	obs := make([]platetrack.Observation, 0, len(plates))
+	var thumb image.Image
+	for _, p := range plates {
+		if len(p.Probs) != len(ukplate.Normalize(p.Text)) {
+			continue
+		}
+		if thumb == nil {
+			if t := f.Thumbnail(thumbWidth); t != nil {
+				an.mask(t)
+				thumb = t
+			}
+		}
+		obs = append(obs, platetrack.Observation{At: now, Box: p.Box, Text: ukplate.Normalize(p.Text), Conf: p.Confidence,
+			Probs: p.Probs, Crop: cropGray(px, w, h, p.Box), Thumb: thumb})
+	}
+	s.emit(s.tracker.Add(now, obs))
+	return nil
+}
+
+// blackOut paints the analyser's privacy masks black: a masked area is
+// never read. The raster is made again for new settings (a new analyser).
+func (s *plateStage) blackOut(px []byte, w, h int, an *analyser) {
+	if len(an.set.Privacy) == 0 {
+		return
+	}
+	if s.privFor != an || len(s.privacy) != w*h {
+		s.privacy, s.privFor = zones.Rasterize(an.set.Privacy, w, h), an
+	}
+	for i, m := range s.privacy {
+		if m {
+			px[i] = 0
+		}
+	}
+}
+
+// close ends the passages in progress (the camera stops) and frees the reader.
+func (s *plateStage) close() {
+	s.emit(s.tracker.Flush())
+	s.full.Close()
+	s.reader.Close()
+}
+
+// emit hands finished passages to the writer as reads.
+func (s *plateStage) emit(ps []platetrack.Passage) {
+	for _, p := range ps {
+		r := &store.PlateRead{Camera: s.camera, At: p.Best, First: p.First, Last: p.Last, Plate: p.Plain, Text: p.Text,
+			Confidence: p.Conf, CharConf: p.CharConf, Direction: p.Direction, Frames: p.Frames,
+			Box: [4]int{p.Box.Min.X, p.Box.Min.Y, p.Box.Dx(), p.Box.Dy()}, Crop: encodeJPEG(p.Crop), Thumbnail: encodeJPEG(p.Thumb)}
+		if f, ok := ukplate.Match(p.Plain); ok {
+			r.Format = f.Name
+		}
+		s.out(op{plate: r})
+	}
+}
+
+// cropGray copies a plate's box, widened by a third of its height, out of
+// the picture.
+func cropGray(px []byte, w, h int, box image.Rectangle) image.Image {
+	m := box.Dy() / 3
+	r := box.Inset(-m).Intersect(image.Rect(0, 0, w, h))
+	if r.Empty() {
+		return nil
+	}
+	g := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := range r.Dy() {
+		copy(g.Pix[y*g.Stride:], px[(r.Min.Y+y)*w+r.Min.X:(r.Min.Y+y)*w+r.Max.X])
+	}
+	return g
+}
+
+func encodeJPEG(img image.Image) []byte {
+	if img == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+		return nil
+	}
+	if buf.Len() > store.MaxPlateImage {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// voteAny reads voted probabilities as the likeliest character at each
+// position (region any: no syntax to correct against).
+func voteAny(probs [][]float32) (string, string, []float32, bool) {
+	var b []byte
+	var confs []float32
+	for _, p := range probs {
+		best := 0
+		for k := range min(len(p), ukplate.Reject+1) {
+			if p[k] > p[best] {
+				best = k
+			}
+		}
+		if best >= len(ukplate.Alphabet) {
+			continue
+		}
+		b = append(b, ukplate.Alphabet[best])
+		confs = append(confs, p[best])
+	}
+	return string(b), string(b), confs, len(b) >= 2
+}

@@ -72,7 +72,9 @@ FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraI
 	./evidence:FuzzDecodeEntry ./evidence/locker:FuzzOpenLog \
 	./evidence/bundle:FuzzParseManifest ./evidence/bundle:FuzzParseInclusionProof \
 	./evidence/bundle:FuzzParseConsistencyProof ./evidence/bundle:FuzzOpenCheckpoint \
-	./evidence/bundle:FuzzParseCustody ./evidence/bundle:FuzzParseSHA256SUMS
+	./evidence/bundle:FuzzParseCustody ./evidence/bundle:FuzzParseSHA256SUMS \
+	./ingest/analytics/anpr:FuzzDecodeImage ./ingest/analytics/anpr:FuzzValidateONNX ./ingest/analytics/anpr:FuzzParseTruth \
+	./ingest/analytics/anpr/models:FuzzParseProvenance ./ingest/analytics/anpr/ukplate:FuzzWildcard
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*}"; \
@@ -81,8 +83,8 @@ fuzz:
 
 # The 300-camera ingest benchmark, then the Go benchmarks (segment writer,
 # decoder, playback, masked working copies against ffmpeg, analytics decode +
-# motion against ffmpeg -threads 1), each against a baseline measured in the
-# same run.
+# motion against ffmpeg -threads 1, the plate reader's detection and
+# recognition), each against a baseline measured in the same run.
 bench: build clips
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
@@ -90,6 +92,7 @@ bench: build clips
 	$(GO) test -run '^$$' -bench . -skip BenchmarkWriteMaskedMP4 -benchtime 2s ./recorder/... ./ingest/decode/
 	$(GO) test -run '^$$' -bench BenchmarkWriteMaskedMP4 -benchtime 1x ./recorder/playback/
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./ingest/analytics/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./ingest/analytics/anpr/ ./ingest/analytics/anpr/models/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 
 clean:

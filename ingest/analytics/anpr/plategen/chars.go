@@ -17,6 +17,7 @@ import (
 const (
 	cropsPerPlate = 6
 	rejectShare   = 0.08
+	binaryShare   = 0.12
 )
 
 // WriteChars writes n normalised character crops and DIR/labels.csv
@@ -111,15 +112,62 @@ func plateCrops(rng *rand.Rand, night, blur float64) []crop {
 	cond := RandomConditions(rng, night, blur, charH)
 	shot := RenderShot(spec, pose, cond, paint(rng))
 	grey := Gray(shot.Image)
+	// some readers and data sets binarise the plate before cutting it up
+	binary := rng.Float64() < binaryShare
+	norm := func(r image.Rectangle) *image.Gray {
+		if binary {
+			return charimg.Normalize(binarise(grey, r), r)
+		}
+		return charimg.Normalize(grey, r)
+	}
 	order := rng.Perm(len(shot.Glyphs))
 	out := make([]crop, 0, cropsPerPlate)
 	for k := 0; k < cropsPerPlate; k++ {
 		if rng.Float64() < rejectShare || len(order) == 0 {
-			out = append(out, crop{charimg.Normalize(grey, rejectBox(rng, shot, charH)), charimg.RejectLabel})
+			out = append(out, crop{norm(rejectBox(rng, shot, charH)), charimg.RejectLabel})
 			continue
 		}
 		i := order[k%len(order)]
-		out = append(out, crop{charimg.Normalize(grey, charBox(rng, shot.Glyphs[i])), string(shot.Chars[i])})
+		out = append(out, crop{norm(charBox(rng, shot.Glyphs[i])), string(shot.Chars[i])})
+	}
+	return out
+}
+
+// binarise is the crop r of g thresholded half way between its 2nd and
+// 98th percentiles (black ink, white sheet).
+func binarise(g *image.Gray, r image.Rectangle) *image.Gray {
+	r = r.Intersect(g.Bounds())
+	out := image.NewGray(r)
+	if r.Empty() {
+		return out
+	}
+	var hist [256]int
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			hist[g.Pix[g.PixOffset(x, y)]]++
+		}
+	}
+	n := r.Dx() * r.Dy()
+	lo, hi := -1, 0
+	c := 0
+	for v, k := range hist {
+		c += k
+		if lo < 0 && c > n/50 {
+			lo = v
+		}
+		if c <= n-n/50 {
+			hi = v
+		}
+	}
+	t := uint8((lo + hi + 1) / 2)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			v := uint8(255)
+			if g.Pix[g.PixOffset(x, y)] < t {
+				v = 0
+			}
+			out.Pix[out.PixOffset(x, y)] = v
+		}
 	}
 	return out
 }

@@ -54,9 +54,9 @@ func RandomConditions(rng *rand.Rand, night, blur, charH float64) Conditions {
 		c.ShadowAt = Pt{rng.Float64(), rng.Float64()}
 	}
 	// blur scales with the character: a 60 px character smears further
-	k := max(charH/30, 0.4)
+	k := charH / 30
 	if rng.Float64() < blur {
-		c.MotionLen = (2 + 6*rng.Float64()) * k
+		c.MotionLen = (2 + 5*rng.Float64()) * k
 		c.Defocus = (0.6 + 1.2*rng.Float64()) * k
 	} else {
 		c.MotionLen = 1.5 * rng.Float64() * k
@@ -66,9 +66,9 @@ func RandomConditions(rng *rand.Rand, night, blur, charH float64) Conditions {
 	if rng.IntN(4) == 0 {
 		c.MotionAngle = rng.Float64() * 3.1416
 	}
-	c.Noise = 0.005 + 0.03*rng.Float64()
+	c.Noise = 0.005 + 0.025*rng.Float64()
 	if c.Light != Day {
-		c.Noise += 0.02 + 0.04*rng.Float64()
+		c.Noise += 0.01 + 0.03*rng.Float64()
 	}
 	c.JPEGQuality = 15 + rng.IntN(76)
 	return c

@@ -153,21 +153,23 @@ func (c *canvas) gauss(sigma float64) {
 	}
 }
 
-// sensor applies exposure, noise (shot-like plus read noise) and gamma.
+// sensor applies exposure and gamma, then noise. Noise is added after the
+// gamma lift so that its sigma is what the picture shows (a dark frame
+// lifted by gamma 2 would otherwise multiply it many times).
 func (c *canvas) sensor(cond Conditions, rng *rand.Rand) {
 	exp := float32(cond.Exposure)
 	inv := 1 / cond.Gamma
 	for i := 0; i < c.w*c.h; i++ {
 		lum := float32(rng.NormFloat64() * cond.Noise * 0.7)
 		for k := 0; k < 3; k++ {
-			v := c.pix[3*i+k]*exp + lum + float32(rng.NormFloat64()*cond.Noise*0.5)
+			v := c.pix[3*i+k] * exp
 			if v < 0 {
 				v = 0
 			}
 			if cond.Gamma != 1 {
 				v = float32(math.Pow(float64(v), inv))
 			}
-			c.pix[3*i+k] = v
+			c.pix[3*i+k] = v + lum + float32(rng.NormFloat64()*cond.Noise*0.5)
 		}
 	}
 }

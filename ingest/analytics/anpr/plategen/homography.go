@@ -22,6 +22,17 @@ type Pose struct {
 	// Distance is the camera's distance in plate widths (perspective
 	// strength); 0 means 4.
 	Distance float64
+	// Aspect stretches the picture horizontally (0 means 1): cameras with
+	// non-square pixels, and the spread of character widths seen on real
+	// plates.
+	Aspect float64
+}
+
+func (p Pose) aspect() float64 {
+	if p.Aspect <= 0 {
+		return 1
+	}
+	return p.Aspect
 }
 
 // camera is the pose's rotation, distance D (mm) and focal length f (px).
@@ -51,7 +62,7 @@ func (p Pose) Project(x, y, z float64) Pt {
 	Y := r[3]*x + r[4]*y + r[5]*z
 	Z := r[6]*x + r[7]*y + r[8]*z + D
 	Z = math.Max(Z, 1)
-	return Pt{p.Centre.X + f*X/Z, p.Centre.Y + f*Y/Z}
+	return Pt{p.Centre.X + p.aspect()*f*X/Z, p.Centre.Y + f*Y/Z}
 }
 
 // Homography is the pose's mapping from plate millimetres to pixels.
@@ -59,7 +70,7 @@ func (p Pose) Homography() Homography {
 	r, D, f := p.camera()
 	cx, cyy := p.Centre.X, p.Centre.Y
 	return Homography{
-		f*r[0] + cx*r[6], f*r[1] + cx*r[7], cx * D,
+		p.aspect()*f*r[0] + cx*r[6], p.aspect()*f*r[1] + cx*r[7], cx * D,
 		f*r[3] + cyy*r[6], f*r[4] + cyy*r[7], cyy * D,
 		r[6], r[7], D,
 	}

@@ -29,6 +29,8 @@ type PlateSpec struct {
 	Border bool    // thin black border
 	Bolts  int     // 0, 2 or 4 fixing screws
 	Dirt   float64 // 0 clean .. 1 filthy
+	// Weight moves the characters' edges out (bolder) or in (lighter), mm.
+	Weight float64
 	// Seed places bolts and dirt and varies the plate's tint.
 	Seed uint64
 	// CharHeight is the character height in pixels for RenderPlate (0: 40).
@@ -154,7 +156,14 @@ func drawPlate(c *canvas, spec PlateSpec, h Homography, ir bool) drawn {
 		d.Glyphs = append(d.Glyphs, bounds(s))
 		d.Chars = append(d.Chars, g.Char)
 	}
-	c.fill(ink, pal.ink, 1)
+	if spec.Weight != 0 {
+		// pixels per mm at the plate's centre
+		a, b := h.Apply(Pt{0, -GlyphH / 2}), h.Apply(Pt{0, GlyphH / 2})
+		s := math.Hypot(b.X-a.X, b.Y-a.Y) / GlyphH
+		c.fillWeighted(ink, pal.ink, spec.Weight*s, math.Max(0.6, 3*s))
+	} else {
+		c.fill(ink, pal.ink, 1)
+	}
 
 	for _, b := range boltPlaces(spec, glyphs, rng) {
 		d.Bolts = append(d.Bolts, drawBolt(c, m, b, pal, rng))

@@ -35,6 +35,30 @@ type crossing struct {
 
 // fill paints s in colour col with opacity alpha (non-zero winding rule).
 func (c *canvas) fill(s Shape, col RGB, alpha float32) {
+	c.cover(s, func(y, x0, x1 int, row []float32) {
+		c.blendRow(y, x0, x1, row, col, alpha)
+	})
+}
+
+// blendRow paints coverage row[x0:x1] of line y.
+func (c *canvas) blendRow(y, x0, x1 int, row []float32, col RGB, alpha float32) {
+	base := y * c.w
+	for x := x0; x < x1; x++ {
+		a := row[x] * alpha
+		if a <= 0 {
+			continue
+		}
+		a = min(a, 1)
+		p := c.pix[3*(base+x):]
+		p[0] += (col[0] - p[0]) * a
+		p[1] += (col[1] - p[1]) * a
+		p[2] += (col[2] - p[2]) * a
+	}
+}
+
+// cover computes s's anti-aliased coverage line by line and hands each
+// touched line to fn (row is indexed by x and valid in x0..x1).
+func (c *canvas) cover(s Shape, fn func(y, x0, x1 int, row []float32)) {
 	lo, hi := s.Bounds()
 	if math.IsInf(lo.X, 0) {
 		return
@@ -97,20 +121,8 @@ func (c *canvas) fill(s Shape, col RGB, alpha float32) {
 				}
 			}
 		}
-		if !touched {
-			continue
-		}
-		base := y * c.w
-		for x := x0; x < x1; x++ {
-			a := row[x] * alpha
-			if a <= 0 {
-				continue
-			}
-			a = min(a, 1)
-			p := c.pix[3*(base+x):]
-			p[0] += (col[0] - p[0]) * a
-			p[1] += (col[1] - p[1]) * a
-			p[2] += (col[2] - p[2]) * a
+		if touched {
+			fn(y, x0, x1, row)
 		}
 	}
 }

@@ -72,6 +72,9 @@ func randomLook(rng *rand.Rand) PlateSpec {
 	if rng.Float64() < 0.45 {
 		s.Dirt = rng.Float64() * rng.Float64()
 	}
+	if rng.Float64() < 0.7 { // mostly lighter: cameras and thresholds thin the ink
+		s.Weight = -2 + 3*rng.Float64()
+	}
 	return s
 }
 
@@ -79,7 +82,8 @@ func randomLook(rng *rand.Rand) PlateSpec {
 // yaw ±30°, pitch ±15°, roll ±8° (mostly small), the given character height.
 func RandomPose(rng *rand.Rand, charH float64) Pose {
 	tri := func(a float64) float64 { return (rng.Float64() - rng.Float64()) * a }
-	return Pose{CharHeight: charH, Yaw: tri(30), Pitch: tri(15), Roll: tri(8), Distance: 2.5 + 4*rng.Float64()}
+	return Pose{CharHeight: charH, Yaw: tri(30), Pitch: tri(15), Roll: tri(8), Distance: 2.5 + 4*rng.Float64(),
+		Aspect: 0.82 + 0.23*rng.Float64()}
 }
 
 // paint is a random vehicle colour.

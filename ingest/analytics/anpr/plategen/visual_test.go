@@ -1,8 +1,13 @@
 package plategen
 
 import (
+	"github.com/vigil-cctv/vigil/ingest/analytics/anpr/charimg"
+	"image"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -69,4 +74,88 @@ func TestDevScene(t *testing.T) {
 		png.Encode(f, img)
 		f.Close()
 	}
+}
+
+func TestDevScenes(t *testing.T) {
+	out := os.Getenv("SCENES_DIR")
+	if out == "" {
+		t.Skip()
+	}
+	if err := WriteScenes(out, 24, 9100, SceneOptions{Night: 0.6, Blur: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDevCompare writes, per class, a clean normalised glyph and up to
+// three real crops from COMPARE_REAL (a folder of NAME-*.jpg crops, looked
+// at only) for judging likeness.
+func TestDevCompare(t *testing.T) {
+	out, real := os.Getenv("COMPARE_PNG"), os.Getenv("COMPARE_REAL")
+	if out == "" || real == "" {
+		t.Skip()
+	}
+	chars := "0123456789ABCDEFGHJKLMNOPRSTUVWXYZ"
+	sheet := image.NewGray(image.Rect(0, 0, 4*22, len(chars)*34/2+34))
+	draw.Draw(sheet, sheet.Bounds(), image.White, image.Point{}, draw.Src)
+	sheet = image.NewGray(image.Rect(0, 0, 2*4*22+10, (len(chars)+1)/2*34))
+	for i := 0; i < len(chars); i++ {
+		ox, oy := (i%2)*(4*22+10), (i/2)*34
+		spec := PlateSpec{Text: string(chars[i]), Seed: 1}
+		shot := RenderShot(spec, Pose{CharHeight: 45}, Conditions{Exposure: 1, Gamma: 1}, RGB{0.3, 0.3, 0.3})
+		n := charimg.Normalize(Gray(shot.Image), shot.Glyphs[0])
+		draw.Draw(sheet, image.Rect(ox, oy, ox+20, oy+32), n, image.Point{}, draw.Src)
+		files, _ := filepath.Glob(filepath.Join(real, string(chars[i])+"-*.jpg"))
+		for k := 0; k < 3 && k < len(files); k++ {
+			f, _ := os.Open(files[k*len(files)/3])
+			im, err := jpeg.Decode(f)
+			f.Close()
+			if err != nil {
+				continue
+			}
+			g := image.NewGray(im.Bounds())
+			draw.Draw(g, g.Bounds(), im, im.Bounds().Min, draw.Src)
+			n := charimg.Normalize(g, tightDark(g))
+			x := ox + 22*(k+1)
+			draw.Draw(sheet, image.Rect(x, oy, x+20, oy+32), n, image.Point{}, draw.Src)
+		}
+	}
+	f, _ := os.Create(out)
+	png.Encode(f, sheet)
+	f.Close()
+}
+
+// tightDark is the bounds of the dark pixels.
+func tightDark(g *image.Gray) image.Rectangle {
+	var r image.Rectangle
+	b := g.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if g.GrayAt(x, y).Y < 100 {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return r
+}
+
+func TestDevWeights(t *testing.T) {
+	out := os.Getenv("WEIGHT_PNG")
+	if out == "" {
+		t.Skip()
+	}
+	var ims []image.Image
+	for _, w := range []float64{-2, -1, 0, 1} {
+		ims = append(ims, RenderPlateWeight(w))
+	}
+	sheet := image.NewRGBA(image.Rect(0, 0, ims[0].Bounds().Dx(), 4*ims[0].Bounds().Dy()))
+	for i, im := range ims {
+		draw.Draw(sheet, im.Bounds().Add(image.Pt(0, i*im.Bounds().Dy())), im, image.Point{}, draw.Src)
+	}
+	f, _ := os.Create(out)
+	png.Encode(f, sheet)
+	f.Close()
+}
+
+func RenderPlateWeight(w float64) image.Image {
+	return RenderPlate(PlateSpec{Text: "BM58 WHO", Weight: w, CharHeight: 30})
 }

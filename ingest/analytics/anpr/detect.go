@@ -34,7 +34,7 @@ func newDetector() *detector {
 		closeKernel:  gocv.GetStructuringElement(gocv.MorphRect, image.Pt(17, 5)),
 		openKernel:   gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3)),
 		yellowKernel: gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 3)),
-		maxWidth:     800,
+		maxWidth:     1280,
 	}
 }
 
@@ -61,8 +61,10 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 		if !bgr.Empty() {
 			gocv.Resize(bgr, &smallBGR, sz, 0, 0, gocv.InterpolationArea)
 		}
-	} else if !bgr.Empty() {
-		bgr.CopyTo(&smallBGR)
+	}
+	colour := smallBGR
+	if scale == 1 {
+		colour = bgr
 	}
 	var cands []candidate
 	// A pyramid: the kernels suit characters about 8 to 25 px high, so
@@ -87,8 +89,8 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 		gocv.Resize(level, &next, image.Pt(level.Cols()/2, level.Rows()/2), 0, 0, gocv.InterpolationArea)
 		level = next
 	}
-	if !smallBGR.Empty() {
-		cands = append(cands, d.yellow(smallBGR)...)
+	if !colour.Empty() {
+		cands = append(cands, d.yellow(colour)...)
 	}
 	for i := range cands {
 		c := &cands[i]
@@ -111,7 +113,9 @@ func (d *detector) textBlobs(grey gocv.Mat, op gocv.MorphType, light bool) []can
 	defer hat.Close()
 	defer grad.Close()
 	defer bin.Close()
-	gocv.MorphologyEx(grey, &hat, op, d.hatKernel)
+	// Smooth sensor noise first (night frames): the hat would keep it.
+	gocv.GaussianBlur(grey, &bin, image.Pt(3, 3), 0, 0, gocv.BorderDefault)
+	gocv.MorphologyEx(bin, &hat, op, d.hatKernel)
 	gocv.Sobel(hat, &grad, gocv.MatTypeCV16S, 1, 0, 3, 1, 0, gocv.BorderDefault)
 	gocv.ConvertScaleAbs(grad, &bin, 1, 0)
 	gocv.GaussianBlur(bin, &grad, image.Pt(5, 5), 0, 0, gocv.BorderDefault)
@@ -129,6 +133,10 @@ func (d *detector) textBlobs(grey gocv.Mat, op gocv.MorphType, light bool) []can
 // kernel only brings out characters up to about 25 px, and taller blobs
 // are texture (foliage, brickwork); larger plates are found a level down.
 const textMaxH = 48
+
+// minTextH is the lowest text blob kept: characters under about 10 px
+// cannot be read, and fine texture (grilles, blinds) makes many such blobs.
+const minTextH = 10
 
 // yellow finds yellow (rear plate) regions; their text is dark.
 func (d *detector) yellow(bgr gocv.Mat) []candidate {
@@ -157,13 +165,13 @@ func blobs(bin gocv.Mat, light bool, maxH int) []candidate {
 	for i := 0; i < contours.Size(); i++ {
 		pv := contours.At(i)
 		br := gocv.BoundingRect(pv)
-		if br.Dx() < 8 || br.Dy() < 7 || br.Dy() > maxH {
+		if br.Dx() < 8 || br.Dy() < minTextH || br.Dy() > maxH {
 			continue
 		}
 		rr := gocv.MinAreaRect(pv)
 		q := orderQuad(rr.Points)
 		w, h := dist(q[0], q[1]), dist(q[0], q[3])
-		if w < 8 || h < 7 {
+		if w < 8 || h < minTextH-1 {
 			continue
 		}
 		// Short blobs (one group of a mark, "G" of "G 480") are kept

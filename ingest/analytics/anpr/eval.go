@@ -141,6 +141,9 @@ func ParseTruth(b []byte) ([]Truth, error) {
 		if len(f) < 6 {
 			return nil, fmt.Errorf("line %d: want NAME x y width height PLATE", ln)
 		}
+		if f[0] != filepath.Base(f[0]) || f[0] == ".." || f[0] == "." {
+			return nil, fmt.Errorf("line %d: %q is not a file name in the folder", ln, f[0])
+		}
 		var v [4]int
 		for i := range v {
 			n, err := strconv.Atoi(f[1+i])

@@ -199,10 +199,21 @@ func (r *Reader) readCandidate(grey gocv.Mat, c candidate) (Plate, bool, error) 
 			return Plate{}, false, err
 		}
 		probs := make([][]float32, len(seg.boxes))
+		bad := 0
 		for i, b := range seg.boxes {
 			if probs[i], err = r.rec.classify(g, b); err != nil {
 				return Plate{}, false, err
 			}
+			// Not a plate: stop at the third "not a character" or
+			// when they are half of the line, before more forwards.
+			if argmax(probs[i]) == numClasses-1 {
+				if bad++; bad > 2 || bad*2 > len(seg.boxes) {
+					break
+				}
+			}
+		}
+		if bad > 2 || bad*2 > len(seg.boxes) {
+			continue
 		}
 		p, ok := r.decide(probs, seg)
 		if !ok {

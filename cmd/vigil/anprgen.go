@@ -15,74 +15,74 @@ import (
 //
 //	vigil anpr generate -kind chars|scenes|plates -n N -seed S -out DIR [-night F] [-blur F]
 func anprGenerate(args []string) int {
-	fs := flag.NewFlagSet("anpr generate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	kind := fs.String("kind", "", "chars (normalised character crops), scenes (640x360 road frames) or plates (degraded plate close-ups)")
-	n := fs.Int("n", 0, "number of items")
-	seed := fs.Int64("seed", -1, "random seed: 1000..1999 for training, >= 9000 for test sets")
-	out := fs.String("out", "", "output directory")
-	night := fs.Float64("night", -1, "share of night pictures, 0..1 (default: 0.3)")
-	blur := fs.Float64("blur", -1, "share of strongly blurred pictures, 0..1 (default: 0.25)")
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "vigil anpr generate: %v\n", err)
-		genUsage(fs)
-		return 2
-	}
-	opt, err := genOptions(*kind, *n, *seed, *out, *night, *blur, fs.NArg())
+	g, err := parseGenerate(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vigil anpr generate: %v\n", err)
-		genUsage(fs)
+		fmt.Fprintln(os.Stderr, "usage: vigil anpr generate -kind chars|scenes|plates -n N -seed S -out DIR [-night F] [-blur F]")
 		return 2
 	}
 	start := time.Now()
-	switch *kind {
-	case "chars":
-		err = plategen.WriteCharsOptions(*out, *n, *seed, opt)
-	case "scenes":
-		err = plategen.WriteScenes(*out, *n, *seed, opt)
-	case "plates":
-		err = plategen.WritePlates(*out, *n, *seed, opt)
-	}
-	if err != nil {
+	if err := g.run(); err != nil {
 		fmt.Fprintf(os.Stderr, "vigil anpr generate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "vigil anpr generate: %d %s (seed %d) in %s, %.1fs\n", *n, *kind, *seed, *out, time.Since(start).Seconds())
+	fmt.Fprintf(os.Stderr, "vigil anpr generate: %d %s (seed %d) in %s, %.1fs\n", g.n, g.kind, g.seed, g.out, time.Since(start).Seconds())
 	return 0
 }
 
-// genOptions checks the flags; -1 means a share was not given.
-func genOptions(kind string, n int, seed int64, out string, night, blur float64, extra int) (plategen.SceneOptions, error) {
-	opt := plategen.DefaultSceneOptions()
-	switch {
-	case kind != "chars" && kind != "scenes" && kind != "plates":
-		return opt, fmt.Errorf("-kind must be chars, scenes or plates, got %q", kind)
-	case n <= 0:
-		return opt, fmt.Errorf("-n must be a positive number of items, got %d", n)
-	case seed < 0:
-		return opt, errors.New("-seed is required (a number >= 0)")
-	case out == "":
-		return opt, errors.New("-out DIR is required")
-	case extra > 0:
-		return opt, errors.New("unexpected arguments after the flags")
-	}
-	if night != -1 {
-		if night < 0 || night > 1 {
-			return opt, fmt.Errorf("-night must be within 0..1, got %g", night)
-		}
-		opt.Night = night
-	}
-	if blur != -1 {
-		if blur < 0 || blur > 1 {
-			return opt, fmt.Errorf("-blur must be within 0..1, got %g", blur)
-		}
-		opt.Blur = blur
-	}
-	return opt, nil
+// generateCmd is a checked generate command line.
+type generateCmd struct {
+	kind string
+	n    int
+	seed int64
+	out  string
+	opt  plategen.SceneOptions
 }
 
-func genUsage(fs *flag.FlagSet) {
-	fmt.Fprintln(os.Stderr, "usage: vigil anpr generate -kind chars|scenes|plates -n N -seed S -out DIR [-night F] [-blur F]")
-	fs.SetOutput(os.Stderr)
-	fs.PrintDefaults()
+func parseGenerate(args []string) (generateCmd, error) {
+	def := plategen.DefaultSceneOptions()
+	var g generateCmd
+	fs := flag.NewFlagSet("anpr generate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&g.kind, "kind", "", "chars (normalised character crops), scenes (640x360 road frames) or plates (degraded plate close-ups)")
+	fs.IntVar(&g.n, "n", 0, "number of items")
+	fs.Int64Var(&g.seed, "seed", 0, "random seed: 1000..1999 for training sets, >= 9000 for test sets")
+	fs.StringVar(&g.out, "out", "", "output directory")
+	fs.Float64Var(&g.opt.Night, "night", def.Night, "share of night pictures, 0..1")
+	fs.Float64Var(&g.opt.Blur, "blur", def.Blur, "share of strongly blurred pictures, 0..1")
+	if err := fs.Parse(args); err != nil {
+		return g, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case g.kind != "chars" && g.kind != "scenes" && g.kind != "plates":
+		return g, fmt.Errorf("-kind must be chars, scenes or plates, got %q", g.kind)
+	case g.n <= 0:
+		return g, fmt.Errorf("-n must be a positive number of items, got %d", g.n)
+	case !set["seed"]:
+		return g, errors.New("-seed is required (the data set is reproducible from it)")
+	case g.seed < 0:
+		return g, fmt.Errorf("-seed must not be negative, got %d", g.seed)
+	case g.out == "":
+		return g, errors.New("-out DIR is required")
+	case g.opt.Night < 0 || g.opt.Night > 1:
+		return g, fmt.Errorf("-night must be within 0..1, got %g", g.opt.Night)
+	case g.opt.Blur < 0 || g.opt.Blur > 1:
+		return g, fmt.Errorf("-blur must be within 0..1, got %g", g.opt.Blur)
+	case fs.NArg() > 0:
+		return g, fmt.Errorf("unexpected argument %q after the flags", fs.Arg(0))
+	}
+	return g, nil
+}
+
+func (g generateCmd) run() error {
+	switch g.kind {
+	case "chars":
+		return plategen.WriteCharsOptions(g.out, g.n, g.seed, g.opt)
+	case "scenes":
+		return plategen.WriteScenes(g.out, g.n, g.seed, g.opt)
+	default:
+		return plategen.WritePlates(g.out, g.n, g.seed, g.opt)
+	}
 }

@@ -21,6 +21,9 @@ type PlateTruth struct {
 	Text string          // without spaces
 	Quad [4]Pt           // corners TL, TR, BR, BL
 	Box  image.Rectangle // axis-aligned bounds of Quad
+	// Visible: the whole plate is in the frame (not so while a passing
+	// vehicle enters or leaves the view).
+	Visible bool
 }
 
 // RenderScene draws and degrades the frame; truths are in vehicle order.
@@ -30,7 +33,9 @@ func RenderScene(s Scene) (*image.RGBA, []PlateTruth) {
 	var truths []PlateTruth
 	for _, v := range s.Vehicles {
 		d, _ := drawVehicle(c, v, s.Cond.Light)
-		truths = append(truths, PlateTruth{Text: compact(v.Plate.Text), Quad: d.Quad, Box: plateBox(d.Quad)})
+		box := plateBox(d.Quad)
+		truths = append(truths, PlateTruth{Text: compact(v.Plate.Text), Quad: d.Quad, Box: box,
+			Visible: box.In(image.Rect(0, 0, s.Width, s.Height))})
 	}
 	return degrade(c, s.Cond), truths
 }
@@ -89,7 +94,7 @@ func drawStreet(c *canvas, seed uint64, light Light) {
 	// road texture: patches and stains
 	for i := 0; i < 25; i++ {
 		cx, cy := rng.Float64()*w, horizon+10+rng.Float64()*(h-horizon-10)
-		r := 5 + rng.Float64()*40
-		c.fill(Shape{blob(cx, cy, r, rng)}, tone(RGB{0.2, 0.2, 0.2}), float32(0.1+0.2*rng.Float64()))
+		r := 4 + rng.Float64()*25
+		c.fill(Shape{blob(cx, cy, r, rng)}, tone(RGB{0.2, 0.2, 0.2}), float32(0.05+0.12*rng.Float64()))
 	}
 }

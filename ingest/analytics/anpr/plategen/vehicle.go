@@ -71,11 +71,11 @@ func (v Vehicle) faces(col, glass RGB) []face {
 	shade := func(k float32) RGB { return RGB{col[0] * k, col[1] * k, col[2] * k} }
 	ci := d.cabinInset
 	return []face{
-		// lower body: front face, sides, bonnet/boot in front of the cabin
+		// lower body: front face, sides, top (the cabin, drawn after, stands on it)
 		{[][3]float64{{-x, g - d.belt, 0}, {x, g - d.belt, 0}, {x, g - d.sill, 0}, {-x, g - d.sill, 0}}, [3]float64{0, 0, -1}, col},
 		{[][3]float64{{x, g - d.belt, 0}, {x, g - d.belt, d.l}, {x, g - d.sill, d.l}, {x, g - d.sill, 0}}, [3]float64{1, 0, 0}, shade(0.8)},
 		{[][3]float64{{-x, g - d.belt, 0}, {-x, g - d.belt, d.l}, {-x, g - d.sill, d.l}, {-x, g - d.sill, 0}}, [3]float64{-1, 0, 0}, shade(0.8)},
-		{[][3]float64{{-x, g - d.belt, 0}, {x, g - d.belt, 0}, {x, g - d.belt, d.cabinFront}, {-x, g - d.belt, d.cabinFront}}, [3]float64{0, -1, 0}, shade(1.1)},
+		{[][3]float64{{-x, g - d.belt, 0}, {x, g - d.belt, 0}, {x, g - d.belt, d.l}, {-x, g - d.belt, d.l}}, [3]float64{0, -1, 0}, shade(1.1)},
 		// cabin: windscreen, side windows, roof
 		{[][3]float64{{-x + ci, g - d.roof, d.cabinFront + 250}, {x - ci, g - d.roof, d.cabinFront + 250}, {x - ci, g - d.belt, d.cabinFront}, {-x + ci, g - d.belt, d.cabinFront}}, [3]float64{0, 0, -1}, glass},
 		{[][3]float64{{x - ci, g - d.roof, d.cabinFront + 250}, {x - ci, g - d.roof, d.cabinBack}, {x - ci, g - d.belt, d.cabinBack}, {x - ci, g - d.belt, d.cabinFront}}, [3]float64{1, 0, 0}, glass},

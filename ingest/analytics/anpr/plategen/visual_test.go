@@ -159,3 +159,23 @@ func TestDevWeights(t *testing.T) {
 func RenderPlateWeight(w float64) image.Image {
 	return RenderPlate(PlateSpec{Text: "BM58 WHO", Weight: w, CharHeight: 30})
 }
+
+func TestDevPassage(t *testing.T) {
+	out := os.Getenv("PASSAGE_PNG")
+	if out == "" {
+		t.Skip()
+	}
+	p := Passage{
+		Vehicle: Vehicle{Plate: PlateSpec{Text: "AB12 CDE", Rear: true, Seed: 1}, Colour: RGB{0.2, 0.4, 0.2}},
+		From:    Pose{Centre: Pt{420, 140}, CharHeight: 7, Yaw: -15, Pitch: 12, Distance: 30},
+		To:      Pose{Centre: Pt{250, 300}, CharHeight: 22, Yaw: 5, Pitch: 12, Distance: 30},
+		Frames:  3,
+	}
+	for i := 0; i < p.Frames; i++ {
+		img, _ := RenderScene(Scene{Width: 640, Height: 360, BackgroundSeed: 9, Vehicles: []Vehicle{p.At(i)},
+			Cond: Conditions{Exposure: 1, Gamma: 1, Noise: 0.01, Seed: uint64(i)}})
+		f, _ := os.Create(out + string(rune('0'+i)) + ".png")
+		png.Encode(f, img)
+		f.Close()
+	}
+}

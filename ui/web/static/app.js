@@ -12,9 +12,9 @@ import { icon } from './icons.js';
 // A copy of ui/auth/roles.go's matrix, used when the session answer does
 // not carry "permissions" itself.
 const MATRIX = {
-  operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read'],
+  operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read', 'anpr.search'],
   supervisor: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read',
-    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules'],
+    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules', 'anpr.search', 'anpr.watchlist'],
   police: ['footage.granted', 'exports.request', 'evidence.read', 'bookmarks.read'],
   bjag: ['cameras.read', 'hotspots.read', 'deployments.write'],
   engineer: ['cameras.read', 'cameras.manage', 'health.read', 'metrics.read'],
@@ -30,6 +30,7 @@ const ROLE_NAMES = {
 const PAGES = [
   { name: 'wall', title: 'Wall', icon: 'wall', any: ['footage.view'] },
   { name: 'playback', title: 'Playback', icon: 'play', any: ['footage.view', 'footage.granted'] },
+  { name: 'anpr', title: 'Plates', icon: 'plate', any: ['anpr.search'] },
   { name: 'bookmarks', title: 'Incidents', icon: 'bookmark', any: ['bookmarks.write', 'bookmarks.read'] },
   { name: 'evidence', title: 'Evidence', icon: 'evidence', any: ['exports.request', 'exports.approve', 'holds.read', 'holds.manage'] },
   { name: 'hotspots', title: 'Hotspots', icon: 'map', any: ['hotspots.read', 'health.read'] },

@@ -29,6 +29,7 @@ const paths = {
   sound: 'M4 9h4l5-4v14l-5-4H4zM16 9a4 4 0 010 6M18.5 6.5a8 8 0 010 11',
   mute: 'M4 9h4l5-4v14l-5-4H4zM16 9l5 6M21 9l-5 6',
   check: 'M5 12l5 5 9-10',
+  plate: 'M2 7h20v10H2zM6 10v4M10 10h2v4M16 10h2v2h-2v2h2',
 };
 
 export function icon(name, label) {

@@ -14,9 +14,18 @@
 // unavailable) [data-beeps], #alerts-count, #alerts-sound[aria-pressed],
 // #alerts-list li.alert[data-id][data-severity], .alert-ack, .alert-note,
 // .alert-ack-ok.
-import { api, errorText, h } from '../api.js';
+//
+// A number-plate alert (kind "anpr": rule "watch-list" or a behaviour
+// rule's name) is a card of its own (li.alert-anpr[data-plate]): the
+// vehicle picture bigger, the plate as on the plate (.alert-plate, and
+// .alert-plate-read when a near match read it otherwise), and links to
+// play that camera at that time (a.alert-play, #/playback?camera=&at=)
+// and to the plate's reads (a.alert-reads, #/anpr?plate=: the Plates
+// page, which asks the reason first).
+import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonTime, londonDate } from './time.js';
+import { alertPlate, plateText, playbackLink, readsLink } from '../pages/anpr.js';
 
 const SOUND_KEY = 'vigil.alerts.sound';
 const RETRY_MS = 15000;
@@ -24,8 +33,13 @@ const MAX_SHOWN = 200;
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
 
 export class AlertsPanel {
-  constructor(root, { toast, cameraName, onShow, canThumb = true } = {}) {
+  // canPlay and canReads say whether the ANPR cards link to playback and
+  // to the plate's reads (the wall's users, operators and supervisors,
+  // may do both).
+  constructor(root, { toast, cameraName, onShow, canThumb = true, canPlay = canThumb, canReads = true } = {}) {
     this.root = root;
+    this.canPlay = canPlay;
+    this.canReads = canReads;
     this.toast = toast || (() => {});
     this.cameraName = cameraName || ((id) => id);
     this.onShow = onShow || (() => {});
@@ -190,20 +204,44 @@ export class AlertsPanel {
       ? h('img', { class: 'alert-thumb', alt: `${this.cameraName(a.camera)} at ${londonTime(a.at)}`, loading: 'lazy', decoding: 'async', src: a.thumbnail })
       : h('span', { class: 'alert-thumb alert-thumb-none' }, icon('camera'));
     if (thumb.tagName === 'IMG') thumb.addEventListener('error', () => thumb.classList.add('alert-thumb-missing'), { once: true });
-    const li = h('li', { class: `alert alert-${sev}${fresh ? ' alert-fresh' : ''}`, data: { id: String(a.id), severity: sev, camera: a.camera || '' } },
+    const anpr = a.kind === 'anpr';
+    const plate = anpr ? alertPlate(a) : null;
+    if (anpr) loadCSS('/static/pages/anpr.css');
+    if (plate && thumb.tagName === 'IMG') thumb.alt = `${plateText(plate.plate)} on ${this.cameraName(a.camera)} at ${londonTime(a.at)}`;
+    const li = h('li', { class: `alert alert-${sev}${anpr ? ' alert-anpr' : ''}${fresh ? ' alert-fresh' : ''}`, data: { id: String(a.id), severity: sev, camera: a.camera || '', ...(plate ? { plate: plate.plate } : {}) } },
       thumb,
       h('div', { class: 'alert-body' },
         h('div', { class: 'alert-top' },
           h('strong', { class: 'alert-cam', title: a.camera }, this.cameraName(a.camera)),
           h('span', { class: 'spacer' }),
           h('time', { class: 'alert-time mono', datetime: a.at, title: londonDate(a.at) + ' ' + londonTime(a.at) }, londonTime(a.at))),
+        plate ? h('div', { class: 'alert-plate-line' },
+          h('strong', { class: 'anpr-plate alert-plate' }, plateText(plate.plate)),
+          plate.read ? h('span', { class: 'alert-plate-read' }, 'read as ', h('span', { class: 'mono' }, plateText(plate.read))) : null) : null,
         h('div', { class: 'alert-msg', title: [a.kind, a.rule].filter(Boolean).join(' · ') }, a.message || `${a.kind}${a.rule ? ': ' + a.rule : ''}`),
+        anpr ? this.anprLinks(a, plate) : null,
         h('div', { class: 'alert-actions' },
           h('span', { class: `badge alert-sev alert-sev-${sev}` }, sev),
           h('span', { class: 'spacer' }),
           a.camera ? h('button', { class: 'btn btn-small btn-ghost alert-show', type: 'button', title: 'Show this camera on the selected tile', 'aria-label': 'Show this camera on the selected tile', onclick: () => this.onShow(a.camera) }, icon('wall')) : '',
           h('button', { class: 'btn btn-small alert-ack', type: 'button', title: 'Acknowledge, with a note', onclick: () => this.openAck(li, a) }, icon('check'), 'Ack'))));
     return li;
+  }
+
+  // anprLinks: play the camera at the alert's time (a few seconds before,
+  // to see the vehicle come), and the plate's reads (a near match searches
+  // look-alikes too), from a day before the alert.
+  anprLinks(a, plate) {
+    const at = new Date(Date.parse(a.at) - 5000);
+    const links = [];
+    if (this.canPlay && a.camera && !isNaN(at)) {
+      links.push(h('a', { class: 'alert-play', href: playbackLink(a.camera, at), title: 'Play this camera at the time of the alert', 'aria-label': `Play ${this.cameraName(a.camera)} at ${londonTime(a.at)}` }, icon('play'), 'Play'));
+    }
+    if (this.canReads && plate) {
+      const from = new Date(Date.parse(a.at) - 24 * 3600e3);
+      links.push(h('a', { class: 'alert-reads', href: readsLink(plate.plate, { mode: plate.near ? 'fuzzy' : 'exact', from: isNaN(from) ? undefined : from }), title: `Search the reads of ${plateText(plate.plate)} (logged, with a reason)`, 'aria-label': `Reads of ${plateText(plate.plate)}` }, icon('search'), 'Reads'));
+    }
+    return links.length ? h('div', { class: 'alert-links' }, links) : null;
   }
 
   openAck(li, a, text = '') {

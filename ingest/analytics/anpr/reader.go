@@ -182,13 +182,14 @@ func (r *Reader) Read(frame gocv.Mat, roi image.Rectangle) ([]Plate, error) {
 	return dedupePlates(plates), nil
 }
 
-// readCandidate reads one candidate, trying the other polarity when the
-// expected one gives no line of characters.
+// readCandidate reads one candidate: its polarity then the other, with the
+// local threshold then the global one, until one gives a reading.
 func (r *Reader) readCandidate(grey gocv.Mat, c candidate) (Plate, bool, error) {
 	q := growQuad(c.quad, marginX, marginY)
-	for _, light := range []bool{c.light, !c.light} {
+	for try := range 4 {
+		light, global := c.light != (try%2 == 1), try >= 2
 		plate := rectify(grey, q, light)
-		seg := segment(plate)
+		seg := segment(plate, global)
 		if len(seg.boxes) < 2 || len(seg.boxes) > 10 {
 			plate.Close()
 			continue

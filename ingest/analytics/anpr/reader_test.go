@@ -97,18 +97,22 @@ var syntheticSets = []struct {
 // blur) single-frame: detection recall and exact-plate accuracy.
 func TestSyntheticScenes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates and reads 240 scenes")
+		t.Skip("generates and reads 150 scenes")
 	}
 	r, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	n := 50
+	if raceOn {
+		n = 20 // the renderer is ten times slower
+	}
 	start := openMats()
 	for _, set := range syntheticSets {
 		t.Run(set.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := plategen.WriteScenes(dir, 80, set.seed, set.opt); err != nil {
+			if err := plategen.WriteScenes(dir, n, set.seed, set.opt); err != nil {
 				t.Skipf("plategen scenes: %v", err)
 			}
 			rep, err := r.Eval(dir)

@@ -22,16 +22,24 @@ type segmentation struct {
 // one line of characters: connected components of character height that
 // share a line, fragments merged, over-wide blobs (touching characters)
 // split at the thinnest column.
-func segment(plate gocv.Mat) segmentation {
+//
+// Two binarisations: a local threshold (default) copes with shadows across
+// the plate; Otsu's global one keeps blurred strokes whole where the
+// local one breaks them up. The reader tries the second when the first
+// gives no reading.
+func segment(plate gocv.Mat, global bool) segmentation {
 	bin, labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
 	defer bin.Close()
 	defer labels.Close()
 	defer stats.Close()
 	defer cents.Close()
 	H := plate.Rows()
-	// A local threshold copes with shadows across the plate; the block is
-	// wider than a stroke, so a stroke stands out from its surround.
-	gocv.AdaptiveThreshold(plate, &bin, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinaryInv, H/2|1, 7)
+	if global {
+		gocv.Threshold(plate, &bin, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
+	} else {
+		// The block is wider than a stroke, so a stroke stands out.
+		gocv.AdaptiveThreshold(plate, &bin, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinaryInv, H/2|1, 7)
+	}
 	n := gocv.ConnectedComponentsWithStats(bin, &labels, &stats, &cents)
 	var blobs []image.Rectangle
 	for i := 1; i < n; i++ {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package anpr
+
+const raceOn = false

@@ -162,9 +162,11 @@ export function mount(root, ctx) {
     }
     readsBox.hidden = v !== 'reads';
     watchBox.hidden = v !== 'watchlist';
-    if (v === 'watchlist') { history.replaceState(null, '', '#/anpr?view=watchlist'); loadWatch(); } else {
-      history.replaceState(null, '', '#/anpr');
-    }
+    // The address keeps the search asked for, and says the view.
+    const q = new URLSearchParams(location.hash.split('?')[1] || '');
+    if (v === 'watchlist') q.set('view', 'watchlist'); else q.delete('view');
+    history.replaceState(null, '', '#/anpr' + (q.toString() ? '?' + q : ''));
+    if (v === 'watchlist') loadWatch();
     live.visibility();
   }
 
@@ -284,7 +286,8 @@ export function mount(root, ctx) {
 
   // ---- the live list ----
   const live = (() => {
-    const status = h('p', { class: 'muted anpr-live-status', id: 'anpr-live-status', role: 'status' });
+    // Not a live region: a screen reader would be told every 20 s.
+    const status = h('p', { class: 'muted anpr-live-status', id: 'anpr-live-status' });
     const list = h('ul', { class: 'anpr-live-list', id: 'anpr-live-list', 'aria-label': 'Latest reads, newest first' });
     const pauseBtn = h('button', { class: 'btn btn-small', type: 'button', id: 'anpr-live-pause', 'aria-pressed': 'false', onclick: () => toggle() }, icon('pause'), 'Pause');
     const refreshBtn = h('button', { class: 'btn btn-small', type: 'button', id: 'anpr-live-refresh', onclick: () => load() }, icon('refresh'), 'Refresh');
@@ -657,7 +660,9 @@ export function mount(root, ctx) {
     why.value = isNew ? '' : w.reason;
     const expires = h('input', { name: 'expires', type: 'datetime-local', step: '1' });
     expires.value = isNew ? '' : toLondonInput(w.expires);
-    const expNote = h('small', { class: 'muted' }, isNew ? 'Empty: 90 days from now. At most a year.' : 'At most a year from now.');
+    // A listing lasts at most a year from when it was first listed.
+    const expNote = h('small', { class: 'muted' }, isNew ? 'Empty: 90 days from now. At most a year.'
+      : `At most a year after it was listed: ${londonDate(new Date(Date.parse(w.added) + 366 * 86400e3))}. Empty: 90 days from now.`);
     const body = [
       field('Plate', 'plate', plate, isNew ? h('small', { class: 'muted' }, 'Any spacing. It cannot be changed once listed.') : null),
       h('div', { class: 'form-grid' }, field('Category', 'category', category), field('Expires (London)', 'expires', expires, expNote)),

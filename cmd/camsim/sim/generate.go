@@ -211,6 +211,9 @@ type clipMaker struct {
 // ensure returns the loaded clip, generating it first if it is not cached. Parallel processes
 // are serialized by a lock file; the clip is written to a temporary file and renamed.
 func (m *clipMaker) ensure(ctx context.Context, r clipRequest) (*clip, string, error) {
+	if r.scene == ScenePlates { // drawn frame by frame, not a filter graph (scene_plates.go)
+		return m.ensurePlates(ctx, r.spec)
+	}
 	frames := r.frames()
 	path := filepath.Join(m.dir, r.fileName())
 

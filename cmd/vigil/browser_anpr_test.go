@@ -374,6 +374,15 @@ func TestBrowserANPR(t *testing.T) {
 		}
 		shot(t, ctx, "live")
 
+		// A vehicle passes while the page is open: the next refresh, 20 s
+		// after the first, shows it on top, marked new.
+		fresh := store.PlateRead{Camera: "cam002", At: time.Now().UTC(), First: time.Now().UTC().Add(-time.Second), Last: time.Now().UTC(),
+			Plate: "MN07XYZ", Text: "MN07 XYZ", Confidence: 0.9, CharConf: []float32{.9, .9, .9, .9, .9, .9, .9}, Direction: "towards", Frames: 5,
+			Crop: testJPEG(t, 120, 30, color.RGBA{230, 230, 230, 255}), Thumbnail: testJPEG(t, 320, 180, color.RGBA{90, 40, 40, 255})}
+		if err := st.AddPlateRead(ctx0, &fresh); err != nil {
+			t.Fatal(err)
+		}
+
 		// Searches, checked by the rows they show.
 		var searches int
 		searchFor := func(plate, mode string) []struct{ Plate, Distance string } {
@@ -471,6 +480,23 @@ func TestBrowserANPR(t *testing.T) {
 		run(t, ctx, "close with Escape", chromedp.KeyEvent("\x1b"))
 		waitJS(t, ctx, "the picture closed", `!document.querySelector('#anpr-picture')`, 5*time.Second)
 
+		waitJS(t, ctx, "the live list refreshed", `(() => { const first = document.querySelector('#anpr-live-list li.anpr-read');
+			return document.querySelector('#anpr-live').dataset.loads === '2' && document.querySelectorAll('#anpr-live-list li.anpr-read').length === 6
+				&& first.dataset.plate === 'MN07XYZ' && first.classList.contains('anpr-new')
+				&& !document.querySelector('#anpr-live-list li.anpr-read[data-plate=AB12CDE]').classList.contains('anpr-new'); })()`, 25*time.Second)
+		shot(t, ctx, "live-refreshed")
+		// Hidden (another tab, a minimised window): no refresh until seen again.
+		evalJS(t, ctx, `(() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+			document.dispatchEvent(new Event('visibilitychange')); return document.querySelector('#anpr-live').dataset.state; })()`, &text)
+		if text != "hidden" {
+			t.Errorf("the live list is %q when the page is hidden", text)
+		}
+		evalJS(t, ctx, `(() => { delete document.visibilityState; document.dispatchEvent(new Event('visibilitychange'));
+			return document.visibilityState + ' ' + document.querySelector('#anpr-live').dataset.state; })()`, &text)
+		if text != "visible ok" {
+			t.Errorf("seen again, the live list is %q", text)
+		}
+
 		// Every request for reads is in the audit, with its reason.
 		var asked []string
 		for _, e := range auditOf(t, sup, "anpr.search") {
@@ -479,7 +505,7 @@ func TestBrowserANPR(t *testing.T) {
 			}
 			asked = append(asked, e.Detail)
 		}
-		for _, want := range []string{`every plate on every camera in scope: 5 reads`, `plate "AB12CDE" (exact) on every camera in scope: 1 reads`,
+		for _, want := range []string{`every plate on every camera in scope: 5 reads`, `every plate on every camera in scope: 6 reads`, `plate "AB12CDE" (exact) on every camera in scope: 1 reads`,
 			`plate "AB12*" (wildcard) on every camera in scope: 2 reads`, `plate "*CDE" (wildcard)`, `plate "AB12CDE" (fuzzy)`,
 			`plate "AB12CDE" (exact) on every camera in scope: 2 reads`} {
 			if !slices.ContainsFunc(asked, func(d string) bool { return strings.Contains(d, want) }) {
@@ -490,11 +516,22 @@ func TestBrowserANPR(t *testing.T) {
 		if len(images) < 6 {
 			t.Errorf("%d picture views logged, want the crops and the vehicle", len(images))
 		}
+		views := map[string]int{}
 		for _, e := range images {
 			if e.Reason != why {
 				t.Errorf("picture view logged with %q", e.Reason)
-				break
 			}
+			views[e.Ref+" "+strings.Fields(e.Detail)[0]]++
+		}
+		for k, n := range views {
+			// The browser keeps a picture an hour: shown again (refresh,
+			// search, dialog) it is neither fetched nor logged again.
+			if n > 1 {
+				t.Errorf("%s viewed and logged %d times", k, n)
+			}
+		}
+		if views[fmt.Sprintf("plate-read/%d crop", fresh.ID)] != 1 || views[fmt.Sprintf("plate-read/%d thumbnail", reads[0].ID)] != 1 {
+			t.Errorf("picture views logged: %v", views)
 		}
 		// The live list asks at most once per 20 s.
 		live := 0

@@ -395,6 +395,8 @@ export function mount(root, ctx) {
       visibility() {
         if (!running || paused) return;
         if (document.visibilityState === 'visible' && view === 'reads') {
+          if (busy) return;
+          state('ok');
           if (Date.now() - last >= LIVE_MS) load(); else schedule();
         } else {
           clearTimeout(timer);

@@ -27,10 +27,13 @@ const (
 	SceneMoved   Scene = "moved"   // picture shifted right by 16% of the width
 	SceneDefocus Scene = "defocus" // strong Gaussian blur
 	SceneFrozen  Scene = "frozen"  // one picture repeated exactly
+	// ScenePlates shows vehicles with known UK number plates passing the camera one by one
+	// (once two side by side), drawn by plategen, for testing ANPR (see PlatePassage).
+	ScenePlates Scene = "plates"
 )
 
 // AllScenes lists the scenes, the default first.
-var AllScenes = []Scene{SceneStreet, SceneZone, SceneCovered, SceneMoved, SceneDefocus, SceneFrozen}
+var AllScenes = []Scene{SceneStreet, SceneZone, SceneCovered, SceneMoved, SceneDefocus, SceneFrozen, ScenePlates}
 
 // Validate reports whether s is a known scene.
 func (s Scene) Validate() error {
@@ -44,7 +47,7 @@ func (s Scene) Validate() error {
 // the zone and tamper scenes; none for the street), to draw on a camera
 // showing it.
 func (s Scene) Zones() []zones.Zone {
-	if s == SceneStreet || s.Validate() != nil {
+	if s == SceneStreet || s == ScenePlates || s.Validate() != nil {
 		return nil
 	}
 	return cloneZones(sceneZones)
@@ -58,7 +61,8 @@ type Truth struct {
 	Width, Height int
 	FPS           int
 	Zones         []zones.Zone
-	Events        []TruthEvent // by Start, then Kind and Zone
+	Events        []TruthEvent   // by Start, then Kind and Zone
+	Passages      []PlatePassage // plates scene: the vehicles, by Start
 }
 
 // TruthEvent is one event of a Truth. Start and End are the times (seconds from the clip
@@ -101,8 +105,14 @@ func GenerateScene(ctx context.Context, dir, ffmpeg string, scene Scene, spec St
 	if ffmpeg == "" {
 		ffmpeg = DefaultConfig().FFmpeg
 	}
-	r := sceneRequest(scene, "street", spec, DefaultConfig().ClipSeconds)
 	m := &clipMaker{dir: dir, ffmpeg: ffmpeg, logger: slog.Default()}
+	if scene == ScenePlates { // drawn frame by frame (scene_plates.go)
+		if _, path, err = m.ensurePlates(ctx, spec); err != nil {
+			return "", Truth{}, fmt.Errorf("scene %s (%v): %w", scene, spec, err)
+		}
+		return filepath.Clean(path), platesTruth(spec), nil
+	}
+	r := sceneRequest(scene, "street", spec, DefaultConfig().ClipSeconds)
 	if _, path, err = m.ensure(ctx, r); err != nil {
 		return "", Truth{}, fmt.Errorf("scene %s (%v): %w", scene, spec, err)
 	}

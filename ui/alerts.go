@@ -53,11 +53,17 @@ type alertJSON struct {
 	Acked     *time.Time `json:"acked"`
 	AckedBy   string     `json:"acked_by"`
 	AckNote   string     `json:"ack_note"`
+	// Plate and ReadID: an ANPR alert's plate and the read behind it.
+	Plate  string `json:"plate,omitempty"`
+	ReadID *int64 `json:"read_id,omitempty"`
 }
 
 func viewAlert(a store.Alert) alertJSON {
 	v := alertJSON{ID: a.ID, At: a.At, Camera: a.Camera, Kind: a.Kind, Rule: a.Rule, Severity: a.Severity,
-		Message: a.Message, Acked: opt(a.Acked), AckedBy: a.AckedBy, AckNote: a.AckNote}
+		Message: a.Message, Acked: opt(a.Acked), AckedBy: a.AckedBy, AckNote: a.AckNote, Plate: a.Plate}
+	if a.ReadID != 0 {
+		v.ReadID = &a.ReadID
+	}
 	if a.EventID != 0 {
 		v.EventID = &a.EventID
 	}

@@ -157,7 +157,7 @@ func (s *Service) Observe(ctx context.Context, r store.PlateRead) {
 			how = fmt.Sprintf("near match: read %s, distance %.1f", r.Text, d)
 		}
 		hits = append(hits, hit{rule: Rule{Name: WatchlistRule, Severity: watchSeverity(w.Category, d)}, camera: r.Camera,
-			at: r.At, read: r, message: fmt.Sprintf("Watch-listed %s (%s: %s) seen on %s, %s",
+			at: r.At, read: r, plate: w.Plate, message: fmt.Sprintf("Watch-listed %s (%s: %s) seen on %s, %s",
 				w.Plate, w.Category, w.Reason, r.Camera, how)})
 	}
 	s.mu.Lock()
@@ -197,7 +197,10 @@ func (s *Service) watchlist(ctx context.Context) []store.Watch {
 func (s *Service) raise(ctx context.Context, hits []hit) {
 	for _, h := range hits {
 		a := store.Alert{At: h.at, Camera: h.camera, Kind: AlertKind, Rule: h.rule.Name, Severity: h.rule.Severity,
-			Message: h.message, Thumbnail: h.read.Thumbnail}
+			Message: h.message, Thumbnail: h.read.Thumbnail, Plate: h.plate, ReadID: h.read.ID}
+		if a.Plate == "" && h.rule.Kind != Gathering { // a car meet is about an area, not one plate
+			a.Plate = h.read.Plate
+		}
 		if len(a.Thumbnail) == 0 {
 			a.Thumbnail = h.read.Crop
 		}

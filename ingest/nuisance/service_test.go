@@ -90,6 +90,9 @@ func TestWatchlistHits(t *testing.T) {
 		t.Fatalf("%d alerts: %+v", len(got), got)
 	}
 	near, meet, stolen := got[0], got[1], got[2] // newest first
+	if stolen.Plate != "AB12CDE" || stolen.ReadID == 0 || near.Plate != "AB12CDE" {
+		t.Errorf("alerts do not name the listed plate and the read: %+v / %+v", stolen, near)
+	}
 	if stolen.Severity != store.SeverityCritical || stolen.Kind != AlertKind || stolen.Rule != WatchlistRule ||
 		!strings.Contains(stolen.Message, "Watch-listed AB12CDE (stolen") || !strings.Contains(stolen.Message, "exact match") || stolen.Thumbnail == nil {
 		t.Errorf("stolen: %+v", stolen)
@@ -166,7 +169,7 @@ func TestGathering(t *testing.T) {
 	rg.read(t, "cam005", plates[4], 15*time.Minute)
 	rg.read(t, "cam005", plates[4], 16*time.Minute)
 	got := rg.list(t)
-	if len(got) != 1 || !strings.Contains(got[0].Message, "4 vehicles each passing 2+ times") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "4 vehicles each passing 2+ times") || got[0].Plate != "" {
 		t.Fatalf("alerts %+v", got)
 	}
 }

@@ -19,7 +19,8 @@ type hit struct {
 	camera  string
 	at      time.Time
 	message string
-	read    store.PlateRead // the read that tipped it (its thumbnail); zero for a dwell found by the sweep
+	read    store.PlateRead // the read that tipped it (its thumbnail and id)
+	plate   string          // the plate the alert is about, when not the read's (a watch-list entry's); "" for an area
 }
 
 // ruleState is what one rule remembers of recent reads.

@@ -48,6 +48,9 @@ func (a *Alert) validate() error {
 	if len(a.Rule) > maxAlertText {
 		bad("rule", "at most %d bytes", maxAlertText)
 	}
+	if a.Plate != "" && !platePattern.MatchString(a.Plate) {
+		bad("plate", "%q must be 1-%d letters and digits", a.Plate, maxPlateLen)
+	}
 	switch a.Severity {
 	case SeverityInfo, SeverityWarning, SeverityCritical:
 	default:
@@ -67,15 +70,18 @@ func (s *Store) AddAlert(ctx context.Context, a *Alert) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
-	var event, thumb any // NULL when none
+	var event, thumb, read any // NULL when none
 	if a.EventID != 0 {
 		event = a.EventID
+	}
+	if a.ReadID != 0 {
+		read = a.ReadID
 	}
 	if len(a.Thumbnail) > 0 {
 		thumb = a.Thumbnail
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO alerts (at_us, camera, kind, rule, severity, message, event_id, thumbnail)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, toMicros(a.At), a.Camera, a.Kind, a.Rule, a.Severity, a.Message, event, thumb)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO alerts (at_us, camera, kind, rule, severity, message, event_id, thumbnail, plate, read_id)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, toMicros(a.At), a.Camera, a.Kind, a.Rule, a.Severity, a.Message, event, thumb, a.Plate, read)
 	if err != nil {
 		return fmt.Errorf("add alert: %w", err)
 	}
@@ -85,18 +91,18 @@ func (s *Store) AddAlert(ctx context.Context, a *Alert) error {
 }
 
 // alertColumns leave the thumbnail out; HasThumbnail is whether there is one.
-const alertColumns = `id, at_us, camera, kind, rule, severity, message, event_id, thumbnail IS NOT NULL, acked_us, acked_by, ack_note`
+const alertColumns = `id, at_us, camera, kind, rule, severity, message, event_id, thumbnail IS NOT NULL, acked_us, acked_by, ack_note, plate, read_id`
 
 func scanAlert(row scanner) (Alert, error) {
 	var a Alert
 	var at int64
-	var event, acked sql.NullInt64
+	var event, acked, read sql.NullInt64
 	var thumb bool
 	if err := row.Scan(&a.ID, &at, &a.Camera, &a.Kind, &a.Rule, &a.Severity, &a.Message, &event, &thumb,
-		&acked, &a.AckedBy, &a.AckNote); err != nil {
+		&acked, &a.AckedBy, &a.AckNote, &a.Plate, &read); err != nil {
 		return Alert{}, err
 	}
-	a.At, a.EventID = fromMicros(at), event.Int64
+	a.At, a.EventID, a.ReadID = fromMicros(at), event.Int64, read.Int64
 	if thumb {
 		a.Thumbnail = []byte{} // non-nil: there is one, fetched with AlertThumbnail
 	}

@@ -117,6 +117,10 @@ type Alert struct {
 	Severity string
 	Message  string
 	EventID  int64 // 0 when none
+	// Plate and ReadID: the plate (normal form) and read an ANPR alert is
+	// about ("" and 0 for others).
+	Plate  string
+	ReadID int64
 	// Thumbnail is a small JPEG; lists leave it out.
 	Thumbnail []byte
 	Acked     time.Time // zero while unacknowledged

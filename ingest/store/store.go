@@ -331,8 +331,9 @@ var migrations = []string{
 	CREATE INDEX alerts_at ON alerts(at_us);`,
 	// 8: ANPR (issue 8). One row per vehicle passage read by a camera
 	// (plate in normal form, per-character confidence as JSON, the plate
-	// crop and vehicle thumbnail as JPEG), and the watch-list of nuisance
-	// vehicles (one entry per plate).
+	// crop and vehicle thumbnail as JPEG), the watch-list of nuisance
+	// vehicles (one entry per plate), and the plate and read an ANPR alert
+	// is about.
 	`CREATE TABLE plate_reads (
 		id         INTEGER PRIMARY KEY AUTOINCREMENT,
 		camera     TEXT NOT NULL,
@@ -361,7 +362,9 @@ var migrations = []string{
 		added_by   TEXT NOT NULL,
 		added_us   INTEGER NOT NULL,
 		expires_us INTEGER NOT NULL
-	);`,
+	);
+	ALTER TABLE alerts ADD COLUMN plate TEXT NOT NULL DEFAULT '';
+	ALTER TABLE alerts ADD COLUMN read_id INTEGER;`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

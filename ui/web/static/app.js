@@ -93,7 +93,9 @@ function drawBar() {
   if (!me) return;
   for (const p of PAGES) {
     if (!allowed(p)) continue;
-    nav.append(h('a', { href: '#/' + p.name, class: 'nav-link', data: { page: p.name } }, icon(p.icon), h('span', {}, p.title)));
+    // The label is hidden on narrower screens (icons only): the title and
+    // the accessible name still say the page.
+    nav.append(h('a', { href: '#/' + p.name, class: 'nav-link', title: p.title, 'aria-label': p.title, data: { page: p.name } }, icon(p.icon), h('span', {}, p.title)));
   }
   markNav();
   const roles = (me.roles || []).map((r) => h('span', { class: 'badge badge-role', data: { role: r } }, ROLE_NAMES[r] || r));

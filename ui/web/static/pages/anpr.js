@@ -92,24 +92,23 @@ export function normalPlate(s) { return String(s || '').toUpperCase().replace(/[
 
 /**
  * alertPlate finds the plate an ANPR alert is about: {plate (normal form),
- * read (what the camera read, when it differs), near (a near match)}, or
- * null (a car-meet alert is about several). The alert has no field of its
- * own for it yet, so the message the nuisance service writes is read:
- * "Watch-listed AB12CDE (stolen: ...) seen on cam1, exact match" or "...,
- * near match: read AB12 C0E, distance 0.4"; "AB12 CDE seen 3 times in ..."
- * (repeat passes); "AB12 CDE entered area ..." (dwell).
+ * read (what the camera read, when a near match read it otherwise), near},
+ * or null (a car-meet alert is about several). The alert's "plate" says
+ * it (the listed plate for a watch-list hit); only a near match's reading
+ * is in the message alone: "Watch-listed AB12CDE (stolen: ...) seen on
+ * cam1, near match: read A812 CDE, distance 0.2". Alerts stored before
+ * "plate" existed are read from the message: "Watch-listed AB12CDE ...",
+ * "AB12 CDE seen 3 times in ..." (repeat passes), "AB12 CDE entered area
+ * ..." (dwell).
  */
 export function alertPlate(a) {
   if (!a || a.kind !== 'anpr') return null;
-  if (a.plate) return { plate: normalPlate(a.plate), read: '', near: false };
   const msg = String(a.message || '');
-  let m = /^Watch-listed ([A-Z0-9]{1,10}) /.exec(msg);
-  if (m) {
-    const near = /near match: read ([A-Z0-9 ]{1,14}), distance/.exec(msg);
-    return { plate: m[1], read: near ? normalPlate(near[1]) : '', near: !!near };
-  }
-  m = /^([A-Z0-9]{1,7}(?: [A-Z0-9]{1,4})?) (?:seen|entered) /.exec(msg);
-  return m ? { plate: normalPlate(m[1]), read: '', near: false } : null;
+  const near = /near match: read ([A-Z0-9 ]{1,14}), distance/.exec(msg);
+  const out = (plate) => ({ plate: normalPlate(plate), read: near ? normalPlate(near[1]) : '', near: !!near });
+  if (a.plate) return out(a.plate);
+  const m = /^Watch-listed ([A-Z0-9]{1,10}) /.exec(msg) || /^([A-Z0-9]{1,7}(?: [A-Z0-9]{1,4})?) (?:seen|entered) /.exec(msg);
+  return m ? out(m[1]) : null;
 }
 
 /** playbackLink is the playback page at a camera and time. */

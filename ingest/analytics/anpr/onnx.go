@@ -250,7 +250,9 @@ func checkAttribute(b []byte) error {
 		switch f {
 		case 6, 11: // g, graphs
 			return errors.New("attribute holds a graph")
-		case 5: // t
+		case 22, 23: // sparse_tensor(s)
+			return errors.New("attribute holds a sparse tensor")
+		case 5, 10: // t, tensors
 			if _, err := checkTensor(data); err != nil {
 				return fmt.Errorf("attribute tensor: %v", err)
 			}

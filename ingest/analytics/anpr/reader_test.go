@@ -94,12 +94,14 @@ var syntheticSets = []struct {
 }
 
 // TestSyntheticScenes reads generated road scenes (day, night, motion
-// blur) single-frame: detection recall and exact-plate accuracy.
+// blur) single-frame: detection recall and exact-plate accuracy over the
+// three sets at least 90%, each set's figures logged.
+// VIGIL_ANPR_MODEL tries another character model.
 func TestSyntheticScenes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and reads 150 scenes")
 	}
-	r, err := New(Options{})
+	r, err := New(Options{ModelPath: os.Getenv("VIGIL_ANPR_MODEL")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,24 +111,27 @@ func TestSyntheticScenes(t *testing.T) {
 		n = 20 // the renderer is ten times slower
 	}
 	start := openMats()
+	var plates, found, read int
 	for _, set := range syntheticSets {
-		t.Run(set.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := plategen.WriteScenes(dir, n, set.seed, set.opt); err != nil {
-				t.Skipf("plategen scenes: %v", err)
-			}
-			rep, err := r.Eval(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Log(rep.Table())
-			if rep.Recall < 0.9 || rep.Accuracy < 0.9 {
-				for _, m := range rep.Misses {
-					t.Log(m)
-				}
-				t.Errorf("recall %.2f, accuracy %.2f: want both >= 0.90", rep.Recall, rep.Accuracy)
-			}
-		})
+		dir := t.TempDir()
+		if err := plategen.WriteScenes(dir, n, set.seed, set.opt); err != nil {
+			t.Fatalf("plategen scenes: %v", err)
+		}
+		rep, err := r.Eval(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Failed) > 0 {
+			t.Errorf("%s: %v", set.name, rep.Failed)
+		}
+		t.Logf("%s (seed %d): %d plates, recall %.1f%%, exact %.1f%%, %.1f ms a frame; misses: %v",
+			set.name, set.seed, rep.Plates, 100*rep.Recall, 100*rep.Accuracy, rep.MsPerFile, rep.Misses)
+		plates, found, read = plates+rep.Plates, found+rep.Found, read+rep.Read
+	}
+	recall, acc := ratio(found, plates), ratio(read, plates)
+	t.Logf("all: %d plates, recall %.1f%%, exact %.1f%%", plates, 100*recall, 100*acc)
+	if recall < 0.9 || acc < 0.9 {
+		t.Errorf("recall %.3f, exact-plate accuracy %.3f: want both >= 0.90", recall, acc)
 	}
 	if n := openMats(); n != start {
 		t.Errorf("open Mats %d, started with %d", n, start)

@@ -51,7 +51,7 @@ func segment(plate gocv.Mat, global bool) segmentation {
 		// The rectified region has a margin above and below the text, so
 		// a blob touching its top or bottom is the plate's edge or the
 		// car; a solid block is the flag band or a shadow.
-		if y == 0 || y+h == H || a*20 > w*h*17 && w*10 > h*3 {
+		if y == 0 || y+h == H || a*20 > w*h*17 && w*10 > h*6 {
 			continue
 		}
 		blobs = append(blobs, image.Rect(x, y, x+w, y+h))
@@ -110,14 +110,15 @@ func mergeFragments(line []image.Rectangle) []image.Rectangle {
 	return out
 }
 
-// splitWide cuts a blob wider than one character into as many as its width
-// holds, each cut at the emptiest column near where it should be.
+// splitWide cuts a blob wider than one character (touching characters,
+// motion blur) into as many as its width holds, at the columns with the
+// least ink, pieces free to be narrow (an I or 1 among them).
 func splitWide(line []image.Rectangle, px []byte, stride, lineH int) []image.Rectangle {
 	cw := float64(lineH) * charAspect
+	minW, maxW := max(2, lineH*15/100), int(cw*1.35)
 	var out []image.Rectangle
 	for _, b := range line {
-		k := int(float64(b.Dx())/(cw*1.1) + 0.5)
-		if float64(b.Dx()) < cw*1.45 || k < 2 {
+		if float64(b.Dx()) < cw*1.2 {
 			out = append(out, b)
 			continue
 		}
@@ -129,22 +130,64 @@ func splitWide(line []image.Rectangle, px []byte, stride, lineH int) []image.Rec
 				}
 			}
 		}
+		k := max(1, int(float64(b.Dx())/(cw*1.1)+0.5))
+		cuts, ok := cutColumns(cols, k, minW, maxW)
+		if !ok || len(cuts) == 0 {
+			out = append(out, b)
+			continue
+		}
 		left := b.Min.X
-		for j := 1; j < k; j++ {
-			want := b.Dx() * j / k
-			lo, hi := max(1, want-int(cw/3)), min(b.Dx()-1, want+int(cw/3))
-			cut := want
-			for x := lo; x < hi; x++ {
-				if cols[x] < cols[cut] {
-					cut = x
-				}
-			}
-			out = append(out, image.Rect(left, b.Min.Y, b.Min.X+cut, b.Max.Y))
-			left = b.Min.X + cut
+		for _, c := range cuts {
+			out = append(out, image.Rect(left, b.Min.Y, b.Min.X+c, b.Max.Y))
+			left = b.Min.X + c
 		}
 		out = append(out, image.Rect(left, b.Min.Y, b.Max.X, b.Max.Y))
 	}
 	return out
+}
+
+// cutColumns picks k-1 cuts through a column profile, each piece minW to
+// maxW wide, that cross the least ink (dynamic programming).
+func cutColumns(cols []int, k, minW, maxW int) (cuts []int, ok bool) {
+	W := len(cols)
+	if k < 2 || W < k*minW || W > k*maxW {
+		return nil, false
+	}
+	const inf = 1 << 30
+	// best[j][x]: least ink of j cuts, the last at column x.
+	best := make([][]int, k)
+	from := make([][]int, k)
+	for j := range best {
+		best[j], from[j] = make([]int, W), make([]int, W)
+		for x := range best[j] {
+			best[j][x] = inf
+		}
+	}
+	best[0][0] = 0
+	for j := 1; j < k; j++ {
+		for x := j * minW; x < W; x++ {
+			for p := max(0, x-maxW); p <= x-minW; p++ {
+				if best[j-1][p] < inf && (j > 1 || p == 0) && best[j-1][p]+cols[x] < best[j][x] {
+					best[j][x], from[j][x] = best[j-1][p]+cols[x], p
+				}
+			}
+		}
+	}
+	end, cost := -1, inf
+	for x := max(0, W-maxW); x <= W-minW; x++ {
+		if best[k-1][x] < cost {
+			end, cost = x, best[k-1][x]
+		}
+	}
+	if end < 0 {
+		return nil, false
+	}
+	cuts = make([]int, k-1)
+	for j, x := k-1, end; j >= 1; j-- {
+		cuts[j-1] = x
+		x = from[j][x]
+	}
+	return cuts, true
 }
 
 // widestGap returns the index after the gap that separates a UK mark's two

@@ -463,6 +463,19 @@ func TestBrowserANPR(t *testing.T) {
 		}
 		shot(t, ctx, "fuzzy")
 
+		// Every plate on Street 2 only.
+		run(t, ctx, "pick Street 2", chromedp.Click(`.anpr-cam-pick > summary`, chromedp.ByQuery),
+			chromedp.Click(`#anpr-cameras input[value=cam002]`, chromedp.ByQuery))
+		evalJS(t, ctx, `document.querySelector('#anpr-cam-summary').textContent`, &text)
+		if text != "1 camera" {
+			t.Errorf("the camera picker says %q", text)
+		}
+		if got := plates(searchFor("", "exact")); got != "MN07XYZ,AB12CDF,KL56MNO" {
+			t.Errorf("every plate on cam002 found %s", got)
+		}
+		run(t, ctx, "every camera again", chromedp.Click(`#anpr-cameras input[value=cam002]`, chromedp.ByQuery),
+			chromedp.Click(`.anpr-cam-pick > summary`, chromedp.ByQuery))
+
 		// From four days ago: the old read of AB12 CDE too.
 		setValue(t, ctx, `#anpr-from`, londonInput(now.Add(-96*time.Hour)))
 		if got := plates(searchFor("AB12CDE", "exact")); got != "AB12CDE,AB12CDE" {
@@ -517,7 +530,7 @@ func TestBrowserANPR(t *testing.T) {
 		}
 		for _, want := range []string{`every plate on every camera in scope: 5 reads`, `every plate on every camera in scope: 6 reads`, `plate "AB12CDE" (exact) on every camera in scope: 1 reads`,
 			`plate "AB12*" (wildcard) on every camera in scope: 2 reads`, `plate "*CDE" (wildcard)`, `plate "AB12CDE" (fuzzy)`,
-			`plate "AB12CDE" (exact) on every camera in scope: 2 reads`} {
+			`plate "AB12CDE" (exact) on every camera in scope: 2 reads`, `every plate on cameras cam002: 3 reads`} {
 			if !slices.ContainsFunc(asked, func(d string) bool { return strings.Contains(d, want) }) {
 				t.Errorf("no search %q in the audit: %q", want, asked)
 			}

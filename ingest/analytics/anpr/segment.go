@@ -118,7 +118,7 @@ func splitWide(line []image.Rectangle, px []byte, stride, lineH int) []image.Rec
 	minW, maxW := max(2, lineH*15/100), int(cw*1.35)
 	var out []image.Rectangle
 	for _, b := range line {
-		if float64(b.Dx()) < cw*1.2 {
+		if float64(b.Dx()) < cw*1.3 {
 			out = append(out, b)
 			continue
 		}
@@ -130,7 +130,7 @@ func splitWide(line []image.Rectangle, px []byte, stride, lineH int) []image.Rec
 				}
 			}
 		}
-		k := max(1, int(float64(b.Dx())/(cw*1.1)+0.5))
+		k := max(1, int(float64(b.Dx())/(cw*1.05)+0.5))
 		cuts, ok := cutColumns(cols, k, minW, maxW)
 		if !ok || len(cuts) == 0 {
 			out = append(out, b)

@@ -52,10 +52,10 @@ func oval(x0, y0, x1, y1, rx, ry float64) path {
 var glyphDefs = map[byte]func(g *glyphBuilder){
 	'0': func(g *glyphBuilder) { g.loop(oval(gl+3, gt, gr-3, gb, 15, 24)) },
 	'1': func(g *glyphBuilder) {
-		g.w = 28
-		g.stem(14)
-		g.poly(Pt{14, 0}, Pt{0, 13}, Pt{0, 31}, Pt{14, 18})
-		g.box(14, 0, 20, 18)
+		// a bar with a short flag: on real plates it is barely wider than I
+		g.w = 20
+		g.stem(6)
+		g.poly(Pt{6, 0}, Pt{0, 6}, Pt{0, 15}, Pt{6, 9})
 	},
 	'2': func(g *glyphBuilder) {
 		g.line(path{}.arc(25, 24, 18, 17, 195, 375).to(gl+1, gb-2))
@@ -81,8 +81,9 @@ var glyphDefs = map[byte]func(g *glyphBuilder){
 		g.poly(Pt{35, strokeW}, Pt{GlyphW, strokeW}, Pt{24, GlyphH}, Pt{9, GlyphH})
 	},
 	'8': func(g *glyphBuilder) {
-		g.loop(oval(gl+2, gt, gr-2, 37, 15, 15))
-		g.loop(oval(gl, 36, gr, gb, 18, 17))
+		// square-shouldered bowls of nearly equal width, small counters
+		g.loop(oval(gl+1, gt, gr-1, 38, 11, 10))
+		g.loop(oval(gl, 37, gr, gb, 12, 12))
 	},
 	'9': func(g *glyphBuilder) {
 		six(g)
@@ -199,9 +200,11 @@ var glyphDefs = map[byte]func(g *glyphBuilder){
 	},
 }
 
+// six is a round-countered bowl under a straight left side that arches
+// over to a terminal at the upper right (9 is six turned round).
 func six(g *glyphBuilder) {
-	g.loop(oval(gl, 34, gr, gb, 18, 19))
-	g.line(path{}.to(gl, 56).to(gl, 30).arc(28, 30, 28-gl, 23, 180, 295))
+	g.loop(oval(gl, 35, gr, gb, 17, 17))
+	g.line(path{}.to(gl, 55).to(gl, 25).arc(25, 25, 18, 18, 180, 325))
 }
 
 func pee(g *glyphBuilder) {

@@ -79,7 +79,7 @@ func readImages(r *anpr.Reader, files []string, asJSON bool, w io.Writer) int {
 	return status
 }
 
-// anprEval scores a labelled folder: vigil anpr eval -data DIR [-region gb|any] [-json]
+// anprEval scores a labelled folder: vigil anpr eval -data DIR [-region gb|any] [-json] [-misses] [-model FILE]
 func anprEval(args []string) int {
 	fs := flag.NewFlagSet("anpr eval", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -87,14 +87,21 @@ func anprEval(args []string) int {
 	region := fs.String("region", "gb", "gb or any")
 	asJSON := fs.Bool("json", false, "the report as JSON")
 	misses := fs.Bool("misses", false, "list the plates not read")
+	model := fs.String("model", "", "character model (default: the embedded one)")
 	if err := fs.Parse(args); err != nil || *data == "" || fs.NArg() > 0 {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "vigil anpr eval: %v\n", err)
 		}
-		fmt.Fprintln(os.Stderr, "usage: vigil anpr eval -data DIR [-region gb|any] [-json] [-misses]")
+		fmt.Fprintln(os.Stderr, "usage: vigil anpr eval -data DIR [-region gb|any] [-json] [-misses] [-model FILE]")
 		return 2
 	}
-	rep, err := anpr.Eval(*data, *region)
+	r, err := anpr.New(anpr.Options{Region: *region, ModelPath: *model})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vigil anpr eval: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	rep, err := r.Eval(*data)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vigil anpr eval: %v\n", err)
 		return 1

@@ -146,10 +146,7 @@ func TestRealScenesReport(t *testing.T) {
 	if dir == "" {
 		t.Skip("VIGIL_ANPR_OPENALPR not set")
 	}
-	rep, err := Eval(dir, "any")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := evalWith(t, dir, "any")
 	t.Log("\n" + rep.Table())
 }
 
@@ -160,9 +157,20 @@ func TestRealCharsReport(t *testing.T) {
 	if dir == "" {
 		t.Skip("VIGIL_ANPR_GBCHARS not set")
 	}
-	rep, err := Eval(dir, "gb")
+	rep := evalWith(t, dir, "gb")
+	t.Log("\n" + rep.Table())
+}
+
+// evalWith evaluates dir with the embedded model or VIGIL_ANPR_MODEL.
+func evalWith(t *testing.T, dir, region string) Report {
+	r, err := New(Options{Region: region, ModelPath: os.Getenv("VIGIL_ANPR_MODEL")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Log("\n" + rep.Table())
+	defer r.Close()
+	rep, err := r.Eval(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

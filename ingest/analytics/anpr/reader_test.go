@@ -2,6 +2,7 @@ package anpr
 
 import (
 	"image"
+	"math/rand/v2"
 	"os"
 	"testing"
 
@@ -173,4 +174,39 @@ func evalWith(t *testing.T, dir, region string) Report {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// TestReadOddPictures reads pictures no camera makes (noise, flat, tiny,
+// long and thin, stripes): no plate or a plate, never a crash, no Mat left.
+func TestReadOddPictures(t *testing.T) {
+	r, err := New(Options{Region: "any"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	start := openMats()
+	rng := rand.New(rand.NewPCG(9, 9))
+	sizes := []image.Point{{16, 16}, {17, 300}, {300, 17}, {640, 360}, {33, 45}, {1000, 20}}
+	for i := range 24 {
+		sz := sizes[i%len(sizes)]
+		img := image.NewRGBA(image.Rect(0, 0, sz.X, sz.Y))
+		for j := range img.Pix {
+			switch i % 4 {
+			case 0: // noise
+				img.Pix[j] = uint8(rng.Uint32())
+			case 1: // flat
+				img.Pix[j] = 200
+			case 2: // vertical stripes
+				img.Pix[j] = uint8(255 * ((j / 4 / 3) % 2))
+			default: // blocks
+				img.Pix[j] = uint8(((j/4)%sz.X/7+(j/4)/sz.X/9)%2) * 255
+			}
+		}
+		if _, err := r.ReadImage(img); err != nil {
+			t.Errorf("%v picture %d: %v", sz, i%4, err)
+		}
+	}
+	if n := openMats(); n != start {
+		t.Errorf("open Mats %d, started with %d", n, start)
+	}
 }

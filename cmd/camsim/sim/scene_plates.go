@@ -25,8 +25,8 @@ import (
 // by side, one of them three times a loop (cruising). Every frame is drawn by plategen
 // (the ANPR reader's synthetic plates) and piped into ffmpeg as raw RGBA.
 
-// platesVersion is stamped next to a plates clip (name.plates); bump it when the passages,
-// their look or plategen's drawing change, so that cached clips are made again.
+// platesVersion is stamped next to a plates clip (name.plates) with a hash of the scene and
+// of a probe frame; bump it when the clips change in a way neither shows (the encoding).
 const platesVersion = "p2"
 
 // PlatePassage is one vehicle's passage in the plates scene's Truth.
@@ -198,10 +198,14 @@ func platesTruth(spec StreamSpec) Truth {
 }
 
 // platesStamp is what the stamp next to a plates clip says: the scene's version, a hash of
-// its passages and camera, and the spec.
+// its passages, its camera and a small probe frame drawn now (so that a change in
+// plategen's drawing makes the clips again), and the spec.
 func platesStamp(spec StreamSpec) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%v %d %+v %g %g %g", platePasses, platesBackground, platesCond(spec), platePassSeconds, plateFarY, plateNearY)
+	probe := StreamSpec{Width: 320, Height: 180, FPS: 5}
+	img, _ := PlatesFrame(probe, frameAt(28, probe.FPS)) // two vehicles
+	h.Write(img.Pix)
 	return fmt.Sprintf("plates %s %016x %s\n", platesVersion, h.Sum64(), spec)
 }
 
@@ -211,9 +215,9 @@ func platesStamp(spec StreamSpec) string {
 func (m *clipMaker) ensurePlates(ctx context.Context, spec StreamSpec) (*clip, string, error) {
 	frames := sceneFrames(ScenePlates, spec, 0)
 	path := filepath.Join(m.dir, sceneFileName(ScenePlates, spec))
-	stamp := path + ".plates"
+	stamp, want := path+".plates", platesStamp(spec)
 	cached := func() (*clip, error) {
-		if b, err := os.ReadFile(stamp); err != nil || string(b) != platesStamp(spec) {
+		if b, err := os.ReadFile(stamp); err != nil || string(b) != want {
 			return nil, os.ErrNotExist
 		}
 		return loadClip(path, spec, frames)
@@ -283,7 +287,7 @@ func (m *clipMaker) ensurePlates(ctx context.Context, spec StreamSpec) (*clip, s
 	if err := os.Rename(tmpName, path); err != nil {
 		return nil, "", err
 	}
-	if err := os.WriteFile(stamp, []byte(platesStamp(spec)), 0o644); err != nil {
+	if err := os.WriteFile(stamp, []byte(want), 0o644); err != nil {
 		return nil, "", err
 	}
 	m.logger.Info("camsim: generated clip", "path", path, "frames", frames,

@@ -208,14 +208,6 @@ func (a *alertAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
 		failStore(w, a.logger, err, fmt.Sprintf("alert %d has no thumbnail", id))
 		return
 	}
-	p := who(r)
-	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionEventThumbnail, Actor: p.actor, Role: string(p.role),
-		Camera: al.Camera, From: al.At, To: al.At, Reason: reason, Ref: fmt.Sprintf("alert/%d", id), Detail: "to " + r.RemoteAddr}); err != nil {
-		a.logger.Error("evidence log cannot record an alert thumbnail; refused", "alert", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
-		return
-	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Write(jpeg)
+	serveLoggedJPEG(w, r, a.audit, a.logger, evidence.Entry{Action: evidence.ActionEventThumbnail,
+		Camera: al.Camera, From: al.At, To: al.At, Reason: reason, Ref: fmt.Sprintf("alert/%d", id)}, jpeg)
 }

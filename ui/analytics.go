@@ -307,14 +307,6 @@ func (a *analyticsAPI) thumbnail(w http.ResponseWriter, r *http.Request) {
 		failStore(w, a.logger, err, fmt.Sprintf("event %d has no thumbnail", id))
 		return
 	}
-	p := who(r)
-	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionEventThumbnail, Actor: p.actor, Role: string(p.role),
-		Camera: camera, From: e.Start, To: e.Start, Reason: reason, Ref: fmt.Sprintf("event/%d", id), Detail: "to " + r.RemoteAddr}); err != nil {
-		a.logger.Error("evidence log cannot record an event thumbnail; refused", "event", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
-		return
-	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Write(jpeg)
+	serveLoggedJPEG(w, r, a.audit, a.logger, evidence.Entry{Action: evidence.ActionEventThumbnail,
+		Camera: camera, From: e.Start, To: e.Start, Reason: reason, Ref: fmt.Sprintf("event/%d", id)}, jpeg)
 }

@@ -213,15 +213,7 @@ func (a *anprAPI) picture(w http.ResponseWriter, r *http.Request) {
 		failStore(w, a.logger, err, fmt.Sprintf("plate read %d has no %s", id, which))
 		return
 	}
-	p := who(r)
-	if _, err := a.audit.Append(r.Context(), &evidence.Entry{Action: evidence.ActionPlateImage, Actor: p.actor, Role: string(p.role),
+	serveLoggedJPEG(w, r, a.audit, a.logger, evidence.Entry{Action: evidence.ActionPlateImage,
 		Camera: rd.Camera, From: rd.First, To: rd.Last, Reason: reason, Ref: fmt.Sprintf("plate-read/%d", id),
-		Detail: which + " of " + rd.Plate + " to " + r.RemoteAddr}); err != nil {
-		a.logger.Error("evidence log cannot record a plate picture; refused", "read", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "the evidence log cannot record this access, so no footage is served; try again shortly", nil)
-		return
-	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Write(jpeg)
+		Detail: which + " of " + rd.Plate + " to " + r.RemoteAddr}, jpeg)
 }

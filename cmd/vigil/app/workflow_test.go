@@ -13,22 +13,29 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
-// The sweeper expires police requests nobody decided in time, once each,
-// and logs every expiry in the evidence log.
-func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
-	ctx := context.Background()
+// workflowApp is an App with only what the sweeper uses: a store and an
+// evidence log, both real, closed when the test ends.
+func workflowApp(t *testing.T) (*App, *store.Store, *locker.Log) {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "vigil.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	evlog := &locker.Log{Dir: t.TempDir(), Origin: "test/evidence", CreateKey: true, CheckpointInterval: -1, Logger: logger}
 	if err := evlog.Open(); err != nil {
 		t.Fatal(err)
 	}
-	defer evlog.Close()
-	a := &App{Config: DefaultConfig(), store: st, evlog: evlog, logger: logger}
+	t.Cleanup(func() { evlog.Close() })
+	return &App{Config: DefaultConfig(), store: st, evlog: evlog, logger: logger}, st, evlog
+}
+
+// The sweeper expires police requests nobody decided in time, once each,
+// and logs every expiry in the evidence log.
+func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
+	ctx := context.Background()
+	a, st, evlog := workflowApp(t)
 	now := time.Now()
 	for i, age := range []time.Duration{8 * 24 * time.Hour, time.Hour} {
 		x := store.ExportRequest{ID: []string{"old", "new"}[i], CrimeRef: "01/1/26", Cameras: []string{"cam001"},
@@ -62,18 +69,7 @@ func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
 // their deletion is in the evidence log (how many, of which period).
 func TestWorkflowPrunesPlateReads(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	evlog := &locker.Log{Dir: t.TempDir(), Origin: "test/evidence", CreateKey: true, CheckpointInterval: -1, Logger: logger}
-	if err := evlog.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer evlog.Close()
-	a := &App{Config: DefaultConfig(), store: st, evlog: evlog, logger: logger}
+	a, st, evlog := workflowApp(t)
 	now := time.Now().UTC()
 	for _, age := range []time.Duration{100 * 24 * time.Hour, 95 * 24 * time.Hour, 10 * 24 * time.Hour} {
 		at := now.Add(-age)

@@ -269,6 +269,28 @@ cameras:
 		t.Errorf("%d duplicate reads, %d false reads, %d reads timed outside their passage", dupN, len(falseReads), outside)
 	}
 
+	// A search for the cruising plate finds its reads, and only those.
+	cruiser := cruisingPlate(truth)
+	var found struct {
+		Reads []plateReadE2E `json:"reads"`
+	}
+	sup.json(t, "GET", query+"&plate="+url.QueryEscape(cruiser)+"&to="+url.QueryEscape(time.Now().Add(time.Minute).UTC().Format(time.RFC3339)),
+		nil, 200, &found)
+	want := 0
+	for _, r := range reads {
+		if r.Plate == plain(cruiser) {
+			want++
+		}
+	}
+	if len(found.Reads) != want || want < 2 {
+		t.Errorf("search for %s: %d reads, want its %d (at least 2)", cruiser, len(found.Reads), want)
+	}
+	for _, r := range found.Reads {
+		if r.Plate != plain(cruiser) {
+			t.Errorf("search for %s found %+v", cruiser, r)
+		}
+	}
+
 	// Every read's crop and thumbnail are served as JPEG pictures.
 	for _, r := range reads {
 		for _, u := range []*string{r.Crop, r.Thumbnail} {
@@ -288,7 +310,6 @@ cameras:
 	}
 
 	// Alerts: the listed plate and the cruising one.
-	cruiser := cruisingPlate(truth)
 	var alerts []alertE2E
 	anprWaitUntil(t, 10*time.Second, "the watch-list and repeat-pass alerts", func() bool {
 		var res struct {

@@ -87,7 +87,7 @@ func BenchmarkDetect(b *testing.B) {
 func BenchmarkReadFrame(b *testing.B) {
 	frame, _ := benchFrame(b)
 	defer frame.Close()
-	r, err := New(Options{})
+	r, err := New(Options{ModelPath: os.Getenv("VIGIL_ANPR_MODEL")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func BenchmarkReadFrame(b *testing.B) {
 func BenchmarkRecognise(b *testing.B) {
 	frame, truth := benchFrame(b)
 	defer frame.Close()
-	r, err := New(Options{})
+	r, err := New(Options{ModelPath: os.Getenv("VIGIL_ANPR_MODEL")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,7 +21,8 @@ import (
 // embedded model.
 type Options struct {
 	// Region is "gb" (UK syntax and confusion correction, the default) or
-	// "any" (the likeliest character at each position, for other countries).
+	// "any" (the likeliest character at each position, 4 to 8 of them, for
+	// other countries).
 	Region string
 	// ModelPath is a character model to use instead of the embedded one.
 	ModelPath string
@@ -237,7 +239,7 @@ func (r *Reader) decide(probs [][]float32, seg segmentation) (Plate, bool) {
 		}
 		kept := make([][]float32, 0, len(probs))
 		for i, p := range probs {
-			if !containsInt(rd.Dropped, i) {
+			if !slices.Contains(rd.Dropped, i) {
 				kept = append(kept, p)
 			}
 		}
@@ -257,8 +259,8 @@ func (r *Reader) decide(probs [][]float32, seg segmentation) (Plate, bool) {
 		if best == numClasses-1 {
 			continue // not a character
 		}
-		if i == seg.split && text.Len() > 0 {
-			text.WriteByte(' ')
+		if i >= seg.split && seg.split > 0 && text.Len() > 0 && !strings.Contains(text.String(), " ") {
+			text.WriteByte(' ') // the gap between the groups
 		}
 		text.WriteByte(ukplate.Alphabet[best])
 		confs = append(confs, p[best])
@@ -273,15 +275,6 @@ func (r *Reader) decide(probs [][]float32, seg segmentation) (Plate, bool) {
 		return Plate{}, false
 	}
 	return Plate{Text: text.String(), Confidence: conf, CharConfidence: confs, Probs: kept}, true
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // plateQuad maps the characters' line, with a plate's margins round it,

@@ -244,6 +244,9 @@ cameras:
 			}
 		}
 		fmt.Fprintf(&report, "\n  loop %d %5.1f-%5.1fs %-9s %-7s → %v", s.loop, s.Start, s.End, s.Plate, s.Direction, got)
+		if s.LowLight {
+			report.WriteString(" (at dusk)")
+		}
 		if !required {
 			report.WriteString(" (not counted: partly seen or after the loop)")
 		}

@@ -22,7 +22,7 @@ import (
 
 // The plates scene: a road seen from a camera above it, where vehicles with known UK
 // number plates drive towards the camera or away from it, one at a time and once two side
-// by side, one of them three times a loop (cruising). Every frame is drawn by plategen
+// by side, one of them three times a loop (cruising), one at dusk. Every frame is drawn by plategen
 // (the ANPR reader's synthetic plates) and piped into ffmpeg as raw RGBA.
 
 // platesVersion is stamped next to a plates clip (name.plates) with a hash of the scene and
@@ -42,6 +42,9 @@ type PlatePassage struct {
 	// CharHeight is how many pixels a character of the plate is high at the start and
 	// at the end of the passage (seen head on).
 	CharHeight [2]float64
+	// LowLight: the passage is at dusk (dark, gamma-lifted, noisier, lights on); the
+	// others are in daylight.
+	LowLight bool
 }
 
 // Mid is the time of the middle of the passage.
@@ -56,6 +59,7 @@ type platePass struct {
 	t0     float64    // seconds from the clip start: the first frame
 	x      [2]float64 // plate centre x at the far and at the near end (fractions of the width)
 	charH  [2]float64 // character height at the far and at the near end (pixels at 360 high)
+	low    bool       // at dusk (the whole picture, while the vehicle is in it)
 }
 
 // Geometry of a passage.
@@ -68,7 +72,7 @@ const (
 // platePasses is the loop: each passage is in the picture for 2.4 s (two vehicles side by
 // side at 26.4 s), with at least 3 s between vehicles (across the loop end too) so that each
 // passage is its own motion event. LK19 RXT passes three times (cruising: twice towards the
-// camera, once going away).
+// camera, once going away); MF07 CEY passes at dusk, with its lights on.
 var platePasses = []platePass{
 	{plate: "LK19 RXT", colour: plategen.RGB{0.72, 0.73, 0.75}, t0: 4.0, x: [2]float64{0.46, 0.36}, charH: [2]float64{12, 24}},
 	{plate: "YD68 HMV", away: true, colour: plategen.RGB{0.62, 0.08, 0.07}, t0: 9.6, x: [2]float64{0.56, 0.66}, charH: [2]float64{12, 24}},
@@ -78,7 +82,7 @@ var platePasses = []platePass{
 	{plate: "BV21 KZP", colour: plategen.RGB{0.08, 0.12, 0.30}, t0: 26.4, x: [2]float64{0.34, 0.20}, charH: [2]float64{11, 20}},
 	{plate: "GHT 427R", colour: plategen.RGB{0.15, 0.32, 0.16}, t0: 26.8, x: [2]float64{0.66, 0.80}, charH: [2]float64{11, 20}},
 	{plate: "WP15 NFU", away: true, colour: plategen.RGB{0.10, 0.10, 0.11}, t0: 32.4, x: [2]float64{0.54, 0.64}, charH: [2]float64{12, 24}},
-	{plate: "MF07 CEY", colour: plategen.RGB{0.80, 0.55, 0.10}, t0: 38.0, x: [2]float64{0.48, 0.40}, charH: [2]float64{12, 25}},
+	{plate: "MF07 CEY", low: true, colour: plategen.RGB{0.80, 0.55, 0.10}, t0: 38.0, x: [2]float64{0.48, 0.40}, charH: [2]float64{12, 25}},
 	{plate: "LK19 RXT", away: true, colour: plategen.RGB{0.72, 0.73, 0.75}, t0: 43.6, x: [2]float64{0.55, 0.65}, charH: [2]float64{12, 24}},
 	{plate: "AXZ 4821", colour: plategen.RGB{0.35, 0.36, 0.40}, t0: 49.2, x: [2]float64{0.47, 0.37}, charH: [2]float64{12, 24}},
 	{plate: "R982 KLT", away: true, van: true, colour: plategen.RGB{0.90, 0.90, 0.92}, t0: 54.8, x: [2]float64{0.53, 0.62}, charH: [2]float64{12, 23}},
@@ -88,10 +92,15 @@ var platePasses = []platePass{
 const platesBackground = 20240607
 
 // platesCond is the camera: daylight, a slight light gradient, soft focus and sensor noise
-// frozen in place (one seed), so that only the vehicles move.
-func platesCond(spec StreamSpec) plategen.Conditions {
-	return plategen.Conditions{Light: plategen.Day, Exposure: 1, Gamma: 1, Uneven: 0.12,
+// frozen in place (one seed), so that only the vehicles move; or dusk, darker, lifted by
+// the camera's gamma and noisier.
+func platesCond(spec StreamSpec, low bool) plategen.Conditions {
+	c := plategen.Conditions{Light: plategen.Day, Exposure: 1, Gamma: 1, Uneven: 0.12,
 		Defocus: 0.45 * float64(spec.Height) / 360, Noise: 0.012, Seed: 0x706c61746573}
+	if low {
+		c.Light, c.Exposure, c.Gamma, c.Noise = plategen.LowLight, 0.3, 1.9, 0.03
+	}
+	return c
 }
 
 // passFrames is the first and last frame of a passage at fps.
@@ -136,7 +145,7 @@ func (p platePass) vehicle(f int, spec StreamSpec, i int) (v plategen.Vehicle, o
 func (p platePass) passage(spec StreamSpec) PlatePassage {
 	f0, f1 := p.passFrames(spec.FPS)
 	sec := func(f int) float64 { return float64(f) / float64(spec.FPS) }
-	out := PlatePassage{Plate: p.plate, Start: sec(f0), End: sec(f1), Direction: "towards", CharHeight: p.charH}
+	out := PlatePassage{Plate: p.plate, Start: sec(f0), End: sec(f1), Direction: "towards", CharHeight: p.charH, LowLight: p.low}
 	if p.away {
 		out.Direction = "away"
 		out.CharHeight = [2]float64{p.charH[1], p.charH[0]}
@@ -149,10 +158,13 @@ func (p platePass) passage(spec StreamSpec) PlatePassage {
 
 // platesScene is frame f of the plates clip for spec, vehicles far to near.
 func platesScene(spec StreamSpec, f int) plategen.Scene {
-	sc := plategen.Scene{Width: spec.Width, Height: spec.Height, BackgroundSeed: platesBackground, Cond: platesCond(spec)}
+	sc := plategen.Scene{Width: spec.Width, Height: spec.Height, BackgroundSeed: platesBackground, Cond: platesCond(spec, false)}
 	for i, p := range platePasses {
 		if v, ok := p.vehicle(f, spec, i); ok {
 			sc.Vehicles = append(sc.Vehicles, v)
+			if p.low {
+				sc.Cond = platesCond(spec, true)
+			}
 		}
 	}
 	slices.SortStableFunc(sc.Vehicles, func(a, b plategen.Vehicle) int {
@@ -202,7 +214,7 @@ func platesTruth(spec StreamSpec) Truth {
 // plategen's drawing makes the clips again), and the spec.
 func platesStamp(spec StreamSpec) string {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%v %d %+v %g %g %g", platePasses, platesBackground, platesCond(spec), platePassSeconds, plateFarY, plateNearY)
+	fmt.Fprintf(h, "%v %d %+v %g %g %g", platePasses, platesBackground, platesCond(spec, false), platePassSeconds, plateFarY, plateNearY)
 	probe := StreamSpec{Width: 320, Height: 180, FPS: 5}
 	img, _ := PlatesFrame(probe, frameAt(28, probe.FPS)) // two vehicles
 	h.Write(img.Pix)

@@ -78,6 +78,15 @@ func TestPlatesTruth(t *testing.T) {
 		if seen["LK19 RXT"] != 3 || len(seen) != len(platePasses)-2 {
 			t.Fatalf("%v: plates seen %v: want LK19 RXT three times, the others once", spec, seen)
 		}
+		low := 0
+		for _, p := range tr.Passages {
+			if p.LowLight {
+				low++
+			}
+		}
+		if low != 1 {
+			t.Fatalf("%v: %d passages in low light, want 1", spec, low)
+		}
 		if together != 1 || len(formats) < 4 {
 			t.Fatalf("%v: %d passages overlap (want 1), formats %v", spec, together, formats)
 		}
@@ -119,6 +128,19 @@ func TestPlatesDrawn(t *testing.T) {
 				t.Fatalf("%s at %gs (frame %d): not drawn (%v)", p.Plate, at, f, truths)
 			}
 		}
+	}
+	// the dusk passage is darker than the daylight ones
+	var day, dusk float64
+	for _, p := range tr.Passages {
+		img, _ := PlatesFrame(spec, frameAt(p.Mid(), spec.FPS))
+		if m := mean(plategen.Gray(img).Pix); p.LowLight {
+			dusk = m
+		} else {
+			day = max(day, m)
+		}
+	}
+	if dusk == 0 || dusk > 0.75*day {
+		t.Fatalf("mean luma at dusk %.0f, in daylight up to %.0f", dusk, day)
 	}
 	for f := range sceneFrames(ScenePlates, spec, 0) {
 		sc := platesScene(spec, f)

@@ -116,12 +116,17 @@ class WithSoftmax(nn.Module):
         return F.softmax(self.net(x), dim=1)
 
 
-def augment(x, g):
+def augment(x, g, binar=0.2, bold=0.0):
     """Light augmentation of a float batch [B,1,32,20] in 0..1 (white background = 1).
 
-    ±1 px shifts (white fill), brightness/contrast jitter, and for about one in five images a
-    binarisation at a random threshold (real crops are often binarised)."""
+    ±1 px shifts (white fill), brightness/contrast jitter, for a share `binar` of the images a
+    binarisation at a random threshold (real crops are often binarised), and for a share `bold`
+    strokes made bolder by half a pixel either side (a 2x2 minimum: ink spread by binarising)."""
     b = x.shape[0]
+    if bold > 0:
+        m = (torch.rand((b, 1, 1, 1), generator=g) < bold).float()
+        thick = -F.max_pool2d(F.pad(-x, (0, 1, 0, 1), value=-1.0), 2, stride=1)
+        x = m * thick + (1.0 - m) * x
     # shifts: pad with white, crop at a random offset in -1..1
     p = F.pad(x, (1, 1, 1, 1), value=1.0)
     dx = torch.randint(0, 3, (b,), generator=g)
@@ -138,7 +143,7 @@ def augment(x, g):
     out = ((out - 0.5) * c + 0.5 + br).clamp(0.0, 1.0)
     # occasional binarisation with a random threshold
     t = 0.3 + 0.4 * torch.rand((b, 1, 1, 1), generator=g)
-    bin_ = (torch.rand((b, 1, 1, 1), generator=g) < 0.2).float()
+    bin_ = (torch.rand((b, 1, 1, 1), generator=g) < binar).float()
     out = bin_ * (out > t).float() + (1.0 - bin_) * out
     return out
 
@@ -198,12 +203,16 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--aug-binarise", type=float, default=0.2, help="share of training images binarised at a random threshold")
+    ap.add_argument("--aug-bold", type=float, default=0.0, help="share of training images with strokes made bolder")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N training images (quick experiments)")
     ap.add_argument("--gen-package", default="github.com/vigil-cctv/vigil/ingest/analytics/anpr/plategen")
     ap.add_argument("--gen-version", default="", help="generator version (plategen.Version or git commit)")
     ap.add_argument("--gen-seed", type=int, action="append", default=[], help="training data seed(s), in --data order")
     ap.add_argument("--gen-count", type=int, action="append", default=[], help="images per --data dir, as asked of the generator")
     ap.add_argument("--gen-command", action="append", default=[], help="the exact generate command(s) for the --data dirs")
     ap.add_argument("--val-seed", type=int, default=None, help="generator seed of --val (>= 9000)")
+    ap.add_argument("--save-state", default="", help="also save the torch state_dict here (for experiments)")
     ap.add_argument("--command", default="", help="training command to record (default: this invocation)")
     args = ap.parse_args()
 
@@ -217,6 +226,8 @@ def main():
     parts = [load_dir(d) for d in args.data]
     xs = np.concatenate([p[0] for p in parts])
     ys = np.concatenate([p[1] for p in parts])
+    if args.limit:
+        xs, ys = xs[:args.limit], ys[:args.limit]
     vx, vy = load_dir(args.val)
     counts = np.bincount(ys, minlength=NCLASS)
     print("train: %d images from %s; val: %d images from %s (%.1fs)" %
@@ -241,7 +252,7 @@ def main():
         tot, n = 0.0, 0
         for i in range(0, len(xs), args.batch):
             idx = perm[i:i + args.batch]
-            xb = augment(tx[idx].float().unsqueeze(1) / 255.0, g)
+            xb = augment(tx[idx].float().unsqueeze(1) / 255.0, g, args.aug_binarise, args.aug_bold)
             loss = lossf(net(xb), ty[idx])
             opt.zero_grad()
             loss.backward()
@@ -265,6 +276,8 @@ def main():
     print("top confusions (true->pred): " + ", ".join("%s->%s %d" % (a, b, c) for c, a, b in worst[:15]))
 
     os.makedirs(args.out, exist_ok=True)
+    if args.save_state:
+        torch.save(net.state_dict(), args.save_state)
     onnx_path = os.path.join(args.out, "chars.onnx")
     model = WithSoftmax(net).eval()
     dummy = torch.ones(1, 1, H, W)
@@ -306,6 +319,7 @@ def main():
             "batch": args.batch,
             "lr": args.lr,
             "threads": args.threads,
+            "augment": {"shift_px": 1, "binarise": args.aug_binarise, "bold": args.aug_bold},
         },
         "synthetic_test": {
             "seed": args.val_seed,

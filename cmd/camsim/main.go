@@ -67,7 +67,8 @@ func run(args []string) error {
 	fs.Var(&faults, "fault", "CAMERA:OPTIONS, repeatable: cam003:drop=30s, cam004:stall=5s/60s, cam005:corrupt=0.01,\n"+
 		"cam006:jump=10m/30s, cam007:refuse, cam008:auth=user:pass, cam009:clock=-3s, cam010:codec=h265")
 	fs.Var(&scenes, "scene", "CAMERA:SCENE, repeatable: what a camera shows, one of street (default), zone, covered, moved,\n"+
-		"defocus, frozen (60 s loops; the tamper scenes are tampered from 30 s on), e.g. cam002:covered")
+		"defocus, frozen, plates (60 s loops; the tamper scenes are tampered from 30 s on; plates: vehicles with\n"+
+		"known UK number plates passing, drawn by the ANPR renderer), e.g. cam002:covered")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -201,6 +201,9 @@ func (r *Reader) readCandidate(grey gocv.Mat, c candidate) (Plate, bool, error) 
 		if err != nil {
 			return Plate{}, false, err
 		}
+		if r.opts.Region == "gb" {
+			seg = trimLoneEnds(seg)
+		}
 		probs := make([][]float32, len(seg.boxes))
 		bad := 0
 		for i, b := range seg.boxes {
@@ -227,6 +230,20 @@ func (r *Reader) readCandidate(grey gocv.Mat, c candidate) (Plate, bool, error) 
 		return p, true, nil
 	}
 	return Plate{}, false, nil
+}
+
+// trimLoneEnds drops a box cut off from five or more others by the line's
+// widest gap: no UK mark has a one-character group beside five or more
+// characters, so it is the flag band or a border piece.
+func trimLoneEnds(seg segmentation) segmentation {
+	n := len(seg.boxes)
+	switch {
+	case n >= 6 && seg.split == 1:
+		seg.boxes, seg.split = seg.boxes[1:], -1
+	case n >= 6 && seg.split == n-1:
+		seg.boxes, seg.split = seg.boxes[:n-1], -1
+	}
+	return seg
 }
 
 // decide turns per-character probabilities into a reading, or none: too

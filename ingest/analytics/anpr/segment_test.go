@@ -33,3 +33,20 @@ func TestWidestGap(t *testing.T) {
 		t.Errorf("even spacing: gap %d, want -1", g)
 	}
 }
+
+func TestTrimLoneEnds(t *testing.T) {
+	boxes := make([]image.Rectangle, 8)
+	for i := range boxes {
+		boxes[i] = image.Rect(i*10, 0, i*10+8, 20)
+	}
+	for _, tc := range []struct {
+		n, split, want int
+	}{
+		{8, 1, 7}, {8, 7, 7}, {6, 1, 5}, {5, 1, 5}, {8, 3, 8}, {8, -1, 8},
+	} {
+		got := trimLoneEnds(segmentation{boxes: boxes[:tc.n], split: tc.split})
+		if len(got.boxes) != tc.want {
+			t.Errorf("%d boxes split at %d: %d left, want %d", tc.n, tc.split, len(got.boxes), tc.want)
+		}
+	}
+}

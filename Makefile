@@ -63,8 +63,13 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# The ANPR accuracy targets are asserted again without -race, on samples
+# big enough to judge them (the race detector slows the plate renderer
+# tenfold, so the -race run reads small samples).
+ANPR_ACCURACY := TestPassageAccuracy|TestSyntheticScenes|TestSyntheticCharAccuracy
 test: deps clips fmt-check vet
 	VIGIL_REQUIRE_BROWSER=1 $(GO) test $(GOFLAGS_TEST) ./...
+	$(GO) test -count=1 -tags matprofile -run '$(ANPR_ACCURACY)' ./ingest/analytics/anpr/...
 
 # Fuzz every parser of outside input for FUZZTIME each (their seed corpora
 # also run in `make test`).

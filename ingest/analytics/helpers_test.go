@@ -17,6 +17,7 @@ type recorded struct {
 	activity []store.Activity
 	alerts   int
 	gauges   map[string]bool
+	plates   []*store.PlateRead
 }
 
 func (r *recorded) out(o op) {
@@ -38,6 +39,8 @@ func (r *recorded) out(o op) {
 			ev.Peak = o.peak
 		}
 		ev.Objects = o.objects
+	case o.plate != nil:
+		r.plates = append(r.plates, o.plate)
 	default:
 		r.activity = append(r.activity, o.activity...)
 	}

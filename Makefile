@@ -99,7 +99,8 @@ bench: build clips
 	$(GO) run ./cmd/livebench
 	$(GO) test -run '^$$' -bench . -skip BenchmarkWriteMaskedMP4 -benchtime 2s ./recorder/... ./ingest/decode/
 	$(GO) test -run '^$$' -bench BenchmarkWriteMaskedMP4 -benchtime 1x ./recorder/playback/
-	$(GO) test -run '^$$' -bench . -benchtime 3000x ./ingest/analytics/
+	$(GO) test -run '^$$' -bench . -skip BenchmarkPlatesCamera -benchtime 3000x ./ingest/analytics/
+	$(GO) test -run '^$$' -bench BenchmarkPlatesCamera -benchtime 3x ./ingest/analytics/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./ingest/analytics/anpr/ ./ingest/analytics/anpr/models/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 

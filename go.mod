@@ -16,6 +16,7 @@ require (
 	github.com/pion/sdp/v3 v3.0.16
 	github.com/pion/webrtc/v4 v4.1.6
 	github.com/prometheus/client_golang v1.22.0
+	gocv.io/x/gocv v0.31.0
 	golang.org/x/crypto v0.41.0
 	golang.org/x/mod v0.29.0
 	golang.org/x/sys v0.35.0
@@ -50,7 +51,6 @@ require (
 	github.com/prometheus/procfs v0.15.1 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
-	gocv.io/x/gocv v0.31.0 // indirect
 	golang.org/x/exp v0.0.0-20250408133849-7e4ce0ab07d0 // indirect
 	golang.org/x/net v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.5 // indirect

@@ -15,7 +15,7 @@ APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec
 # matprofile makes gocv count open Mats, which the analytics tests check.
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m -tags matprofile
 
-.PHONY: all deps build clips run test vet fmt-check fuzz bench clean
+.PHONY: all deps build clips run test vet fmt-check fuzz bench clean anpr-model anpr-real
 
 all: build
 
@@ -103,6 +103,26 @@ bench: build clips
 	$(GO) test -run '^$$' -bench BenchmarkPlatesCamera -benchtime 3x ./ingest/analytics/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./ingest/analytics/anpr/ ./ingest/analytics/anpr/models/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
+
+# Rebuild the ANPR character model from the project's own generated data
+# (needs Debian's python3-torch and python3-pil; not part of make test).
+# models/chars.json records the exact command the shipped model came from.
+ANPR_DATA ?= /tmp/anpr
+anpr-model:
+	$(GO) run ./cmd/vigil anpr generate -kind chars -n 120000 -seed 1000 -out $(ANPR_DATA)/chars-train
+	$(GO) run ./cmd/vigil anpr generate -kind chars -n 10000 -seed 9000 -out $(ANPR_DATA)/chars-test
+	/usr/bin/python3 ingest/analytics/anpr/train/train_chars.py --data $(ANPR_DATA)/chars-train \
+		--val $(ANPR_DATA)/chars-test --out ingest/analytics/anpr/models --epochs 3 --seed 1 --aug-bold 0.15 \
+		--gen-version $$(git log -1 --format=%h -- ingest/analytics/anpr/plategen) --gen-seed 1000 --gen-count 120000 \
+		--val-seed 9000 --gen-command "go run ./cmd/vigil anpr generate -kind chars -n 120000 -seed 1000 -out $(ANPR_DATA)/chars-train"
+	$(GO) test -tags matprofile -count=1 ./ingest/analytics/anpr/models/
+
+# Report the reader on the real validation sets (AGPL: unpacked outside the
+# tree from ../shared/data/anpr, never committed or trained on).
+ANPR_REAL ?= /tmp/anprdata
+anpr-real: build
+	$(BIN)/vigil anpr eval -data $(ANPR_REAL)/gb-chars
+	$(BIN)/vigil anpr eval -data $(ANPR_REAL)/openalpr-us -region any
 
 clean:
 	rm -rf $(BIN)

@@ -21,6 +21,10 @@ import (
 // of a dark car on a dark road can miss its bumper.
 const plateMargin = 0.06
 
+// edgeMargin: a plate read this near the picture's edge is taken to be cut
+// off by it (a vehicle entering or leaving), and is not used.
+const edgeMargin = 3
+
 // plateStage reads number plates in a camera's analysed pictures where
 // something moves, and follows them (track) to one read per passage. It
 // belongs to the camera's pump, so that a change of analytics settings
@@ -85,9 +89,10 @@ func (s *plateStage) observe(f *decode.Frame, now time.Time, an *analyser) error
 	}
 	obs := make([]platetrack.Observation, 0, len(plates))
 	var thumb image.Image
+	inner := image.Rect(edgeMargin, edgeMargin, w-edgeMargin, h-edgeMargin)
 	for _, p := range plates {
-		if len(p.Probs) != len(ukplate.Normalize(p.Text)) {
-			continue
+		if len(p.Probs) != len(ukplate.Normalize(p.Text)) || !p.Box.In(inner) {
+			continue // a plate cut by the picture's edge reads as a shorter, wrong mark
 		}
 		if thumb == nil {
 			if t := f.Thumbnail(thumbWidth); t != nil {

@@ -3,6 +3,7 @@ package track
 import (
 	"image"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/analytics/anpr/ukplate"
@@ -65,7 +66,8 @@ type Tracker struct {
 	MaxTracks int
 	Vote      Voter
 
-	open []*trackState
+	open   []*trackState
+	closed []Passage // passages emitted lately: what a fragment is checked against
 }
 
 type trackState struct {
@@ -149,10 +151,45 @@ func (t *Tracker) Open() int { return len(t.open) }
 func (t *Tracker) closeAt(i int, done []Passage) []Passage {
 	st := t.open[i]
 	t.open = append(t.open[:i], t.open[i+1:]...)
-	if p, ok := st.passage(t.Vote); ok && (p.Frames >= t.MinFrames || p.Conf >= t.SureConf) {
-		done = append(done, p)
+	p, ok := st.passage(t.Vote)
+	if !ok || (p.Frames < t.MinFrames && p.Conf < t.SureConf) || t.fragment(p) {
+		return done
 	}
-	return done
+	// Keep the passages of the last few gaps, for fragments closing later.
+	keep := t.closed[:0]
+	for _, q := range t.closed {
+		if p.Last.Sub(q.Last) <= 4*t.MaxGap {
+			keep = append(keep, q)
+		}
+	}
+	t.closed = append(keep, p)
+	return append(done, p)
+}
+
+// fragment reports whether p is part of another plate read at the same
+// time beside it: a plate whose two groups the reader saw apart in some
+// frames ("YK 19" and "9 RXT" of YK19 RXT) makes short valid-looking marks
+// that are not vehicles of their own.
+func (t *Tracker) fragment(p Passage) bool {
+	near := func(text string, box image.Rectangle, first, last time.Time) bool {
+		if len(text) <= len(p.Plain) || !strings.Contains(text, p.Plain) ||
+			p.First.After(last.Add(t.MaxGap)) || first.After(p.Last.Add(t.MaxGap)) {
+			return false
+		}
+		c, o := centre(p.Box), centre(box)
+		return math.Hypot(c.X-o.X, c.Y-o.Y) <= float64(max(box.Dx(), p.Box.Dx()))*3
+	}
+	for _, st := range t.open {
+		if near(st.lastText, st.lastBox, st.first, st.last) {
+			return true
+		}
+	}
+	for _, q := range t.closed {
+		if near(q.Plain, q.Box, q.First, q.Last) {
+			return true
+		}
+	}
+	return false
 }
 
 // nearest is the open track o continues, or -1: the closest one not yet

@@ -162,3 +162,42 @@ func TestMaxTracksBound(t *testing.T) {
 		t.Fatalf("open %d, closed early %+v", tr.Open(), got)
 	}
 }
+
+// TestFragmentsOfAPlateAreNotPassages: in some frames the reader sees a
+// plate's two groups apart, each a valid-looking short mark; those are not
+// vehicles of their own, whichever closes first.
+func TestFragmentsOfAPlateAreNotPassages(t *testing.T) {
+	var tr Tracker
+	var got []Passage
+	for i := range 12 {
+		d := time.Duration(i) * frame
+		obs := []Observation{read(d, at(200+20*i, 200), "YK19RXT", 0.9, nil)}
+		if i >= 3 && i < 6 { // the halves, apart, in three frames
+			obs = []Observation{read(d, at(185+20*i, 200), "YK19", 0.9, nil), read(d, at(215+20*i, 200), "9RXT", 0.9, nil)}
+		}
+		got = append(got, tr.Add(t0.Add(d), obs)...)
+	}
+	got = append(got, tr.Add(t0.Add(5*time.Second), nil)...)
+	if len(got) != 1 || got[0].Text != "YK19 RXT" {
+		t.Fatalf("passages %v, want YK19 RXT alone", plainsOf(got))
+	}
+	// A short mark elsewhere in the picture is a vehicle of its own.
+	var tr2 Tracker
+	got = nil
+	for i := range 6 {
+		d := time.Duration(i) * frame
+		got = append(got, tr2.Add(t0.Add(d), []Observation{read(d, at(100+20*i, 100), "YK19RXT", 0.9, nil), read(d, at(600-20*i, 300), "A1", 0.95, nil)})...)
+	}
+	got = append(got, tr2.Flush()...)
+	if len(got) != 2 {
+		t.Fatalf("passages %v, want YK19 RXT and A 1", plainsOf(got))
+	}
+}
+
+func plainsOf(ps []Passage) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Text)
+	}
+	return out
+}

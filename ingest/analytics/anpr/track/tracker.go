@@ -79,6 +79,10 @@ type trackState struct {
 	last      time.Time
 	lastText  string
 	lengthSum map[int]float64 // confidence by reading length: the vote's length
+	// after is the passage this track took up again, when the plate came
+	// back where it was lost soon after (hidden by another vehicle): the
+	// same plate then is not a passage of its own.
+	after *Passage
 }
 
 func (t *Tracker) defaults() {
@@ -127,7 +131,7 @@ func (t *Tracker) Add(now time.Time, obs []Observation) []Passage {
 			done = t.closeAt(0, done)
 			taken = taken[1:]
 		}
-		st := &trackState{firstBox: o.Box, first: o.At, lengthSum: map[int]float64{}}
+		st := &trackState{firstBox: o.Box, first: o.At, lengthSum: map[int]float64{}, after: t.resumes(o)}
 		st.add(o)
 		t.open = append(t.open, st)
 		taken = append(taken, true)
@@ -152,7 +156,8 @@ func (t *Tracker) closeAt(i int, done []Passage) []Passage {
 	st := t.open[i]
 	t.open = append(t.open[:i], t.open[i+1:]...)
 	p, ok := st.passage(t.Vote)
-	if !ok || (p.Frames < t.MinFrames && p.Conf < t.SureConf) || t.fragment(p) {
+	if !ok || (p.Frames < t.MinFrames && p.Conf < t.SureConf) || t.fragment(p) ||
+		(st.after != nil && st.after.Plain == p.Plain) {
 		return done
 	}
 	// Keep the passages of the last few gaps, for fragments closing later.
@@ -164,6 +169,40 @@ func (t *Tracker) closeAt(i int, done []Passage) []Passage {
 	}
 	t.closed = append(keep, p)
 	return append(done, p)
+}
+
+// ReappearWithin is how soon after its passage ended a plate seen again
+// near where it was lost continues that passage rather than starting one:
+// long enough for a vehicle hidden by another to come out from behind it.
+const ReappearWithin = 5 * time.Second
+
+// resumes is the recent passage o takes up again, or nil: the same plate,
+// seen again within ReappearWithin, near where it was lost.
+func (t *Tracker) resumes(o Observation) *Passage {
+	for i := len(t.closed) - 1; i >= 0; i-- {
+		q := &t.closed[i]
+		if q.Plain != o.Text || o.At.Sub(q.Last) > ReappearWithin || o.At.Before(q.Last) {
+			continue
+		}
+		c, lc := centre(o.Box), centre(q.Box)
+		w := float64(max(o.Box.Dx(), q.Box.Dx()))
+		// Hidden, it went on its way: ahead of where it was lost, not back
+		// where it came in (a new pass), and not far.
+		switch q.Direction {
+		case "left-to-right":
+			if c.X < lc.X-w {
+				continue
+			}
+		case "right-to-left":
+			if c.X > lc.X+w {
+				continue
+			}
+		}
+		if math.Hypot(c.X-lc.X, c.Y-lc.Y) <= w*(3+5*o.At.Sub(q.Last).Seconds()) {
+			return q
+		}
+	}
+	return nil
 }
 
 // fragment reports whether p is part of another plate read at the same

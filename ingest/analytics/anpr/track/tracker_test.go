@@ -101,10 +101,12 @@ func TestLoneReads(t *testing.T) {
 	}
 }
 
+// TestGapSplitsPassages: a plate gone longer than ReappearWithin and seen
+// again is a new passage, even in the same place (a vehicle that came back).
 func TestGapSplitsPassages(t *testing.T) {
 	tr := Tracker{}
 	var got []Passage
-	for _, d := range []time.Duration{0, frame, 2 * frame, 5 * time.Second, 5*time.Second + frame} {
+	for _, d := range []time.Duration{0, frame, 2 * frame, 8 * time.Second, 8*time.Second + frame} {
 		got = append(got, tr.Add(t0.Add(d), []Observation{read(d, at(300, 200), "AB12CDE", 0.9, nil)})...)
 	}
 	got = append(got, tr.Flush()...)
@@ -200,4 +202,34 @@ func plainsOf(ps []Passage) []string {
 		out = append(out, p.Text)
 	}
 	return out
+}
+
+// TestHiddenVehicleIsOnePassage: a plate lost behind another vehicle for
+// longer than MaxGap and seen again ahead of where it was lost continues
+// its passage; the same plate coming in again at the start is a new pass.
+func TestHiddenVehicleIsOnePassage(t *testing.T) {
+	var tr Tracker
+	var got []Passage
+	step := func(d time.Duration, x int) {
+		got = append(got, tr.Add(t0.Add(d), []Observation{read(d, at(x, 200), "LB07ABC", 0.9, nil)})...)
+	}
+	for i := range 5 { // seen, moving right
+		step(time.Duration(i)*frame, 100+20*i)
+	}
+	// hidden 2.5 s (longer than MaxGap), seen again further right
+	for i := range 5 {
+		step(2500*time.Millisecond+time.Duration(i)*frame, 260+20*i)
+	}
+	got = append(got, tr.Add(t0.Add(10*time.Second), nil)...)
+	if len(got) != 1 {
+		t.Fatalf("a hidden vehicle made %d passages, want 1", len(got))
+	}
+	// The same plate coming in again at the left, 3 s after it left: a new pass.
+	for i := range 5 {
+		step(13*time.Second+time.Duration(i)*frame, 100+20*i)
+	}
+	got = append(got, tr.Flush()...)
+	if len(got) != 2 {
+		t.Fatalf("%d passages, want 2 (the second pass counted)", len(got))
+	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -123,8 +124,9 @@ func (a *anprAPI) search(w http.ResponseWriter, r *http.Request) {
 	if query.To.Sub(query.From) > maxPlateSearchSpan {
 		f.bad("from", "at most a year before to")
 	}
-	if err := query.Validate(); err != nil {
-		f.es = append(f.es, err.(store.FieldErrors)...)
+	var fe store.FieldErrors
+	if err := query.Validate(); errors.As(err, &fe) {
+		f.es = append(f.es, fe...)
 	}
 	if !f.ok(w) {
 		return

@@ -66,16 +66,23 @@ func (a *anprAPI) watchlist(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"watchlist": out})
 }
 
-func (a *anprAPI) addWatch(w http.ResponseWriter, r *http.Request) {
+// readWatch reads a listing from the request body, answering 400 or 422
+// itself when it cannot.
+func (a *anprAPI) readWatch(w http.ResponseWriter, r *http.Request) (store.Watch, time.Time, bool) {
 	var in watchInput
 	if err := decodeBody(w, r, &in); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
-		return
+		return store.Watch{}, time.Time{}, false
 	}
 	var f fields
 	now := a.now()
 	x := in.watch(&f, now)
-	if !f.ok(w) {
+	return x, now, f.ok(w)
+}
+
+func (a *anprAPI) addWatch(w http.ResponseWriter, r *http.Request) {
+	x, now, ok := a.readWatch(w, r)
+	if !ok {
 		return
 	}
 	p := who(r)
@@ -95,15 +102,8 @@ func (a *anprAPI) updateWatch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var in watchInput
-	if err := decodeBody(w, r, &in); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
-		return
-	}
-	var f fields
-	now := a.now()
-	x := in.watch(&f, now)
-	if !f.ok(w) {
+	x, now, ok := a.readWatch(w, r)
+	if !ok {
 		return
 	}
 	x.ID = id

@@ -46,7 +46,7 @@ func newPlateStage(camera, region string, out func(op)) (*plateStage, error) {
 	}
 	s := &plateStage{camera: camera, reader: r, out: out, full: gocv.NewMat()}
 	if region == "any" {
-		s.tracker.Vote = voteAny
+		s.tracker.Vote = platetrack.VoteAny
 	}
 	return s, nil
 }
@@ -170,25 +170,4 @@ func encodeJPEG(img image.Image) []byte {
 		return nil
 	}
 	return buf.Bytes()
-}
-
-// voteAny reads voted probabilities as the likeliest character at each
-// position (region any: no syntax to correct against).
-func voteAny(probs [][]float32) (string, string, []float32, bool) {
-	var b []byte
-	var confs []float32
-	for _, p := range probs {
-		best := 0
-		for k := range min(len(p), ukplate.Reject+1) {
-			if p[k] > p[best] {
-				best = k
-			}
-		}
-		if best >= len(ukplate.Alphabet) {
-			continue
-		}
-		b = append(b, ukplate.Alphabet[best])
-		confs = append(confs, p[best])
-	}
-	return string(b), string(b), confs, len(b) >= 2
 }

@@ -51,6 +51,27 @@ func VoteUK(probs [][]float32) (string, string, []float32, bool) {
 	return r.Plain, r.Text, r.CharConf, ok
 }
 
+// VoteAny reads probabilities as the likeliest character at each position,
+// "not a character" left out (region any: no syntax to correct against).
+func VoteAny(probs [][]float32) (string, string, []float32, bool) {
+	var b []byte
+	var confs []float32
+	for _, p := range probs {
+		best := 0
+		for k := range min(len(p), ukplate.Reject+1) {
+			if p[k] > p[best] {
+				best = k
+			}
+		}
+		if best >= len(ukplate.Alphabet) {
+			continue
+		}
+		b = append(b, ukplate.Alphabet[best])
+		confs = append(confs, p[best])
+	}
+	return string(b), string(b), confs, len(b) >= 2
+}
+
 // Tracker follows the plates of one camera.
 type Tracker struct {
 	// MaxGap ends a track not seen for this long (default 1.5 s): the

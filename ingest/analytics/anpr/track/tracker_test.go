@@ -233,3 +233,18 @@ func TestHiddenVehicleIsOnePassage(t *testing.T) {
 		t.Fatalf("%d passages, want 2 (the second pass counted)", len(got))
 	}
 }
+
+// TestVoteAny reads each position's likeliest character, dropping "not a
+// character", with no syntax: region any.
+func TestVoteAny(t *testing.T) {
+	probs := read(0, at(0, 0), "XQ7", 0.9, nil).Probs
+	reject := make([]float32, ukplate.Reject+1)
+	reject[ukplate.Reject] = 0.9
+	plain, spaced, confs, ok := VoteAny(append(probs, reject))
+	if !ok || plain != "XQ7" || spaced != "XQ7" || len(confs) != 3 || confs[0] != 0.9 {
+		t.Fatalf("VoteAny = %q %q %v %v", plain, spaced, confs, ok)
+	}
+	if _, _, _, ok := VoteAny([][]float32{reject}); ok {
+		t.Fatal("VoteAny read a plate from no characters")
+	}
+}

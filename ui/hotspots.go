@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -10,6 +11,8 @@ import (
 )
 
 type hotspotAPI struct {
+	// store is the analytics store, which must also count alerts
+	// (hotspots.Source: *store.Store is both) for the rule hits.
 	store  hotspots.ActivitySource
 	gate   *gate
 	logger *slog.Logger
@@ -41,7 +44,12 @@ func (a *hotspotAPI) report(w http.ResponseWriter, r *http.Request) {
 			q.Cameras = append(q.Cameras, c)
 		}
 	}
-	report, err := hotspots.Build(r.Context(), a.store, london, q)
+	src, ok := a.store.(hotspots.Source)
+	if !ok {
+		failStore(w, a.logger, errors.New("hotspots: the analytics store does not count alerts"), "")
+		return
+	}
+	report, err := hotspots.Build(r.Context(), src, london, q)
 	if err != nil {
 		failStore(w, a.logger, err, "")
 		return

@@ -1,7 +1,8 @@
-// Package hotspots turns the analytics activity buckets into hotspot
-// reports (which cameras, wards and hours of the week are busier than
-// usual) and evaluates the activity alert rules. It is pure Go and reads
-// only the store.
+// Package hotspots turns the analytics activity buckets and the alerts of
+// the nuisance-vehicle behaviour rules into hotspot reports (which
+// cameras, wards and hours of the week are busier than usual) and
+// evaluates the activity alert rules. It is pure Go and reads only the
+// store.
 package hotspots
 
 import (
@@ -11,12 +12,35 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 // ActivitySource is the store's activity query.
 type ActivitySource interface {
 	Activity(ctx context.Context, f store.ActivityFilter) ([]store.Activity, error)
+}
+
+// AlertCounter is the store's count of alerts by camera and hour.
+type AlertCounter interface {
+	AlertCounts(ctx context.Context, f store.AlertCountFilter) ([]store.AlertCount, error)
+}
+
+// Source is what Build reads (*store.Store): the activity, and the alerts
+// of the nuisance-vehicle behaviour rules. The Evaluator reads activity
+// only.
+type Source interface {
+	ActivitySource
+	AlertCounter
+}
+
+// ruleHits selects the alerts that are rule hits: the ANPR behaviour rules
+// (repeat passes, dwell, gathering) say something about a place. A
+// watch-list hit says a listed vehicle passed, which is about the vehicle:
+// it is left out.
+func ruleHits(f store.AlertCountFilter) store.AlertCountFilter {
+	f.Kind, f.ExceptRules = nuisance.AlertKind, []string{nuisance.WatchlistRule}
+	return f
 }
 
 // By is how report rows are grouped.
@@ -62,11 +86,16 @@ type Row struct {
 	Frames      int      `json:"frames"`
 	MotionShare float64  `json:"motion_share"`
 	Objects     int      `json:"objects"`
+	// RuleHits is the alerts of the nuisance-vehicle behaviour rules in
+	// the window.
+	RuleHits int `json:"rule_hits"`
 	// BaselineShare is the motion share at the same hours of the week over
-	// the past weeks; BaselineObjects the objects of an average past week.
-	BaselineShare   float64 `json:"baseline_share"`
-	BaselineObjects float64 `json:"baseline_objects"`
-	Score           float64 `json:"score"`
+	// the past weeks; BaselineObjects and BaselineRuleHits the objects and
+	// rule hits of an average past week (of those with data).
+	BaselineShare    float64 `json:"baseline_share"`
+	BaselineObjects  float64 `json:"baseline_objects"`
+	BaselineRuleHits float64 `json:"baseline_rule_hits"`
+	Score            float64 `json:"score"`
 }
 
 // Cell is one hour of the week, Europe/London: Dow 0 is Monday.
@@ -75,27 +104,30 @@ type Cell struct {
 	Hour        int     `json:"hour"`
 	MotionShare float64 `json:"motion_share"`
 	Objects     int     `json:"objects"`
+	RuleHits    int     `json:"rule_hits"`
 	Score       float64 `json:"score"`
 }
 
 // CameraScore places one camera on the map.
 type CameraScore struct {
-	ID    string   `json:"id"`
-	Name  string   `json:"name"`
-	Ward  string   `json:"ward"`
-	Site  string   `json:"site"`
-	Lat   *float64 `json:"lat"`
-	Lon   *float64 `json:"lon"`
-	Score float64  `json:"score"`
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Ward     string   `json:"ward"`
+	Site     string   `json:"site"`
+	Lat      *float64 `json:"lat"`
+	Lon      *float64 `json:"lon"`
+	RuleHits int      `json:"rule_hits"`
+	Score    float64  `json:"score"`
 }
 
 // MaxSpan is the longest window a report covers.
 const MaxSpan = 31 * 24 * time.Hour
 
-// Build reads the whole-frame activity of q's cameras over the window
-// (widened to whole hours) and its baseline weeks, and adds it up by q.By,
-// by hour of the week (in loc) and by camera.
-func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query) (Report, error) {
+// Build reads the whole-frame activity and the nuisance-vehicle rule hits
+// of q's cameras over the window (widened to whole hours) and its baseline
+// weeks, and adds them up by q.By, by hour of the week (in loc) and by
+// camera.
+func Build(ctx context.Context, src Source, loc *time.Location, q Query) (Report, error) {
 	if !q.By.Valid() {
 		return Report{}, fmt.Errorf("hotspots: group by %q: want camera, ward or hour", q.By)
 	}
@@ -110,8 +142,12 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 	for i, c := range q.Cameras {
 		ids[i] = c.ID
 	}
-	acts, err := src.Activity(ctx, store.ActivityFilter{Cameras: ids, Zones: []string{""},
-		From: weeksLater(q.From, -BaselineWeeks, loc), To: q.To, Hourly: true})
+	since := weeksLater(q.From, -BaselineWeeks, loc)
+	acts, err := src.Activity(ctx, store.ActivityFilter{Cameras: ids, Zones: []string{""}, From: since, To: q.To, Hourly: true})
+	if err != nil {
+		return Report{}, err
+	}
+	hits, err := src.AlertCounts(ctx, ruleHits(store.AlertCountFilter{Cameras: ids, From: since, To: q.To}))
 	if err != nil {
 		return Report{}, err
 	}
@@ -122,42 +158,53 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 	var perHour [24]tally
 	var heat [7][24]tally
 	places := map[int64]*bucketPlace{} // every camera has the same buckets: place each once
-	for _, a := range acts {
-		cam := perCamera[a.Camera]
-		if a.Zone != "" || cam == nil {
-			continue // zones are for rules; hotspots are whole pictures
+	// spread counts an hour of a camera where it belongs. Week 0 is the
+	// hour itself in the window; weeks 1 to BaselineWeeks count it for the
+	// window's hour that many weeks later at the same local hour.
+	spread := func(camera string, hour time.Time, count func(t *tally, week int)) {
+		cam := perCamera[camera]
+		if cam == nil {
+			return
 		}
-		pl := places[a.Bucket.UnixMicro()]
+		pl := places[hour.UnixMicro()]
 		if pl == nil {
-			pl = placeBucket(a.Bucket, q, loc)
-			places[a.Bucket.UnixMicro()] = pl
+			pl = placeBucket(hour, q, loc)
+			places[hour.UnixMicro()] = pl
 		}
-		// Week 0 is the bucket itself in the window; weeks 1 to
-		// BaselineWeeks count it for the window's bucket that many weeks
-		// later at the same local hour.
 		for week, at := range pl.at {
-			if !at.in {
-				continue
-			}
-			for _, t := range []*tally{cam, &perHour[at.hour], &heat[at.dow][at.hour]} {
-				if week == 0 {
-					t.observe(a)
-				} else {
-					t.remember(a, week)
+			if at.in {
+				for _, t := range []*tally{cam, &perHour[at.hour], &heat[at.dow][at.hour]} {
+					count(t, week)
 				}
 			}
 		}
+	}
+	for _, a := range acts {
+		if a.Zone != "" {
+			continue // zones are for rules; hotspots are whole pictures
+		}
+		spread(a.Camera, a.Bucket, func(t *tally, week int) {
+			if week == 0 {
+				t.observe(a)
+			} else {
+				t.remember(a, week)
+			}
+		})
+	}
+	for _, h := range hits {
+		spread(h.Camera, h.Hour, func(t *tally, week int) { t.hit(h.Alerts, week) })
 	}
 	r := Report{From: q.From, To: q.To, By: q.By, Heat: make([]Cell, 0, 7*24), Cameras: make([]CameraScore, 0, len(q.Cameras))}
 	for dow := range heat {
 		for hour := range heat[dow] {
 			t := &heat[dow][hour]
-			r.Heat = append(r.Heat, Cell{Dow: dow, Hour: hour, MotionShare: t.share(), Objects: t.objects, Score: t.score()})
+			r.Heat = append(r.Heat, Cell{Dow: dow, Hour: hour, MotionShare: t.share(), Objects: t.objects, RuleHits: t.hits, Score: t.score()})
 		}
 	}
 	for _, c := range q.Cameras {
+		t := perCamera[c.ID]
 		r.Cameras = append(r.Cameras, CameraScore{ID: c.ID, Name: c.Name, Ward: c.Ward, Site: c.Site,
-			Lat: c.Latitude, Lon: c.Longitude, Score: perCamera[c.ID].score()})
+			Lat: c.Latitude, Lon: c.Longitude, RuleHits: t.hits, Score: t.score()})
 	}
 	switch q.By {
 	case ByCamera:
@@ -175,7 +222,7 @@ func Build(ctx context.Context, src ActivitySource, loc *time.Location, q Query)
 
 func inWindow(t time.Time, q Query) bool { return !t.Before(q.From) && t.Before(q.To) }
 
-// bucketPlace is where a bucket counts: for week 0 (itself) to
+// bucketPlace is where an hour's bucket counts: for week 0 (itself) to
 // BaselineWeeks (the window's bucket that many weeks later), whether that
 // is in the window, and its local hour of the week.
 type bucketPlace struct {
@@ -197,7 +244,8 @@ func placeBucket(bucket time.Time, q Query, loc *time.Location) *bucketPlace {
 
 func row(key, label string, cameras []string, t *tally) Row {
 	return Row{Key: key, Label: label, Cameras: cameras, Frames: t.frames, MotionShare: t.share(), Objects: t.objects,
-		BaselineShare: t.baselineShare(), BaselineObjects: t.baselineObjects(), Score: t.score()}
+		RuleHits: t.hits, BaselineShare: t.baselineShare(), BaselineObjects: t.baselineObjects(),
+		BaselineRuleHits: t.baselineRuleHits(), Score: t.score()}
 }
 
 func cameraRows(cams []store.Camera, perCamera map[string]*tally) []Row {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,5 +141,127 @@ func TestBuildRefusesBadQueries(t *testing.T) {
 	}
 	if !r.From.Equal(at.Truncate(time.Hour)) || !r.To.Equal(at.Truncate(time.Hour).Add(2*time.Hour)) {
 		t.Errorf("window %s to %s, want widened to whole hours", r.From, r.To)
+	}
+}
+
+// alert stores an alert at a local time.
+func alert(t *testing.T, s *store.Store, cam, kind, rule string, local time.Time) {
+	t.Helper()
+	a := store.Alert{At: local.UTC(), Camera: cam, Kind: kind, Rule: rule, Severity: store.SeverityWarning, Message: rule + " at " + cam}
+	if err := s.AddAlert(context.Background(), &a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildCountsNuisanceVehicleHits(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	loc := London()
+	// The window is Sunday evening 1 November 2026, GMT; summer time ended
+	// a week before, so its baseline weeks but the last were in BST, when
+	// 21:00 local was 20:00 UTC.
+	from := time.Date(2026, 11, 1, 18, 0, 0, 0, loc)
+	to := time.Date(2026, 11, 2, 0, 0, 0, 0, loc)
+	nine := time.Date(2026, 11, 1, 21, 0, 0, 0, loc)
+	weeksAgo := func(n int, minutes int) time.Time {
+		return nine.AddDate(0, 0, -7*n).Add(time.Duration(minutes) * time.Minute)
+	}
+	// cam1 and cam2 are as busy as each other, now and usually.
+	for _, cam := range []string{"cam1", "cam2"} {
+		activity(t, s, cam, nine, 20, 1)
+		for week := 1; week <= BaselineWeeks; week++ {
+			activity(t, s, cam, weeksAgo(week, 0), 10, 1)
+		}
+	}
+	// cam2 has behaviour-rule hits; cam1 only alerts that are not.
+	alert(t, s, "cam2", "anpr", "High St cruising", weeksAgo(0, 10))
+	alert(t, s, "cam2", "anpr", "car meet", weeksAgo(0, 40))
+	alert(t, s, "cam1", "anpr", "watch-list", weeksAgo(0, 20)) // a listed car: about the vehicle
+	alert(t, s, "cam1", "anpr", "watch-list", weeksAgo(0, 25))
+	alert(t, s, "cam1", store.AlertActivity, "busy square", weeksAgo(0, 30))
+	alert(t, s, "cam1", store.AlertTamper, store.EventTamperCovered, weeksAgo(0, 35))
+	// cam3 analyses no frames but reads plates: one dwell at 22:15.
+	alert(t, s, "cam3", "anpr", "Depot dwell", weeksAgo(0, 75))
+	alert(t, s, "cam9", "anpr", "car meet", weeksAgo(0, 5)) // not visible to the caller
+	// Baseline hits, at 21:xx local in each week whatever its offset.
+	alert(t, s, "cam2", "anpr", "High St cruising", weeksAgo(1, 5))  // GMT
+	alert(t, s, "cam2", "anpr", "High St cruising", weeksAgo(2, 5))  // BST
+	alert(t, s, "cam2", "anpr", "car meet", weeksAgo(2, 50))         // BST
+	alert(t, s, "cam2", "anpr", "High St cruising", weeksAgo(3, 30)) // BST
+	alert(t, s, "cam2", "anpr", "watch-list", weeksAgo(3, 31))
+	alert(t, s, "cam2", "anpr", "car meet", weeksAgo(2, -240))            // 17:00: not an hour of the window
+	alert(t, s, "cam2", "anpr", "car meet", weeksAgo(BaselineWeeks+1, 5)) // too old
+	alert(t, s, "cam3", "anpr", "Depot dwell", weeksAgo(1, 75))
+
+	cams := []store.Camera{
+		{ID: "cam1", Name: "Park", Ward: "Central"},
+		{ID: "cam2", Name: "High St", Ward: "Central"},
+		{ID: "cam3", Name: "Depot", Ward: "Docks"},
+	}
+	motion := Score(0.2, 0.1) // cam1's and cam2's motion part, alone or together
+	reports := map[By]Report{}
+	for _, by := range []By{ByCamera, ByWard, ByHour} {
+		r, err := Build(ctx, s, loc, Query{From: from, To: to, By: by, Cameras: cams})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports[by] = r
+	}
+	for _, tc := range []struct {
+		name  string
+		by    By
+		key   string
+		rank  int // -1: hours are not ranked
+		hits  int
+		base  float64
+		score float64
+	}{
+		{"behaviour hits raise a camera above one as busy", ByCamera, "cam2", 0, 2, 1, motion + 2*RuleHitWeight},
+		{"watch-list, activity and tamper alerts do not count", ByCamera, "cam1", 1, 0, 0, motion},
+		{"hits without analysed frames score the hits", ByCamera, "cam3", 2, 1, 1, RuleHitWeight},
+		{"a ward adds up its cameras' hits", ByWard, "Central", 0, 2, 1, motion + 2*RuleHitWeight},
+		{"a ward of hits only", ByWard, "Docks", 1, 1, 1, RuleHitWeight},
+		{"the local hour of the hits, baseline from BST and GMT weeks", ByHour, "21", -1, 2, 1, motion + 2*RuleHitWeight},
+		{"an hour with hits and no frames", ByHour, "22", -1, 1, 1, RuleHitWeight},
+		{"BST's 21:00 is not counted at 20:00 (168 hours is not a week)", ByHour, "20", -1, 0, 0, 0},
+		{"hours outside the window", ByHour, "17", -1, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := reports[tc.by].Rows
+			i := slices.IndexFunc(rows, func(r Row) bool { return r.Key == tc.key })
+			if i < 0 {
+				t.Fatalf("no row %s in %+v", tc.key, rows)
+			}
+			r := rows[i]
+			if tc.rank >= 0 && i != tc.rank {
+				t.Errorf("%s ranks %d, want %d: %+v", tc.key, i, tc.rank, rows)
+			}
+			if r.RuleHits != tc.hits || !near(r.BaselineRuleHits, tc.base) || !near(r.Score, tc.score) {
+				t.Errorf("%s: hits %d, baseline %g, score %g; want %d, %g, %g", tc.key, r.RuleHits, r.BaselineRuleHits, r.Score, tc.hits, tc.base, tc.score)
+			}
+		})
+	}
+
+	r := reports[ByCamera]
+	for i, want := range []struct {
+		hits  int
+		score float64
+	}{{0, motion}, {2, motion + 2}, {1, 1}} {
+		if c := r.Cameras[i]; c.RuleHits != want.hits || !near(c.Score, want.score) {
+			t.Errorf("map camera %s: %+v, want %d hits, score %g", c.ID, c, want.hits, want.score)
+		}
+	}
+	for _, c := range r.Heat {
+		var hits int
+		var score float64
+		switch {
+		case c.Dow == 6 && c.Hour == 21:
+			hits, score = 2, motion+2
+		case c.Dow == 6 && c.Hour == 22:
+			hits, score = 1, 1
+		}
+		if c.RuleHits != hits || !near(c.Score, score) {
+			t.Errorf("heat %d %02d:00: %+v, want %d hits, score %g", c.Dow, c.Hour, c, hits, score)
+		}
 	}
 }

@@ -11,12 +11,16 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
+	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 // analyticsSite is the shared site of the analytics browser tests.
@@ -147,7 +151,52 @@ func center(t *testing.T, ctx context.Context, sel string) point {
 
 // --- Hotspots (BJAG) ---------------------------------------------------
 
+// seedRuleHits gives Market Square (cam101) and Station Forecourt (cam102)
+// the same motion two hours ago, straight into the service's database
+// (SQLite WAL), and Station Forecourt three nuisance-vehicle behaviour
+// alerts in that hour; Market Square gets a watch-list and a tamper alert,
+// which are not rule hits. The alerts are acknowledged (they still count)
+// so the wall's alerts panel is as the other tests expect. It returns the
+// local hour of the hits.
+func seedRuleHits(t *testing.T, data string) time.Time {
+	t.Helper()
+	st, err := store.Open(filepath.Join(data, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	hour := time.Now().In(londonTZ(t)).Add(-2 * time.Hour).Truncate(time.Hour)
+	var acts []store.Activity
+	for _, cam := range []string{"cam101", "cam102"} {
+		acts = append(acts, store.Activity{Camera: cam, Bucket: hour.Add(15 * time.Minute), Frames: 100, MotionFrames: 20, Objects: 1})
+	}
+	if err := st.AddActivity(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range []store.Alert{
+		{Camera: "cam102", Rule: "Station cruising", Message: "AB12 CDE passed Station Forecourt 4 times in 30 minutes"},
+		{Camera: "cam102", Rule: "Forecourt dwell", Message: "KX19 LMN stayed on the forecourt 45 minutes"},
+		{Camera: "cam102", Rule: "Station car meet", Message: "6 vehicles with repeat passes at Station Forecourt"},
+		{Camera: "cam101", Rule: nuisance.WatchlistRule, Message: "watch-listed YK19 RXT at Market Square"},
+		{Camera: "cam101", Kind: store.AlertTamper, Rule: store.EventTamperCovered, Message: "Market Square covered"},
+	} {
+		a.At, a.Severity = hour.Add(time.Duration(5+10*i)*time.Minute), store.SeverityWarning
+		if a.Kind == "" {
+			a.Kind = nuisance.AlertKind
+		}
+		if err := st.AddAlert(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AckAlert(ctx, a.ID, "admin", "Seeded for the hotspots test", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return hour
+}
+
 func (as *analyticsSite) testHotspots(t *testing.T) {
+	hitsHour := seedRuleHits(t, as.bs.data)
 	b, ctx := analyticsBrowser(t, as.bs.base, "bjag.ade", as.bjagPW)
 	var pages []string
 	evalJS(t, ctx, `[...document.querySelectorAll('#nav a')].map(a => a.dataset.page)`, &pages)
@@ -164,17 +213,15 @@ func (as *analyticsSite) testHotspots(t *testing.T) {
 		t.Fatalf("the page asked %q", q)
 	}
 	var hs struct {
-		Rows []struct {
-			Key   string  `json:"key"`
-			Score float64 `json:"score"`
-		} `json:"rows"`
+		Rows    []hotspotRow      `json:"rows"`
 		Heat    []json.RawMessage `json:"heat"`
 		Cameras []struct {
-			ID   string   `json:"id"`
-			Name string   `json:"name"`
-			Ward string   `json:"ward"`
-			Lat  *float64 `json:"lat"`
-			Lon  *float64 `json:"lon"`
+			ID       string   `json:"id"`
+			Name     string   `json:"name"`
+			Ward     string   `json:"ward"`
+			Lat      *float64 `json:"lat"`
+			Lon      *float64 `json:"lon"`
+			RuleHits int      `json:"rule_hits"`
 		} `json:"cameras"`
 	}
 	getJSON(t, as.bjag, q, &hs)
@@ -232,6 +279,7 @@ func (as *analyticsSite) testHotspots(t *testing.T) {
 		t.Logf("picked %s", picked)
 		shot(t, ctx, "hotspots-camera")
 	}
+	as.checkRuleHits(t, ctx, hs.Rows, hitsHour)
 
 	// Group by ward, then by hour: new requests, new headings.
 	setValue(t, ctx, "#hs-by", "ward")
@@ -257,6 +305,69 @@ func (as *analyticsSite) testHotspots(t *testing.T) {
 	waitJS(t, ctx, "range refused", `document.querySelector('#hs-status').textContent.includes('on or before')`, 5*time.Second)
 	shot(t, ctx, "hotspots-by-hour")
 	pageClean(t, b, ctx)
+}
+
+// hotspotRow is a ranked row of the hotspots API.
+type hotspotRow struct {
+	Key      string  `json:"key"`
+	Score    float64 `json:"score"`
+	RuleHits int     `json:"rule_hits"`
+}
+
+// checkRuleHits: Station Forecourt's three behaviour alerts are its rule
+// hits in the API, the ranked table, the map and its card and the heat
+// table, and rank it above Market Square, as busy and with only a
+// watch-list and a tamper alert.
+func (as *analyticsSite) checkRuleHits(t *testing.T, ctx context.Context, rows []hotspotRow, hour time.Time) {
+	t.Helper()
+	rank := map[string]int{}
+	for i, r := range rows {
+		rank[r.Key] = i
+	}
+	market, station := rows[rank["cam101"]], rows[rank["cam102"]]
+	if station.RuleHits != 3 || market.RuleHits != 0 || math.Abs(station.Score-market.Score-3) > 1e-6 || rank["cam102"] > rank["cam101"] {
+		t.Errorf("API: Station Forecourt %+v (rank %d), Market Square %+v (rank %d): want 3 hits, 3 more score, above",
+			station, rank["cam102"], market, rank["cam101"])
+	}
+	var shown struct {
+		Station, Market               int
+		StationHits, MarketHits       string
+		StationText, Help, CircleHits string
+	}
+	waitJS(t, ctx, "rule hits in the ranked table", `!!document.querySelector('#hs-rows tr[data-key="cam102"] td.hs-hits')`, 10*time.Second)
+	evalJS(t, ctx, `(() => { const keys = [...document.querySelectorAll('#hs-rows tbody tr[data-key]')].map(r => r.dataset.key);
+		const cell = (k) => document.querySelector('#hs-rows tr[data-key="' + k + '"] td.hs-hits');
+		return {station: keys.indexOf('cam102'), market: keys.indexOf('cam101'),
+			stationHits: cell('cam102').dataset.hits, marketHits: cell('cam101').dataset.hits, stationText: cell('cam102').textContent,
+			help: document.querySelector('#hs-help').textContent,
+			circleHits: document.querySelector('#hs-map circle.hs-cam[data-camera="cam102"]').dataset.hits}; })()`, &shown)
+	if shown.Station < 0 || shown.Market < 0 || shown.Station > shown.Market {
+		t.Errorf("ranked table: Station Forecourt at %d, Market Square at %d: want it above", shown.Station, shown.Market)
+	}
+	if shown.StationHits != "3" || !strings.HasPrefix(shown.StationText, "3") || shown.MarketHits != "0" || shown.CircleHits != "3" {
+		t.Errorf("hits shown: Station Forecourt %q (%q), Market Square %q, on the map %q", shown.StationHits, shown.StationText, shown.MarketHits, shown.CircleHits)
+	}
+	if !strings.Contains(shown.Help, "vehicle rule hit") || !strings.Contains(shown.Help, "Watch-list") {
+		t.Errorf("the help does not say how rule hits count: %q", shown.Help)
+	}
+	// The heat table's cell of that hour says so in its title.
+	dow := (int(hour.Weekday()) + 6) % 7
+	var cell struct{ Hits, Title string }
+	evalJS(t, ctx, fmt.Sprintf(`(() => { const c = document.querySelector('#hs-heat td.hs-cell[data-dow="%d"][data-hour="%d"]');
+		return {hits: c.dataset.hits, title: c.title}; })()`, dow, hour.Hour()), &cell)
+	if cell.Hits != "3" || !strings.Contains(cell.Title, "3 vehicle rule hits") {
+		t.Errorf("heat cell of %s: hits %q, title %q", hour.Format("Mon 15:04"), cell.Hits, cell.Title)
+	}
+	// Hover Station Forecourt on the map, then pick it: its card.
+	sel := `#hs-map circle.hs-cam[data-camera="cam102"]`
+	p := center(t, ctx, sel)
+	run(t, ctx, "hover Station Forecourt", chromedp.MouseEvent("mouseMoved", p.X, p.Y))
+	waitJS(t, ctx, "hover card with rule hits", `!document.querySelector('#hs-tip').hidden && document.querySelector('#hs-tip').textContent.includes('Station Forecourt') &&
+		document.querySelector('#hs-tip').textContent.includes('3 vehicle rule hits')`, 5*time.Second)
+	run(t, ctx, "pick Station Forecourt", chromedp.Click(`#hs-rows tr[data-key="cam102"]`, chromedp.ByQuery))
+	waitJS(t, ctx, "camera card with rule hits", `document.querySelector('#hs-camera').dataset.camera === 'cam102' && !document.querySelector('#hs-camera').hidden &&
+		document.querySelector('#hs-camera').textContent.includes('3 vehicle rule hits')`, 5*time.Second)
+	shot(t, ctx, "hotspots-rule-hits")
 }
 
 func londonTZ(t *testing.T) *time.Location {

@@ -1,12 +1,20 @@
 // heat-table.js: activity by hour of the week, a 7 × 24 table (Monday to
 // Sunday × 00 to 23, Europe/London hours as the API counts them), each
-// cell coloured by its score, its numbers in the tooltip.
+// cell coloured by its score, its numbers (motion, objects, vehicle rule
+// hits) in the tooltip.
 //
-// Hooks for tests: table#hs-heat, td.hs-cell[data-dow][data-hour][data-score].
+// Hooks for tests: table#hs-heat, td.hs-cell[data-dow][data-hour][data-score][data-hits].
 import { h } from '../api.js';
 import { heatColour, textOn, scaleOf, pct, scoreText } from './heat.js';
 
 export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+// hitsText says how many vehicle rule hits (alerts of the ANPR behaviour
+// rules: repeat passes, dwell, gathering) a place or hour had.
+export function hitsText(n) {
+  const k = Number(n) || 0;
+  return `${k} vehicle rule hit${k === 1 ? '' : 's'}`;
+}
 
 export function heatTable(cells) {
   const by = new Map();
@@ -19,8 +27,8 @@ export function heatTable(cells) {
     const score = c ? Number(c.score) || 0 : 0;
     const td = h('td', {
       class: 'hs-cell' + (c ? '' : ' hs-cell-none'),
-      data: { dow: String(dow), hour: String(hr), score: String(score) },
-      title: c ? `${day} ${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59: motion ${pct(c.motion_share)}, ${c.objects ?? 0} objects, score ${scoreText(score)}`
+      data: { dow: String(dow), hour: String(hr), score: String(score), hits: String(c ? Number(c.rule_hits) || 0 : 0) },
+      title: c ? `${day} ${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59: motion ${pct(c.motion_share)}, ${c.objects ?? 0} objects, ${hitsText(c.rule_hits)}, score ${scoreText(score)}`
         : `${day} ${String(hr).padStart(2, '0')}:00: no data`,
     }, c && score > 0 ? scoreText(score) : '');
     if (c) {

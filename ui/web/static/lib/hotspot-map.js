@@ -1,17 +1,19 @@
 // hotspot-map.js: cameras drawn where they stand (latitude, longitude) on
 // a plain SVG map: a graticule, each ward as a soft outline around its
 // cameras with its name, and one circle per camera sized and coloured by
-// its activity score. No map tiles: nothing is fetched from anywhere.
+// its score (activity and vehicle rule hits). No map tiles: nothing is
+// fetched from anywhere.
 //
 //   const map = new HotspotMap(container, { onPick(camera) });
-//   map.draw(cameras, max);  // cameras: [{id, name, ward, site, lat, lon, score}]
+//   map.draw(cameras, max);  // cameras: [{id, name, ward, site, lat, lon, score, rule_hits}]
 //   map.select(id);
 //
-// Hooks for tests: svg.hs-map, circle.hs-cam[data-camera][data-score],
+// Hooks for tests: svg.hs-map, circle.hs-cam[data-camera][data-score][data-hits],
 // .hs-ward[data-ward], .hs-tip (the hover card).
 import { h } from '../api.js';
 import { s } from './svg.js';
 import { heatColour, scoreText } from './heat.js';
+import { hitsText } from './heat-table.js';
 
 const W = 1000;
 const H = 620;
@@ -134,13 +136,14 @@ export class HotspotMap {
     // Quiet cameras first so the busy ones are drawn on top.
     for (const c of cams.slice().sort((a, b) => (a.score || 0) - (b.score || 0))) {
       const score = Number(c.score) || 0;
+      const hits = Number(c.rule_hits) || 0;
       const r = 11 + 20 * Math.sqrt(Math.min(1, Math.max(0, score / (max || 1))));
       const dot = s('circle', {
         class: 'hs-cam', cx: p.x(c.lon).toFixed(1), cy: p.y(c.lat).toFixed(1), r: r.toFixed(1),
         fill: heatColour(score, max), tabindex: '0', role: 'button',
-        'aria-label': `${c.name || c.id}: score ${scoreText(score)}`,
-        data: { camera: c.id, score: String(score) },
-      }, s('title', {}, `${c.name || c.id} (${c.ward || 'no ward'}) — score ${scoreText(score)}`));
+        'aria-label': `${c.name || c.id}: score ${scoreText(score)}, ${hitsText(hits)}`,
+        data: { camera: c.id, score: String(score), hits: String(hits) },
+      }, s('title', {}, `${c.name || c.id} (${c.ward || 'no ward'}) — score ${scoreText(score)}, ${hitsText(hits)}`));
       dot.addEventListener('pointerenter', (ev) => this.showTip(c, ev));
       dot.addEventListener('pointermove', (ev) => this.showTip(c, ev));
       dot.addEventListener('pointerleave', () => { this.tip.hidden = true; });
@@ -176,7 +179,8 @@ export class HotspotMap {
       x = r.left + r.width / 2 - box.left; y = r.top - box.top;
     }
     this.tip.replaceChildren(h('strong', {}, c.name || c.id), ' ', h('span', { class: 'muted mono' }, c.id), h('br'),
-      [c.ward, c.site].filter(Boolean).join(' · ') || 'no ward', h('br'), `score ${scoreText(c.score)}`);
+      [c.ward, c.site].filter(Boolean).join(' · ') || 'no ward', h('br'), `score ${scoreText(c.score)}`, h('br'),
+      h('span', { class: Number(c.rule_hits) > 0 ? 'hs-tip-hits' : 'muted' }, hitsText(c.rule_hits)));
     this.tip.hidden = false;
     this.tip.style.left = Math.min(box.width - 180, Math.max(0, x + 12)) + 'px';
     this.tip.style.top = Math.max(0, y - 10) + 'px';

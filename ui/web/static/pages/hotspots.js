@@ -1,6 +1,7 @@
 // Hotspots: where and when the cameras see unusual activity, for BJAG
 // (deciding where mobile cameras go), supervisors and engineers. No
-// footage: scores from the analytics activity counts only.
+// footage: scores from the analytics activity counts and the alerts of the
+// nuisance-vehicle (ANPR behaviour) rules only.
 //
 // Route: #/hotspots?from=2026-11-17&to=2026-11-23&by=camera (London dates,
 // both days included). Data: GET /api/v1/hotspots?from&to&by.
@@ -12,13 +13,14 @@
 // judge activity against the same baseline the scores use.
 //
 // Hooks for tests: #hs-from, #hs-to, #hs-by, #hs-refresh, #hs-status,
-// table#hs-rows tbody tr[data-key], #hs-camera (the picked camera's card),
+// table#hs-rows tbody tr[data-key], td.hs-hits[data-hits] (vehicle rule
+// hits), #hs-help (how the score is made), #hs-camera (the picked camera's card),
 // #hs-tab-activity and #hs-tab-rules [aria-selected], #hs-activity, #hs-rules.
 import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { londonISODate, parseLondonInput, londonDayBounds, londonDateTime, rfc3339 } from '../lib/time.js';
 import { HotspotMap } from '../lib/hotspot-map.js';
-import { heatTable, legend } from '../lib/heat-table.js';
+import { heatTable, legend, hitsText } from '../lib/heat-table.js';
 import { heatColour, scaleOf, pct, scoreText } from '../lib/heat.js';
 import { mountRules } from './rules.js';
 
@@ -64,7 +66,12 @@ export function mount(root, ctx) {
     h('div', { class: 'hs-top' },
       h('section', { class: 'panel hs-map-panel', 'aria-label': 'Map' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Map'), h('span', { class: 'spacer' }), legendBox), mapBox, camCard),
       h('section', { class: 'panel hs-heat-panel', 'aria-label': 'Hour of week' }, h('h2', {}, 'Hour of week (London)'), heatBox)),
-    h('section', { class: 'panel', 'aria-label': 'Ranked' }, h('h2', {}, 'Ranked'), rowsBox));
+    h('section', { class: 'panel', 'aria-label': 'Ranked' }, h('h2', {}, 'Ranked'),
+      h('p', { class: 'muted hs-help', id: 'hs-help' },
+        'Score: the share of analysed frames with motion against the same hours of the week over the past four weeks ' +
+        '(1 is usual, 3 is three times usual), plus 1 for each vehicle rule hit: an ANPR alert for repeat passes (cruising), ' +
+        'dwell or a gathering (car meet) there in the period. Watch-list sightings are about a vehicle, not a place, and do not count.'),
+      rowsBox));
   const rulesBox = h('div', { id: 'hs-rules', role: 'tabpanel', hidden: true });
 
   root.append(
@@ -121,8 +128,10 @@ export function mount(root, ctx) {
       const rows = data.rows || [];
       const active = rows.filter((x) => Number(x.frames) > 0).length;
       const unit = { camera: 'cameras', ward: 'wards', hour: 'hours' }[bySel.value];
+      const hits = (data.cameras || []).reduce((n, c) => n + (Number(c.rule_hits) || 0), 0);
       status.textContent = `${londonDateTime(data.from || r[0])} to ${londonDateTime(data.to || r[1])}: ` +
-        (active ? `${active} of ${rows.length} ${unit} with analysed activity.` : 'no activity recorded in this period.');
+        (active ? `${active} of ${rows.length} ${unit} with analysed activity` : 'no activity recorded in this period') +
+        (hits ? `; ${hitsText(hits)}.` : '.');
     } catch (e) {
       if (!alive || e.name === 'AbortError') return;
       status.className = 'form-error';
@@ -163,6 +172,7 @@ export function mount(root, ctx) {
         h('td', { class: 'num' }, pct(r.baseline_share)),
         h('td', { class: 'num' }, String(r.objects ?? 0)),
         h('td', { class: 'num' }, r.baseline_objects === null || r.baseline_objects === undefined ? '—' : Number(r.baseline_objects).toFixed(1)),
+        hitsCell(r),
         h('td', { class: 'num hs-score' }, h('span', { class: 'hs-bar-box' }, bar), scoreText(r.score)));
       if (byCamera) {
         const pick = () => {
@@ -175,11 +185,11 @@ export function mount(root, ctx) {
       return tr;
     });
     if (!body.length) {
-      body.push(h('tr', {}, h('td', { colspan: '8', class: 'muted hs-empty-row' },
+      body.push(h('tr', {}, h('td', { colspan: '9', class: 'muted hs-empty-row' },
         'No activity in this period. Analytics counts motion on each camera’s sub stream in 15-minute buckets; scores compare them with the same hour of the week over the past four weeks.')));
     }
     rowsBox.replaceChildren(h('table', { class: 'data hs-rows', id: 'hs-rows' },
-      h('thead', {}, h('tr', {}, ['#', BY.find(([v]) => v === bySel.value)[1], byCamera ? '' : 'Cameras', 'Motion', 'Usual motion', 'Objects', 'Usual objects', 'Score']
+      h('thead', {}, h('tr', {}, ['#', BY.find(([v]) => v === bySel.value)[1], byCamera ? '' : 'Cameras', 'Motion', 'Usual motion', 'Objects', 'Usual objects', 'Vehicle rule hits', 'Score']
         .map((t, i) => h('th', { class: i === 0 || i > 2 ? 'num' : '' }, t)))),
       h('tbody', {}, body)));
   }
@@ -196,7 +206,8 @@ export function mount(root, ctx) {
         h('button', { class: 'btn btn-small btn-ghost', type: 'button', 'aria-label': 'Close', onclick: () => { camCard.hidden = true; map.select(''); } }, icon('close'))),
       h('p', {}, [c.ward && `Ward ${c.ward}`, c.site && `site ${c.site}`].filter(Boolean).join(', ') || 'No ward',
         Number.isFinite(c.lat) ? h('span', { class: 'muted mono' }, ` ${c.lat.toFixed(5)}, ${c.lon.toFixed(5)}`) : ''),
-      h('p', {}, `Score ${scoreText(c.score)}`, row ? ` · motion ${pct(row.motion_share)} (usually ${pct(row.baseline_share)}) · ${row.objects ?? 0} objects` : ''),
+      h('p', {}, `Score ${scoreText(c.score)}`, row ? ` · motion ${pct(row.motion_share)} (usually ${pct(row.baseline_share)}) · ${row.objects ?? 0} objects` : '',
+        ' · ', h('span', { class: Number(c.rule_hits) > 0 ? 'hs-camera-hits hs-hits-some' : 'hs-camera-hits' }, hitsText(c.rule_hits)), row && Number(row.baseline_rule_hits) > 0 ? ` (usually ${Number(row.baseline_rule_hits).toFixed(1)} a week)` : ''),
       links.length ? h('div', { class: 'toolbar' }, links) : '');
     camCard.dataset.camera = c.id;
     camCard.hidden = false;
@@ -209,6 +220,15 @@ export function mount(root, ctx) {
     if (inflight) inflight.abort();
     if (unmountRules) unmountRules();
   };
+}
+
+// hitsCell is a row's vehicle rule hits, with the usual number a week.
+function hitsCell(r) {
+  const n = Number(r.rule_hits) || 0;
+  const usual = Number(r.baseline_rule_hits) || 0;
+  return h('td', { class: 'num hs-hits', data: { hits: String(n) }, title: `${hitsText(n)} in this period; usually ${usual.toFixed(1)} a week` },
+    n > 0 ? h('span', { class: 'badge badge-warn' }, String(n)) : '0',
+    usual > 0 ? h('span', { class: 'muted hs-hits-usual' }, ` usually ${usual.toFixed(1)}`) : '');
 }
 
 function num(v) {

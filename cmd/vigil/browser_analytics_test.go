@@ -265,6 +265,11 @@ func (as *analyticsSite) testHotspots(t *testing.T) {
 	if placed < len(hs.Cameras) && !strings.Contains(got.Note, "Not on the map") {
 		t.Errorf("cameras without a position are not named: note %q", got.Note)
 	}
+	var stray []string
+	evalJS(t, ctx, `[...document.querySelector('.page-hotspots').childNodes].filter(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()).map(n => n.textContent)`, &stray)
+	if len(stray) > 0 {
+		t.Errorf("stray text on the page: %q", stray)
+	}
 	shot(t, ctx, "hotspots")
 
 	// Hover and click a camera: its card.

@@ -74,9 +74,8 @@ export function mount(root, ctx) {
       rowsBox));
   const rulesBox = h('div', { id: 'hs-rules', role: 'tabpanel', hidden: true });
 
-  root.append(
-    h('div', { class: 'toolbar' }, h('h1', {}, 'Hotspots'), tabs, h('span', { class: 'spacer' }), controls),
-    activity, withRules ? rulesBox : null);
+  root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Hotspots'), tabs, h('span', { class: 'spacer' }), controls), activity);
+  if (withRules) root.append(rulesBox); // (append would write a null out as text)
 
   function showView(v) {
     view = v;

@@ -38,6 +38,7 @@ type Hub struct {
 	readers  []*Reader
 	gop      []*AccessUnit
 	gopBytes int
+	key      *AccessUnit // the latest keyframe, even when its GOP outgrew the cache
 	closed   bool
 }
 
@@ -61,6 +62,7 @@ func (h *Hub) cache(au *AccessUnit) {
 		limit = DefaultGOPCacheBytes
 	}
 	if au.Keyframe {
+		h.key = au
 		clear(h.gop)
 		h.gop, h.gopBytes = h.gop[:0], 0
 	} else if len(h.gop) == 0 || h.gop[0].Session != au.Session {
@@ -75,6 +77,16 @@ func (h *Hub) cache(au *AccessUnit) {
 	}
 	h.gop = append(h.gop, au)
 	h.gopBytes += size
+}
+
+// LatestKeyframe is the latest keyframe published, or nil. Analytics
+// decodes it alone for a full-size look at a picture (ANPR reads small
+// plates in the main stream this way), which costs one decode where
+// following the stream would cost every frame's.
+func (h *Hub) LatestKeyframe() *AccessUnit {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.key
 }
 
 // ReaderOptions configure a reader.
@@ -151,5 +163,5 @@ func (h *Hub) Close() {
 	}
 	h.readers = nil
 	clear(h.gop)
-	h.gop = nil
+	h.gop, h.key = nil, nil
 }

@@ -191,3 +191,27 @@ func TestHubConcurrentAttachDetachPublish(t *testing.T) {
 	wg.Wait()
 	h.Close()
 }
+
+func TestHubLatestKeyframe(t *testing.T) {
+	h := &Hub{GOPCacheBytes: 1000}
+	if h.LatestKeyframe() != nil {
+		t.Fatal("a hub with nothing published has a keyframe")
+	}
+	aus := gop(&Session{}, 45, 20) // 100 bytes each: the second GOP outgrows the cache at 30
+	for _, au := range aus[:35] {
+		h.Publish(au)
+	}
+	if got := h.LatestKeyframe(); got != aus[20] {
+		t.Fatalf("latest keyframe is %v; want the one at 20, though its GOP is no longer cached", got)
+	}
+	for _, au := range aus[35:] {
+		h.Publish(au)
+	}
+	if got := h.LatestKeyframe(); got != aus[40] {
+		t.Fatalf("latest keyframe is %v; want the one at 40", got)
+	}
+	h.Close()
+	if h.LatestKeyframe() != nil {
+		t.Fatal("a closed hub still holds a keyframe")
+	}
+}

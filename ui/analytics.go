@@ -28,6 +28,8 @@ type AnalyticsStore interface {
 	Event(ctx context.Context, id int64) (store.Event, error)
 	EventThumbnail(ctx context.Context, id int64) (camera string, jpeg []byte, err error)
 	Activity(ctx context.Context, f store.ActivityFilter) ([]store.Activity, error)
+	// AlertCounts feeds the nuisance-vehicle rule hits into the hotspot scores.
+	AlertCounts(ctx context.Context, f store.AlertCountFilter) ([]store.AlertCount, error)
 	AlertRules
 }
 

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -11,9 +10,7 @@ import (
 )
 
 type hotspotAPI struct {
-	// store is the analytics store, which must also count alerts
-	// (hotspots.Source: *store.Store is both) for the rule hits.
-	store  hotspots.ActivitySource
+	store  hotspots.Source
 	gate   *gate
 	logger *slog.Logger
 }
@@ -44,12 +41,7 @@ func (a *hotspotAPI) report(w http.ResponseWriter, r *http.Request) {
 			q.Cameras = append(q.Cameras, c)
 		}
 	}
-	src, ok := a.store.(hotspots.Source)
-	if !ok {
-		failStore(w, a.logger, errors.New("hotspots: the analytics store does not count alerts"), "")
-		return
-	}
-	report, err := hotspots.Build(r.Context(), src, london, q)
+	report, err := hotspots.Build(r.Context(), a.store, london, q)
 	if err != nil {
 		failStore(w, a.logger, err, "")
 		return

@@ -77,7 +77,7 @@ func BenchmarkDetect(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		gocv.CvtColor(frame, &grey, gocv.ColorBGRToGray)
-		d.detect(frame, grey, 16)
+		d.detect(frame, grey, 16, nil)
 	}
 	report(b, b.Elapsed()/time.Duration(b.N), "frame", base)
 }
@@ -117,7 +117,7 @@ func BenchmarkRecognise(b *testing.B) {
 	defer grey.Close()
 	gocv.CvtColor(frame, &grey, gocv.ColorBGRToGray)
 	var plate *candidate
-	for _, c := range r.det.detect(frame, grey, 16) {
+	for _, c := range r.det.detect(frame, grey, 16, nil) {
 		if iou(c.box, truth.Box) > 0.3 {
 			plate = &c
 			break

@@ -46,8 +46,11 @@ func (d *detector) Close() {
 }
 
 // detect returns the candidates in grey (and bgr, for colour; it may be
-// empty), best first, at most max.
-func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
+// empty), best first, at most max. With smallText not nil, it also puts there the
+// plate-shaped text too small to read at this size (characters minSmallTextH
+// to minTextH high), best first, at most max: where a larger picture of the
+// same scene (the main stream) is worth reading.
+func (d *detector) detect(bgr, grey gocv.Mat, max int, smallText *[]candidate) []candidate {
 	scale := 1.0
 	work := grey
 	small, smallBGR := gocv.NewMat(), gocv.NewMat()
@@ -70,10 +73,31 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 	// A pyramid: the kernels suit characters about 8 to 25 px high, so
 	// larger plates are found on halved pictures (a third more work).
 	level := work
+	var tiny []candidate
 	for f := 1; ; f *= 2 {
 		var lc []candidate
-		lc = append(lc, plateShaped(joinGroups(d.textBlobs(level, gocv.MorphBlackhat, false)))...)
-		lc = append(lc, plateShaped(joinGroups(d.textBlobs(level, gocv.MorphTophat, true)))...)
+		for _, light := range []bool{false, true} {
+			op := gocv.MorphBlackhat
+			if light {
+				op = gocv.MorphTophat
+			}
+			minH := minTextH
+			if f == 1 && smallText != nil {
+				minH = minSmallTextH
+			}
+			bs := d.textBlobs(level, op, light, minH)
+			readable := bs[:0:0]
+			var short []candidate
+			for _, b := range bs {
+				if b.box.Dy() >= minTextH {
+					readable = append(readable, b)
+				} else {
+					short = append(short, b)
+				}
+			}
+			lc = append(lc, plateShaped(joinGroups(readable))...)
+			tiny = append(tiny, smallPlateShaped(joinGroups(short))...)
+		}
 		for _, c := range lc {
 			for j := range c.quad {
 				c.quad[j] = c.quad[j].Mul(f)
@@ -92,6 +116,15 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 	if !colour.Empty() {
 		cands = append(cands, d.yellow(colour)...)
 	}
+	if smallText != nil {
+		*smallText = bestOf(scaled(tiny, scale, grey), max)
+	}
+	return bestOf(scaled(cands, scale, grey), max)
+}
+
+// scaled puts candidates found on a picture scaled down by scale back
+// into grey's coordinates.
+func scaled(cands []candidate, scale float64, grey gocv.Mat) []candidate {
 	for i := range cands {
 		c := &cands[i]
 		for j := range c.quad {
@@ -99,6 +132,11 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 		}
 		c.box = quadBounds(c.quad).Intersect(image.Rect(0, 0, grey.Cols(), grey.Rows()))
 	}
+	return cands
+}
+
+// bestOf is the best max of cands, overlaps dropped.
+func bestOf(cands []candidate, max int) []candidate {
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	cands = dedupeCandidates(cands)
 	if len(cands) > max {
@@ -107,8 +145,8 @@ func (d *detector) detect(bgr, grey gocv.Mat, max int) []candidate {
 	return cands
 }
 
-// textBlobs finds character-texture blobs of one polarity.
-func (d *detector) textBlobs(grey gocv.Mat, op gocv.MorphType, light bool) []candidate {
+// textBlobs finds character-texture blobs of one polarity, minH or more high.
+func (d *detector) textBlobs(grey gocv.Mat, op gocv.MorphType, light bool, minH int) []candidate {
 	hat, grad, bin := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
 	defer hat.Close()
 	defer grad.Close()
@@ -126,7 +164,7 @@ func (d *detector) textBlobs(grey gocv.Mat, op gocv.MorphType, light bool) []can
 		gocv.Threshold(bin, &hat, 40, 255, gocv.ThresholdBinary)
 	}
 	gocv.MorphologyEx(hat, &bin, gocv.MorphOpen, d.openKernel)
-	return blobs(bin, light, textMaxH)
+	return blobs(bin, light, minH, textMaxH)
 }
 
 // textMaxH is the highest text blob kept at one pyramid level: the hat
@@ -138,6 +176,11 @@ const textMaxH = 48
 // cannot be read, and fine texture (grilles, blinds) makes many such blobs.
 const minTextH = 10
 
+// minSmallTextH is the lowest text blob reported as a small candidate:
+// characters 5 to 9 px high are a plate worth reading in a picture three
+// or four times larger; smaller ones are too often texture.
+const minSmallTextH = 5
+
 // yellow finds yellow (rear plate) regions; their text is dark.
 func (d *detector) yellow(bgr gocv.Mat) []candidate {
 	hsv, mask, tmp := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
@@ -148,7 +191,7 @@ func (d *detector) yellow(bgr gocv.Mat) []candidate {
 	gocv.InRangeWithScalar(hsv, gocv.NewScalar(15, 90, 70, 0), gocv.NewScalar(35, 255, 255, 0), &mask)
 	gocv.MorphologyEx(mask, &tmp, gocv.MorphClose, d.yellowKernel)
 	gocv.MorphologyEx(tmp, &mask, gocv.MorphOpen, d.openKernel)
-	cands := plateShaped(blobs(mask, false, bgr.Rows()*2/3))
+	cands := plateShaped(blobs(mask, false, minTextH, bgr.Rows()*2/3))
 	for i := range cands {
 		// The yellow blob is the whole plate: its text is the inner part.
 		cands[i].quad = shrinkQuad(cands[i].quad, 0.04, 0.12)
@@ -158,20 +201,20 @@ func (d *detector) yellow(bgr gocv.Mat) []candidate {
 }
 
 // blobs turns a binary mask's outer contours into plate-shaped candidates.
-func blobs(bin gocv.Mat, light bool, maxH int) []candidate {
+func blobs(bin gocv.Mat, light bool, minH, maxH int) []candidate {
 	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxSimple)
 	defer contours.Close()
 	var out []candidate
 	for i := 0; i < contours.Size(); i++ {
 		pv := contours.At(i)
 		br := gocv.BoundingRect(pv)
-		if br.Dx() < 8 || br.Dy() < minTextH || br.Dy() > maxH {
+		if br.Dx() < 8 || br.Dy() < minH || br.Dy() > maxH {
 			continue
 		}
 		rr := gocv.MinAreaRect(pv)
 		q := orderQuad(rr.Points)
 		w, h := dist(q[0], q[1]), dist(q[0], q[3])
-		if w < 8 || h < minTextH-1 {
+		if w < 8 || h < float64(minH-1) {
 			continue
 		}
 		// Short blobs (one group of a mark, "G" of "G 480") are kept
@@ -222,6 +265,19 @@ func plateShaped(cs []candidate) []candidate {
 	for _, c := range cs {
 		w, h := dist(c.quad[0], c.quad[1]), dist(c.quad[0], c.quad[3])
 		if w >= 24 && w >= 1.5*h {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// smallPlateShaped keeps the small candidates long enough to be a whole
+// mark (a lone group is too often a sign's word or a grille).
+func smallPlateShaped(cs []candidate) []candidate {
+	out := cs[:0]
+	for _, c := range cs {
+		w, h := dist(c.quad[0], c.quad[1]), dist(c.quad[0], c.quad[3])
+		if w >= 16 && w >= 3*h && w <= 10*h {
 			out = append(out, c)
 		}
 	}

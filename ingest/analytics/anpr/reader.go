@@ -140,10 +140,36 @@ func (r *Reader) ReadImage(img image.Image) ([]Plate, error) {
 // Read reads the plates in a BGR or grey 8-bit frame, only within roi when
 // it is not empty (a motion-gated region). Plates are best first.
 func (r *Reader) Read(frame gocv.Mat, roi image.Rectangle) ([]Plate, error) {
+	s, err := r.scan(frame, roi, false)
+	return s.Plates, err
+}
+
+// Scan is what Scan found in a frame.
+type Scan struct {
+	Plates []Plate // read, best first
+	// Small are the places where a plate may be whose characters are too
+	// small to read in this frame (under about SmallPlateHeight), in frame
+	// coordinates, likeliest first: worth reading in a larger picture of
+	// the same scene.
+	Small []image.Rectangle
+}
+
+// SmallPlateHeight is the plate box height under which a plate is worth
+// reading again in a larger picture (its characters are under about 11 px,
+// where one in ten is misread); smaller text is not read at all, only
+// reported as Small.
+const SmallPlateHeight = 16
+
+// Scan is Read that also reports the small candidates (see Scan.Small).
+func (r *Reader) Scan(frame gocv.Mat, roi image.Rectangle) (Scan, error) {
+	return r.scan(frame, roi, true)
+}
+
+func (r *Reader) scan(frame gocv.Mat, roi image.Rectangle, wantSmall bool) (Scan, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.rec == nil {
-		return nil, errors.New("anpr: reader closed")
+		return Scan{}, errors.New("anpr: reader closed")
 	}
 	full := image.Rect(0, 0, frame.Cols(), frame.Rows())
 	if roi.Empty() {
@@ -151,7 +177,7 @@ func (r *Reader) Read(frame gocv.Mat, roi image.Rectangle) ([]Plate, error) {
 	}
 	roi = roi.Intersect(full)
 	if roi.Dx() < MinSide || roi.Dy() < MinSide {
-		return nil, fmt.Errorf("anpr: region %v of a %dx%d frame is too small", roi, frame.Cols(), frame.Rows())
+		return Scan{}, fmt.Errorf("anpr: region %v of a %dx%d frame is too small", roi, frame.Cols(), frame.Rows())
 	}
 	region := frame.Region(roi)
 	defer region.Close()
@@ -165,23 +191,42 @@ func (r *Reader) Read(frame gocv.Mat, roi image.Rectangle) ([]Plate, error) {
 	case gocv.MatTypeCV8UC1:
 		region.CopyTo(&grey)
 	default:
-		return nil, fmt.Errorf("anpr: frame type %v: want 8-bit BGR or grey", frame.Type())
+		return Scan{}, fmt.Errorf("anpr: frame type %v: want 8-bit BGR or grey", frame.Type())
 	}
 	var plates []Plate
-	for _, c := range r.det.detect(bgr, grey, r.opts.MaxCandidates) {
+	var small, unread []candidate
+	var smallOut *[]candidate
+	if wantSmall {
+		smallOut = &small
+	}
+	for _, c := range r.det.detect(bgr, grey, r.opts.MaxCandidates, smallOut) {
 		p, ok, err := r.readCandidate(grey, c)
 		if err != nil {
-			return nil, err
+			return Scan{}, err
 		}
-		if ok {
-			p.Box = p.Box.Add(roi.Min)
-			for j := range p.Quad {
-				p.Quad[j] = p.Quad[j].Add(roi.Min)
-			}
-			plates = append(plates, p)
+		if !ok {
+			unread = append(unread, c)
+			continue
+		}
+		p.Box = p.Box.Add(roi.Min)
+		for j := range p.Quad {
+			p.Quad[j] = p.Quad[j].Add(roi.Min)
+		}
+		plates = append(plates, p)
+	}
+	s := Scan{Plates: dedupePlates(plates)}
+	// Small: the text too small to read, then the candidates of readable
+	// size that gave no reading but whose text is small enough (under
+	// 14 px) that a larger picture may.
+	for _, c := range small {
+		s.Small = append(s.Small, c.box.Add(roi.Min))
+	}
+	for _, c := range unread {
+		if c.box.Dy() < 14 && len(s.Small) < r.opts.MaxCandidates {
+			s.Small = append(s.Small, c.box.Add(roi.Min))
 		}
 	}
-	return dedupePlates(plates), nil
+	return s, nil
 }
 
 // readCandidate reads one candidate: its polarity then the other, with the

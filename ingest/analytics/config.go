@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
 )
 
 // Config tunes the engine; zero fields take the documented defaults.
@@ -37,6 +39,10 @@ type Config struct {
 	// (nil: none); PlateRegion is the plate syntax, gb or any.
 	PlateCameras func(camera string) bool
 	PlateRegion  string
+	// PlateMainHub is a camera's main-stream hub, where plates too small
+	// to read in the analysed stream are read in its keyframes (nil, or a
+	// nil hub: the analysed stream only).
+	PlateMainHub func(camera string) *ingest.Hub
 }
 
 func (c *Config) defaults() {

@@ -12,6 +12,7 @@ type Metrics struct {
 	cameras  prometheus.Gauge
 	lost     prometheus.Counter
 	plates   *prometheus.CounterVec
+	looks    *prometheus.CounterVec
 }
 
 // NewMetrics registers the analytics series on reg (nil: unregistered).
@@ -33,9 +34,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Events or activity rows not written because the writer's queue was full."}),
 		plates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_anpr_reads_total",
 			Help: "Number-plate reads stored (one per vehicle passage), per camera."}, []string{"camera"}),
+		looks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_anpr_main_looks_total",
+			Help: "Main-stream keyframes decoded to read plates too small in the analysed stream, per camera."}, []string{"camera"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.analysed, m.dropped, m.errors, m.events, m.tamper, m.cameras, m.lost, m.plates)
+		reg.MustRegister(m.analysed, m.dropped, m.errors, m.events, m.tamper, m.cameras, m.lost, m.plates, m.looks)
 	}
 	return m
 }
@@ -46,6 +49,7 @@ func (m *Metrics) forget(camera string) {
 	m.dropped.DeleteLabelValues(camera)
 	m.errors.DeleteLabelValues(camera)
 	m.plates.DeleteLabelValues(camera)
+	m.looks.DeleteLabelValues(camera)
 	m.events.DeletePartialMatch(prometheus.Labels{"camera": camera})
 	m.tamper.DeletePartialMatch(prometheus.Labels{"camera": camera})
 }

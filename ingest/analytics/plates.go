@@ -35,8 +35,8 @@ type plateStage struct {
 	tracker platetrack.Tracker
 	out     func(op)
 	full    gocv.Mat // the picture's luma at full size
-	privacy []bool   // the privacy masks at full size (blacked out before reading)
-	privFor *analyser
+	privacy privacyRaster
+	main    *mainLook // nil: the analysed stream only
 }
 
 func newPlateStage(camera, region string, out func(op)) (*plateStage, error) {
@@ -52,81 +52,130 @@ func newPlateStage(camera, region string, out func(op)) (*plateStage, error) {
 }
 
 // observe reads plates in the picture where the analyser last saw motion
-// (none: only passages ending are looked for).
+// (none: only passages ending, and main-stream looks, are looked for).
 func (s *plateStage) observe(f *decode.Frame, now time.Time, an *analyser) error {
 	moving := an.moving
-	if moving.Empty() {
-		s.emit(s.tracker.Add(now, nil))
-		return nil
-	}
 	g := f.Gray()
-	if g == nil {
-		return nil
+	if moving.Empty() || g == nil {
+		return s.add(f, now, nil, nil, 0, 0, an)
 	}
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	if s.full.Cols() != w || s.full.Rows() != h {
-		s.full.Close()
-		s.full = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
-		s.privFor = nil
-	}
-	px, err := s.full.DataPtrUint8()
+	px, err := copyLuma(&s.full, g)
 	if err != nil {
 		return err
 	}
-	for y := range h {
-		copy(px[y*w:(y+1)*w], g.Pix[y*g.Stride:y*g.Stride+w])
-	}
-	s.blackOut(px, w, h, an)
+	s.privacy.apply(px, w, h, an)
 	mx, my := int(plateMargin*float64(w)), int(plateMargin*float64(h))
 	roi := image.Rect(moving.Min.X-mx, moving.Min.Y-my, moving.Max.X+mx, moving.Max.Y+my).Intersect(image.Rect(0, 0, w, h))
 	if roi.Dx() < anpr.MinSide || roi.Dy() < anpr.MinSide {
-		s.emit(s.tracker.Add(now, nil))
-		return nil
+		return s.add(f, now, nil, nil, w, h, an)
 	}
-	plates, err := s.reader.Read(s.full, roi)
+	scan, err := s.reader.Scan(s.full, roi)
 	if err != nil {
 		return err
 	}
-	obs := make([]platetrack.Observation, 0, len(plates))
-	var thumb image.Image
+	obs := make([]platetrack.Observation, 0, len(scan.Plates))
+	small := scan.Small
 	inner := image.Rect(edgeMargin, edgeMargin, w-edgeMargin, h-edgeMargin)
-	for _, p := range plates {
+	for _, p := range scan.Plates {
 		if len(p.Probs) != len(ukplate.Normalize(p.Text)) || !p.Box.In(inner) {
 			continue // a plate cut by the picture's edge reads as a shorter, wrong mark
 		}
-		if thumb == nil {
-			if t := f.Thumbnail(thumbWidth); t != nil {
-				an.mask(t)
-				thumb = t
-			}
+		if p.Box.Dy() < anpr.SmallPlateHeight {
+			small = append(small, p.Box) // read, but the main stream reads it surer
 		}
 		obs = append(obs, platetrack.Observation{At: now, Box: p.Box, Text: ukplate.Normalize(p.Text), Conf: p.Confidence,
-			Probs: p.Probs, Crop: cropGray(px, w, h, p.Box), Thumb: thumb})
+			Probs: p.Probs, Crop: cropGray(px, w, h, p.Box)})
 	}
-	s.emit(s.tracker.Add(now, obs))
-	return nil
+	return s.add(f, now, obs, small, w, h, an)
 }
 
-// blackOut paints the analyser's privacy masks black: a masked area is
-// never read. The raster is made again for new settings (a new analyser).
-func (s *plateStage) blackOut(px []byte, w, h int, an *analyser) {
+// add hands the reads of picture f (w×h), with those of a main-stream
+// look, to the tracker, with f's thumbnail as the vehicle's picture.
+func (s *plateStage) add(f *decode.Frame, now time.Time, obs []platetrack.Observation, small []image.Rectangle, w, h int, an *analyser) error {
+	var err error
+	if s.main != nil {
+		var seen []platetrack.Observation
+		seen, err = s.main.look(s.reader, now, small, w, h, an)
+		obs = mergeLook(obs, seen, now)
+	}
+	if len(obs) > 0 {
+		if t := f.Thumbnail(thumbWidth); t != nil {
+			an.mask(t)
+			for i := range obs {
+				obs[i].Thumb = t
+			}
+		}
+	}
+	s.emit(s.tracker.Add(now, obs))
+	return err
+}
+
+// mergeLook puts a main-stream look's reads in with the picture's own: a
+// main-stream read replaces the picture's read of the same plate (it has
+// three times the pixels), and is taken as read now.
+func mergeLook(obs, seen []platetrack.Observation, now time.Time) []platetrack.Observation {
+next:
+	for _, o := range seen {
+		o.At = now
+		for i := range obs {
+			if obs[i].Box.Overlaps(o.Box) {
+				obs[i] = o
+				continue next
+			}
+		}
+		obs = append(obs, o)
+	}
+	return obs
+}
+
+// privacyRaster is a camera's privacy masks at one picture size, made
+// again for new settings (a new analyser) or another size.
+type privacyRaster struct {
+	mask []bool
+	of   *analyser
+}
+
+// apply paints the privacy masks black: a masked area is never read.
+func (p *privacyRaster) apply(px []byte, w, h int, an *analyser) {
 	if len(an.set.Privacy) == 0 {
 		return
 	}
-	if s.privFor != an || len(s.privacy) != w*h {
-		s.privacy, s.privFor = zones.Rasterize(an.set.Privacy, w, h), an
+	if p.of != an || len(p.mask) != w*h {
+		p.mask, p.of = zones.Rasterize(an.set.Privacy, w, h), an
 	}
-	for i, m := range s.privacy {
+	for i, m := range p.mask {
 		if m {
 			px[i] = 0
 		}
 	}
 }
 
+// copyLuma copies a luma plane into m (sized again when it differs) and
+// returns m's pixels.
+func copyLuma(m *gocv.Mat, g *image.Gray) ([]byte, error) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	if m.Cols() != w || m.Rows() != h {
+		m.Close()
+		*m = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+	}
+	px, err := m.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	for y := range h {
+		copy(px[y*w:(y+1)*w], g.Pix[y*g.Stride:y*g.Stride+w])
+	}
+	return px, nil
+}
+
 // close ends the passages in progress (the camera stops) and frees the reader.
 func (s *plateStage) close() {
 	s.emit(s.tracker.Flush())
 	s.full.Close()
+	if s.main != nil {
+		s.main.close()
+	}
 	s.reader.Close()
 }
 

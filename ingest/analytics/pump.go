@@ -73,6 +73,15 @@ func (p *pump) run(ctx context.Context) {
 		if plates, err = newPlateStage(p.camera, e.Config.PlateRegion, e.send); err != nil {
 			e.warn("start plate reader", err, "camera", p.camera)
 		} else {
+			if e.Config.PlateMainHub != nil {
+				looks := e.metrics.looks.WithLabelValues(p.camera)
+				plates.main = newMainLook(func() *ingest.Hub {
+					if h := e.Config.PlateMainHub(p.camera); h != p.hub {
+						return h
+					}
+					return nil
+				}, looks.Inc)
+			}
 			defer plates.close()
 		}
 	}

@@ -31,6 +31,12 @@ const AlertKind = "anpr"
 // WatchlistRule names watch-list alerts.
 const WatchlistRule = "watch-list"
 
+// WatchQuiet is how long after a watch-list alert the same listed vehicle
+// on the same camera raises no other: one held in traffic in front of a
+// camera, or circling past it, is read passage after passage, and the
+// repeat-pass rule is what speaks of circling.
+const WatchQuiet = 10 * time.Minute
+
 // DefaultMaxDistance is how far (ukplate.Distance) a read may be from a
 // listed plate and still alert: two confusable characters (0/O and 8/B),
 // not one wrong one.
@@ -51,7 +57,8 @@ type Service struct {
 	mu      sync.Mutex
 	rules   []*ruleState
 	watches []store.Watch
-	loaded  time.Time // when watches were read; zero: read again
+	loaded  time.Time            // when watches were read; zero: read again
+	watched map[string]time.Time // camera and listed plate → last watch-list alert
 	done    chan struct{}
 	stopped chan struct{}
 }
@@ -156,6 +163,9 @@ func (s *Service) Observe(ctx context.Context, r store.PlateRead) {
 		if d > 0 {
 			how = fmt.Sprintf("near match: read %s, distance %.1f", r.Text, d)
 		}
+		if s.quiet(r.Camera+" "+w.Plate, r.At) {
+			continue
+		}
 		hits = append(hits, hit{rule: Rule{Name: WatchlistRule, Severity: watchSeverity(w.Category, d)}, camera: r.Camera,
 			at: r.At, read: r, plate: w.Plate, message: fmt.Sprintf("Watch-listed %s (%s: %s) seen on %s, %s",
 				w.Plate, w.Category, w.Reason, r.Camera, how)})
@@ -166,6 +176,28 @@ func (s *Service) Observe(ctx context.Context, r store.PlateRead) {
 	}
 	s.mu.Unlock()
 	s.raise(ctx, hits)
+}
+
+// quiet reports whether key (a camera and a listed plate) alerted within
+// WatchQuiet before at, and if not, notes that it alerts at at.
+func (s *Service) quiet(key string, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.watched[key]; ok && at.Sub(last) < WatchQuiet && !at.Before(last) {
+		return true
+	}
+	if s.watched == nil || len(s.watched) >= maxPlates {
+		for k, t := range s.watched { // the stale go first; all, should the list be that long
+			if at.Sub(t) >= WatchQuiet || len(s.watched) >= maxPlates {
+				delete(s.watched, k)
+			}
+		}
+		if s.watched == nil {
+			s.watched = map[string]time.Time{}
+		}
+	}
+	s.watched[key] = at
+	return false
 }
 
 // watchSeverity: a stolen vehicle is critical when read exactly; any near

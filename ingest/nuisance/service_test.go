@@ -105,6 +105,22 @@ func TestWatchlistHits(t *testing.T) {
 	}
 }
 
+// TestWatchlistQuiet: a listed vehicle read again on the same camera
+// within WatchQuiet raises no second alert; on another camera, or later,
+// it does.
+func TestWatchlistQuiet(t *testing.T) {
+	rg := newRig(t)
+	rg.watch(t, "AB12CDE", "nuisance", time.Hour)
+	rg.read(t, "cam001", "AB12CDE", 0)
+	rg.read(t, "cam001", "AB12CDE", time.Minute)            // held in traffic: quiet
+	rg.read(t, "cam002", "AB12CDE", 2*time.Minute)          // another camera
+	rg.read(t, "cam001", "AB12CDE", WatchQuiet+time.Second) // later
+	got := rg.list(t)
+	if len(got) != 3 || got[0].Camera != "cam001" || got[1].Camera != "cam002" || got[2].Camera != "cam001" {
+		t.Fatalf("alerts %+v: want cam001, cam002, cam001 again after %v", got, WatchQuiet)
+	}
+}
+
 func TestWatchlistExpiryAndChanges(t *testing.T) {
 	rg := newRig(t)
 	rg.watch(t, "AB12CDE", "nuisance", time.Minute)

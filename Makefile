@@ -51,7 +51,7 @@ clips: deps
 
 # The demo's test-scene cameras (demo.scenes): their clips are made once,
 # here, so that the first start is not spent making them.
-DEMO_SCENES := -scene cam007:zone -scene cam008:covered
+DEMO_SCENES := -scene cam006:plates -scene cam007:zone -scene cam008:covered
 run: build clips
 	$(BIN)/camsim -generate -clips $(CLIPS) $(DEMO_SCENES)
 	$(BIN)/vigil serve
@@ -99,8 +99,9 @@ bench: build clips
 	$(GO) run ./cmd/livebench
 	$(GO) test -run '^$$' -bench . -skip BenchmarkWriteMaskedMP4 -benchtime 2s ./recorder/... ./ingest/decode/
 	$(GO) test -run '^$$' -bench BenchmarkWriteMaskedMP4 -benchtime 1x ./recorder/playback/
-	$(GO) test -run '^$$' -bench . -skip BenchmarkPlatesCamera -benchtime 3000x ./ingest/analytics/
+	$(GO) test -run '^$$' -bench . -skip 'BenchmarkPlatesCamera|BenchmarkMainLook' -benchtime 3000x ./ingest/analytics/
 	$(GO) test -run '^$$' -bench BenchmarkPlatesCamera -benchtime 3x ./ingest/analytics/
+	$(GO) test -run '^$$' -bench BenchmarkMainLook -benchtime 20x ./ingest/analytics/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./ingest/analytics/anpr/ ./ingest/analytics/anpr/models/
 	$(GO) test -run '^$$' -bench BenchmarkSignedInRequest -benchtime 3000x ./ui/
 

@@ -77,6 +77,8 @@ const (
 	// ActorWorkflow is Vigil acting on a rule, e.g. expiring an undecided
 	// export request.
 	ActorWorkflow = "system:workflow"
+	// ActorDemo is the demo site setting itself up (its first watch-list entry).
+	ActorDemo = "system:demo"
 )
 
 // Entry is one record of the log. Seq and Prev are set by the log.

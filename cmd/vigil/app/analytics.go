@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/evidence"
 
+	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/analytics"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
@@ -58,6 +59,9 @@ func (a *App) startAnalytics() error {
 	}
 	cfg := a.Config.Analytics.engineConfig()
 	cfg.PlateCameras, cfg.PlateRegion = a.Config.ANPR.plateCameras(), a.Config.ANPR.Region
+	if m := a.Config.ANPR.MainStream; m == nil || *m {
+		cfg.PlateMainHub = func(camera string) *ingest.Hub { return a.sup.Hub(camera, ingest.StreamMain) }
+	}
 	a.analytics = &analytics.Engine{Config: cfg, Store: a.store, Alerts: a.alerts,
 		Registerer: a.metrics, Logger: a.logger.With("component", "analytics")}
 	if a.nuisance != nil {

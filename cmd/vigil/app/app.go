@@ -126,6 +126,9 @@ func (a *App) Initialize() (err error) {
 		if err = a.demo.Initialize(ctx, a.registry); err != nil {
 			return fmt.Errorf("demo site: %w", err)
 		}
+		if err = a.seedWatchlist(ctx); err != nil {
+			return fmt.Errorf("demo site: watch-list: %w", err)
+		}
 	}
 	if _, err = a.syncConfigCameras(ctx); err != nil {
 		return err

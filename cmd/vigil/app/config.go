@@ -201,6 +201,10 @@ type ANPRConfig struct {
 	WatchMaxDistance float64 `yaml:"watch_max_distance"`
 	// Rules are the behaviour rules: repeat-pass, dwell, gathering.
 	Rules []nuisance.Rule `yaml:"rules,omitempty"`
+	// MainStream: plates too small to read in the analysed (sub) stream
+	// are read in the main stream's keyframes, decoded alone, about once a
+	// second while such plates are in view (default true).
+	MainStream *bool `yaml:"main_stream"`
 }
 
 // AlertsConfig sets where alerts go besides the web UI.
@@ -255,9 +259,10 @@ type DemoConfig struct {
 	// ClipDir caches the simulator's generated clips; default DATA_DIR/clips.
 	ClipDir string `yaml:"clip_dir"`
 	// Scenes are what some demo cameras show instead of the street, by
-	// camera (cam007: zone): a test scene with zones, or one that is
+	// camera (cam007: zone): a test scene with zones, one that is
 	// tampered with (covered, moved, defocus, frozen) 30 s in every 60 s,
-	// so that a new site shows zone events and tamper alerts. A camera
+	// or vehicles with known number plates passing (plates), so that a
+	// new site shows zone events, tamper alerts and plate reads. A camera
 	// beyond Cameras is left out.
 	Scenes map[string]string `yaml:"scenes"`
 }
@@ -301,7 +306,7 @@ func DefaultConfig() Config {
 		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
 		ANPR:   ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
-			Scenes: map[string]string{"cam007": "zone", "cam008": "covered"}},
+			Scenes: map[string]string{"cam006": "plates", "cam007": "zone", "cam008": "covered"}},
 	}
 }
 
@@ -309,6 +314,11 @@ func DefaultConfig() Config {
 func DemoSiteConfig() Config {
 	c := DefaultConfig()
 	c.Demo.Enabled = true
+	// The plates scene's camera reads number plates: a vehicle passing
+	// three times in half an hour is cruising.
+	c.ANPR.Enabled, c.ANPR.Cameras = true, []string{"cam006"}
+	c.ANPR.Rules = []nuisance.Rule{{Name: "Bus garage cruising", Kind: nuisance.RepeatPass, Cameras: []string{"cam006"},
+		Count: 3, Window: 30 * time.Minute}}
 	return c
 }
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -20,6 +23,9 @@ type demoSite struct {
 
 	sim  *sim.Server
 	tune func(*sim.Config) // tests: smaller streams
+	// fresh are the cameras this start added, with their scenes ("" for
+	// the street).
+	fresh map[string]sim.Scene
 }
 
 // demoPlaces are plausible spots in a London borough for the demo cameras.
@@ -86,7 +92,13 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 			}
 		}
 		err := reg.Create(ctx, &c)
-		if err != nil && !errors.Is(err, store.ErrExists) {
+		switch {
+		case err == nil:
+			if d.fresh == nil {
+				d.fresh = map[string]sim.Scene{}
+			}
+			d.fresh[c.ID] = cfg.Scenes[c.ID]
+		case !errors.Is(err, store.ErrExists):
 			return err
 		}
 	}
@@ -114,4 +126,36 @@ func (d *demoSite) Close() {
 	if d.sim != nil {
 		d.sim.Close()
 	}
+}
+
+// demoWatch is the watch-list entry a new demo site starts with: a
+// vehicle of the plates scene, so that its passages raise watch-list alerts.
+var demoWatch = store.Watch{Plate: "YD68HMV", Category: "nuisance",
+	Reason: "Demo listing: reported for anti-social driving round the bus garage (remove it in Plates > Watch-list)"}
+
+// seedWatchlist lists demoWatch when the plates scene's camera was added
+// by this start and its plates are read; the listing is recorded in the
+// evidence log as any other change to the watch-list.
+func (a *App) seedWatchlist(ctx context.Context) error {
+	if a.demo == nil || a.nuisance == nil {
+		return nil
+	}
+	read := a.Config.ANPR.plateCameras()
+	for id, sc := range a.demo.fresh {
+		if sc != sim.ScenePlates || !read(id) {
+			continue
+		}
+		now := time.Now().UTC()
+		w := demoWatch
+		w.AddedBy, w.Added, w.Expires = evidence.ActorDemo, now, now.Add(store.MaxWatchTerm)
+		if err := a.store.AddWatch(ctx, &w); err != nil {
+			return err
+		}
+		a.nuisance.WatchlistChanged()
+		_, err := a.evlog.Append(ctx, &evidence.Entry{Action: evidence.ActionWatchlistChanged, Actor: evidence.ActorDemo,
+			Reason: w.Reason, Ref: fmt.Sprintf("watchlist/%d", w.ID),
+			Detail: fmt.Sprintf("added %s (%s) until %s", w.Plate, w.Category, w.Expires.Format(time.RFC3339))})
+		return err
+	}
+	return nil
 }

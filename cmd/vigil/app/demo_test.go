@@ -3,15 +3,20 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
+	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
 )
@@ -79,4 +84,51 @@ func zoneNames(set store.CameraAnalytics) string {
 		names = append(names, z.Name)
 	}
 	return strings.Join(names, " ")
+}
+
+// A new demo site whose plates camera is read starts with one watch-list
+// entry, logged in the evidence log as any change to the list; a restart
+// (the camera no longer new) lists nothing again.
+func TestDemoSeedsWatchlist(t *testing.T) {
+	ctx := context.Background()
+	cfg := DemoSiteConfig()
+	cfg.DataDir = t.TempDir()
+	a := &App{Config: cfg}
+	a.logger = newLogger(io.Discard, &a.Config)
+	a.metrics = prometheus.NewRegistry()
+	st, err := store.Open(filepath.Join(cfg.DataDir, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a.store = st
+	if err := a.openEvidence(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.evlog.Close()
+	a.nuisance = &nuisance.Service{}
+	a.demo = &demoSite{fresh: map[string]sim.Scene{"cam001": sim.SceneStreet, "cam006": sim.ScenePlates}}
+	if err := a.seedWatchlist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.demo.fresh = nil // restarted
+	if err := a.seedWatchlist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := st.Watches(ctx, time.Now())
+	if err != nil || len(ws) != 1 || ws[0].Plate != "YD68HMV" || ws[0].AddedBy != evidence.ActorDemo {
+		t.Fatalf("watch-list %+v (%v): want the demo's one listing", ws, err)
+	}
+	logged := 0
+	if err := a.evlog.Scan(0, a.evlog.Size(), func(e evidence.Entry, _ []byte) bool {
+		if e.Action == evidence.ActionWatchlistChanged && e.Actor == evidence.ActorDemo && strings.Contains(e.Detail, "YD68HMV") {
+			logged++
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if logged != 1 {
+		t.Errorf("%d evidence entries for the demo listing, want 1", logged)
+	}
 }

@@ -39,11 +39,14 @@ type sighting struct {
 // mainLook reads plates in the main stream's keyframes where the analysed
 // stream saw plates too small to read. It belongs to a plate stage.
 type mainLook struct {
-	hub     func() *ingest.Hub // the main stream's hub, nil when none (or it is the analysed one)
-	looked  func()             // counts a keyframe decoded (a metric)
-	dec     *decode.Decoder    // made on the first look
-	used    *ingest.AccessUnit // the last keyframe judged (read or passed over)
-	lastAt  time.Time          // wall time of the last keyframe read
+	hub    func() *ingest.Hub // the main stream's hub, nil when none (or it is the analysed one)
+	looked func()             // counts a keyframe decoded (a metric)
+	dec    *decode.Decoder    // made on the first look
+	used   *ingest.AccessUnit // the last keyframe judged (read or passed over)
+	lastAt time.Time          // wall time of the last keyframe read
+	// smaller is the main stream's session whose pictures proved not
+	// lookMinScale larger than the analysed ones: not decoded again.
+	smaller *ingest.Session
 	full    gocv.Mat
 	privacy privacyRaster
 	recent  []sighting // the last lookMatch*2 of sightings
@@ -84,7 +87,7 @@ func (m *mainLook) look(r *anpr.Reader, now time.Time, small []image.Rectangle, 
 		return nil, nil
 	}
 	k := hub.LatestKeyframe()
-	if k == nil || k == m.used {
+	if k == nil || k == m.used || k.Session != nil && k.Session == m.smaller {
 		return nil, nil
 	}
 	s, ok := m.nearest(k.WallTime)
@@ -130,6 +133,7 @@ func (m *mainLook) read(r *anpr.Reader, k *ingest.AccessUnit, s sighting, an *an
 	W, H := g.Rect.Dx(), g.Rect.Dy()
 	sx, sy := float64(W)/float64(s.w), float64(H)/float64(s.h)
 	if sx < lookMinScale || sy < lookMinScale {
+		m.smaller = k.Session
 		return nil, nil
 	}
 	px, err := copyLuma(&m.full, g)

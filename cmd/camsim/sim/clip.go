@@ -1,12 +1,13 @@
 package sim
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/vigil-cctv/vigil/ingest"
 )
 
 // accessUnit is one frame of a clip, already packetized into RTP payloads.
@@ -56,34 +57,8 @@ func loadClip(path string, spec StreamSpec, wantFrames int) (*clip, error) {
 	return c, nil
 }
 
-// splitAUs splits an Annex-B stream before every access unit delimiter.
-// Start codes cannot occur inside NAL units (emulation prevention), so this is exact.
-func splitAUs(buf []byte) [][]byte {
-	var out [][]byte
-	start := -1
-	for i := 0; ; {
-		j := bytes.Index(buf[i:], []byte{0, 0, 1, byte(h264.NALUTypeAccessUnitDelimiter)})
-		if j < 0 {
-			break
-		}
-		p := i + j
-		if p > 0 && buf[p-1] == 0 {
-			p-- // 4-byte start code
-		}
-		if start >= 0 {
-			out = append(out, buf[start:p])
-		}
-		start = p
-		i = i + j + 4
-	}
-	if start >= 0 {
-		out = append(out, buf[start:])
-	}
-	return out
-}
-
 func parseClip(buf []byte, spec StreamSpec, wantFrames int) (*clip, error) {
-	chunks := splitAUs(buf)
+	chunks := ingest.SplitAtDelimiters(buf)
 	if len(chunks) == 0 {
 		return nil, fmt.Errorf("no access unit delimiters (generate with x264 aud=1)")
 	}

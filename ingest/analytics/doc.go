@@ -2,9 +2,12 @@
 // ingest/decode.Decoder per camera) at a reduced rate, finds motion with a
 // background model (OpenCV MOG2 through gocv), tracks the moving blobs,
 // reports motion events per zone and activity per 15 minutes, and detects
-// camera tamper (covered, moved, defocused, frozen).
+// camera tamper (covered, moved, defocused, frozen). On ANPR cameras it
+// reads number plates where the picture moves (anpr), follows them to one
+// read per passage (anpr/track), and reads plates too small in the sub
+// stream in the main stream's latest keyframe, decoded alone (mainLook).
 //
-// It is the only package that imports gocv. Every Mat it makes is closed by
+// It and its anpr package are the only ones that import gocv. Every Mat it makes is closed by
 // the code that made it (a test counts them with gocv's MatProfile, built
 // with -tags matprofile), and gocv only ever sees Mats this package sized
 // itself, never a picture straight from a camera.

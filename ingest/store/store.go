@@ -365,6 +365,60 @@ var migrations = []string{
 	);
 	ALTER TABLE alerts ADD COLUMN plate TEXT NOT NULL DEFAULT '';
 	ALTER TABLE alerts ADD COLUMN read_id INTEGER;`,
+	// 9: mobile camera tasking (issue 9). A deployment request's area,
+	// problem, evidence and justification are one JSON body (read whole);
+	// what the life cycle queries is in columns. One camera serves one
+	// active deployment at a time (the partial unique index). Every
+	// transition is a deployment_events row (and an evidence-log entry).
+	// camera_locations is where each camera stood from when to when
+	// (to_us NULL: still there), so footage is placed where it was taken.
+	`CREATE TABLE deployments (
+		id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+		state              TEXT NOT NULL,
+		body               TEXT NOT NULL,
+		requested_by       TEXT NOT NULL,
+		requested_us       INTEGER NOT NULL,
+		decided_by         TEXT NOT NULL DEFAULT '',
+		decided_us         INTEGER,
+		decision           TEXT NOT NULL DEFAULT '',
+		review_us          INTEGER,
+		camera             TEXT NOT NULL DEFAULT '',
+		install_us         INTEGER,
+		live_us            INTEGER,
+		removal_us         INTEGER,
+		removed_us         INTEGER,
+		overdue_alerted_us INTEGER,
+		version            INTEGER NOT NULL DEFAULT 1,
+		updated_us         INTEGER NOT NULL
+	);
+	CREATE INDEX deployments_state ON deployments(state, review_us);
+	CREATE UNIQUE INDEX deployments_active_camera ON deployments(camera)
+		WHERE state IN ('scheduled', 'live', 'under_review', 'removal_scheduled');
+	CREATE TABLE deployment_events (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+		at_us         INTEGER NOT NULL,
+		from_state    TEXT NOT NULL,
+		to_state      TEXT NOT NULL,
+		actor         TEXT NOT NULL,
+		reason        TEXT NOT NULL,
+		detail        TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX deployment_events_deployment ON deployment_events(deployment_id, at_us);
+	CREATE TABLE camera_locations (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera        TEXT NOT NULL,
+		from_us       INTEGER NOT NULL,
+		to_us         INTEGER,
+		latitude      REAL NOT NULL,
+		longitude     REAL NOT NULL,
+		name          TEXT NOT NULL,
+		address       TEXT NOT NULL,
+		site          TEXT NOT NULL,
+		ward          TEXT NOT NULL,
+		deployment_id INTEGER
+	);
+	CREATE INDEX camera_locations_camera ON camera_locations(camera, from_us);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

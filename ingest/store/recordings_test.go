@@ -159,9 +159,10 @@ func TestMigratesAVersionOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Roll the schema back to version 1 as issue 2 left it, then reopen.
-	// Tables of migrations 5 to 8 go too (each before what it refers to).
+	// Tables of migrations 5 to 9 go too (each before what it refers to).
 	for _, table := range []string{"segments", "gaps", "holds", "deletions", "bookmarks", "walls",
 		"camera_analytics", "analytics_events", "activity", "alert_rules", "alerts", "plate_reads", "watchlist",
+		"deployment_events", "deployments", "camera_locations",
 		"sessions", "download_links", "users", "api_tokens", "export_requests"} {
 		if _, err := s.db.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 	"github.com/vigil-cctv/vigil/ui/auth"
 	"github.com/vigil-cctv/vigil/ui/live"
 )
@@ -98,7 +99,12 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(al.Close)
-	srv := &Server{Live: lv, Alerts: al, Analytics: st, Plates: st, Cameras: registry{st}, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
+	tk := &tasking.Service{Store: st, Cameras: registry{st}, Audit: audit, Alerts: al, Logger: logger, Now: clk.Now, Interval: time.Hour}
+	if err := tk.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tk.Close)
+	srv := &Server{Live: lv, Alerts: al, Analytics: st, Plates: st, Cameras: registry{st}, Deployments: tk, DeploymentRecords: st, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())

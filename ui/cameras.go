@@ -86,15 +86,25 @@ func (a *cameraAPI) view(c store.Camera) cameraJSON {
 	}
 	if st, ok := a.cameras.Status(c.ID); ok && len(st.Streams) > 0 {
 		v.Streams = st.Streams
-		// The camera's headline status is its main stream's.
-		v.Status = st.Streams[0].State
-		for _, s := range st.Streams {
-			if s.Stream == ingest.StreamMain {
-				v.Status = s.State
-			}
+	}
+	v.Status = headline(a.cameras, c.ID)
+	return v
+}
+
+// headline is a camera's status in a word: its main stream's (disabled
+// when it has none running).
+func headline(cams Cameras, id string) ingest.State {
+	st, ok := cams.Status(id)
+	if !ok || len(st.Streams) == 0 {
+		return ingest.StateDisabled
+	}
+	state := st.Streams[0].State
+	for _, s := range st.Streams {
+		if s.Stream == ingest.StreamMain {
+			state = s.State
 		}
 	}
-	return v
+	return state
 }
 
 // cameraInput is a camera as a client writes it. Absent fields keep their

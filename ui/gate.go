@@ -141,6 +141,16 @@ func (p *principal) can(perm auth.Permission) (auth.Role, bool) {
 	return "", false
 }
 
+// mayAny reports whether p holds any of perms.
+func (p *principal) mayAny(perms ...auth.Permission) bool {
+	for _, perm := range perms {
+		if _, ok := p.can(perm); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // has reports whether p holds role r.
 func (p *principal) has(r auth.Role) bool { return slices.Contains(p.roles, r) }
 

@@ -69,6 +69,10 @@ type Server struct {
 	// may be nil. WatchlistChanged is told when the watch-list changes.
 	Plates           PlateStore
 	WatchlistChanged func()
+	// Deployments is the BJAG deployment workflow (*tasking.Service) and
+	// DeploymentRecords its records (*store.Store); both or neither.
+	Deployments       Deployments
+	DeploymentRecords DeploymentRecords
 	// GrafanaURL is the camera-health dashboard the health page links to.
 	GrafanaURL string
 	// Registerer takes the server's own metrics; may be nil.
@@ -199,6 +203,9 @@ func (s *Server) build() (http.Handler, []Route) {
 	}
 	if s.Alerts != nil {
 		s.alertRoutes(rt)
+	}
+	if s.Deployments != nil && s.DeploymentRecords != nil {
+		s.deploymentRoutes(rt)
 	}
 	rt.handle("GET /api/v1/health", allow(auth.HealthRead),
 		(&healthAPI{cameras: s.Cameras, recs: s.Recordings, grafana: s.GrafanaURL, gate: rt.gate, logger: s.Logger}).list)

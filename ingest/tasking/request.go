@@ -105,7 +105,7 @@ func (s *Service) audit(ctx context.Context, by Actor, d store.Deployment, from,
 	if from != "" {
 		detail = fmt.Sprintf("%s → %s; %s", from, d.State, detail)
 	}
-	_, err := s.Audit.Append(ctx, &evidence.Entry{Action: evidence.Action("deployment." + d.State), Actor: by.Name, Role: by.Role,
+	_, err := s.Audit.Append(ctx, &evidence.Entry{Action: evidence.Action("deployment." + d.State), Actor: cmpOr(by.Log, by.Name), Role: by.Role,
 		Camera: d.Camera, Reason: clip(reason), Ref: fmt.Sprintf("deployment/%d", d.ID), Detail: clip(detail)})
 	if err != nil {
 		s.Logger.Error("deployment changed but not recorded in the evidence log", "deployment", d.ID, "state", d.State, "error", err)

@@ -161,10 +161,12 @@ func (s *Service) run(ctx context.Context) {
 	}
 }
 
-// Actor is who makes a change, as the evidence log names them.
+// Actor is who makes a change.
 type Actor struct {
-	Name string // username, or a system actor
+	Name string // username, or a system actor: what the deployment's record shows
 	Role string
+	// Log is how the evidence log names them (a pseudonym); "" is Name.
+	Log string
 }
 
 // system is the service itself (the review sweeper).

@@ -56,13 +56,20 @@ const (
 	AuditRead      Permission = "audit.read"
 	// UsersManage manages users; a supervisor only operators (checked by
 	// the users API), an admin everyone.
-	UsersManage   Permission = "users.manage"
-	TokensManage  Permission = "tokens.manage"
-	KeysManage    Permission = "keys.manage"
-	MetricsRead   Permission = "metrics.read"
-	EvidenceRead  Permission = "evidence.read"
-	HotspotsRead  Permission = "hotspots.read"
-	DeploymentsRW Permission = "deployments.write"
+	UsersManage  Permission = "users.manage"
+	TokensManage Permission = "tokens.manage"
+	KeysManage   Permission = "keys.manage"
+	MetricsRead  Permission = "metrics.read"
+	EvidenceRead Permission = "evidence.read"
+	HotspotsRead Permission = "hotspots.read"
+	// DeploymentsRead sees mobile camera deployments and the fleet (no
+	// footage); DeploymentsRW asks for deployments (BJAG); DeploymentsApprove
+	// decides them (approve, schedule, extend, remove); DeploymentsInstall
+	// confirms a camera put up or taken down.
+	DeploymentsRead    Permission = "deployments.read"
+	DeploymentsRW      Permission = "deployments.write"
+	DeploymentsApprove Permission = "deployments.approve"
+	DeploymentsInstall Permission = "deployments.install"
 	// AlertRulesManage decides which unusual activity raises an alert.
 	AlertRulesManage Permission = "alerts.rules"
 	// PlatesSearch searches number-plate reads (each search logged with its
@@ -74,12 +81,14 @@ const (
 
 // matrix is the role x permission table: the one place it is decided.
 var matrix = map[Role][]Permission{
-	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead, PlatesSearch},
+	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead, PlatesSearch,
+		DeploymentsRead},
 	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead,
-		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage, PlatesSearch, WatchlistManage},
+		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage, PlatesSearch, WatchlistManage,
+		DeploymentsRead, DeploymentsApprove},
 	Police:   {FootageGranted, BookmarksRead, ExportsRequest, EvidenceRead},
-	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRW},
-	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead},
+	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRead, DeploymentsRW},
+	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead, DeploymentsRead, DeploymentsInstall},
 	Admin: {CamerasRead, CamerasManage, HealthRead, UsersManage, TokensManage, KeysManage,
 		AuditRead, MetricsRead, EvidenceRead},
 }

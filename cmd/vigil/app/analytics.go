@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/analytics"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 )
 
 func (c AnalyticsConfig) engineConfig() analytics.Config {
@@ -108,4 +109,22 @@ func (a *App) prunePlateReads(ctx context.Context, now time.Time) {
 		Detail: fmt.Sprintf("%d plate reads deleted", p.Count)}); err != nil {
 		a.logger.Error("plate reads deleted but not recorded in the evidence log", "count", p.Count, "error", err)
 	}
+}
+
+// startTasking starts the BJAG deployment workflow (and its review
+// sweeper) and hands it to the API.
+func (a *App) startTasking() error {
+	b := a.Config.BJAG.Borough
+	a.tasking = &tasking.Service{Store: a.store, Cameras: a.registry, Audit: a.evlog, Alerts: a.alerts,
+		Borough:     tasking.Bounds{MinLat: b.MinLat, MaxLat: b.MaxLat, MinLon: b.MinLon, MaxLon: b.MaxLon},
+		ReviewGrace: a.Config.BJAG.ReviewGrace, Logger: a.logger.With("component", "tasking")}
+	if a.analytics != nil {
+		a.tasking.Analytics = a.analytics
+	}
+	if err := a.tasking.Initialize(); err != nil {
+		a.tasking = nil
+		return fmt.Errorf("deployments: %w", err)
+	}
+	a.server.Deployments, a.server.DeploymentRecords = a.tasking, a.store
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
 	"github.com/vigil-cctv/vigil/ui/live"
@@ -59,6 +60,8 @@ type App struct {
 	analytics *analytics.Engine
 	// nuisance: issue 8 (watch-list and behaviour rules over plate reads).
 	nuisance *nuisance.Service
+	// tasking: issue 9 (BJAG's mobile camera deployments).
+	tasking *tasking.Service
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -174,6 +177,9 @@ func (a *App) Initialize() (err error) {
 	if a.nuisance != nil {
 		a.server.WatchlistChanged = a.nuisance.WatchlistChanged
 	}
+	if err = a.startTasking(); err != nil {
+		return err
+	}
 	a.startWorkflow()
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil
@@ -234,6 +240,9 @@ func (a *App) Close() {
 	}
 	if a.analytics != nil {
 		a.analytics.Close() // ends open events while the store is open
+	}
+	if a.tasking != nil {
+		a.tasking.Close()
 	}
 	if a.rules != nil {
 		a.rules.Close()

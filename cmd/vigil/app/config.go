@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 )
 
 // Config is the service configuration: one YAML file. Every field has a
@@ -51,6 +52,8 @@ type Config struct {
 	Alerts AlertsConfig `yaml:"alerts"`
 
 	ANPR ANPRConfig `yaml:"anpr"`
+
+	BJAG BJAGConfig `yaml:"bjag"`
 
 	// GrafanaURL is the camera-health dashboard the web UI's health page
 	// links to (e.g. http://grafana:3000/d/vigil-cameras); empty: no link.
@@ -207,6 +210,25 @@ type ANPRConfig struct {
 	MainStream *bool `yaml:"main_stream"`
 }
 
+// BJAGConfig sets the mobile camera deployment workflow of the joint
+// action group.
+type BJAGConfig struct {
+	// Borough bounds where deployments may be asked for and cameras put up
+	// (default: the demo borough).
+	Borough BoroughConfig `yaml:"borough"`
+	// ReviewGrace is how long a review may stay undecided past its date
+	// before it is overdue and alerts (default 7 days; again each grace).
+	ReviewGrace time.Duration `yaml:"review_grace"`
+}
+
+// BoroughConfig is a box of latitudes and longitudes.
+type BoroughConfig struct {
+	MinLat float64 `yaml:"min_lat"`
+	MaxLat float64 `yaml:"max_lat"`
+	MinLon float64 `yaml:"min_lon"`
+	MaxLon float64 `yaml:"max_lon"`
+}
+
 // AlertsConfig sets where alerts go besides the web UI.
 type AlertsConfig struct {
 	// WebhookURL receives every alert as JSON (empty: none). With
@@ -305,6 +327,8 @@ func DefaultConfig() Config {
 			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
 		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
 		ANPR:   ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
+		BJAG: BJAGConfig{ReviewGrace: tasking.DefaultReviewGrace, Borough: BoroughConfig{MinLat: tasking.DefaultBorough.MinLat,
+			MaxLat: tasking.DefaultBorough.MaxLat, MinLon: tasking.DefaultBorough.MinLon, MaxLon: tasking.DefaultBorough.MaxLon}},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
 			Scenes: map[string]string{"cam006": "plates", "cam007": "zone", "cam008": "covered"}},
 	}
@@ -480,6 +504,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ANPR.Retention < 24*time.Hour || c.ANPR.Retention > 5*366*24*time.Hour {
 		bad("anpr.retention", "%v must be between 24h and 5 years", c.ANPR.Retention)
+	}
+	if b := c.BJAG.Borough; b.MinLat >= b.MaxLat || b.MinLon >= b.MaxLon || b.MinLat < -90 || b.MaxLat > 90 || b.MinLon < -180 || b.MaxLon > 180 {
+		bad("bjag.borough", "min_lat < max_lat and min_lon < max_lon, in degrees")
+	}
+	if c.BJAG.ReviewGrace < time.Hour || c.BJAG.ReviewGrace > 90*24*time.Hour {
+		bad("bjag.review_grace", "%v must be between 1h and 90 days", c.BJAG.ReviewGrace)
 	}
 	if c.ANPR.WatchMaxDistance < 0 || c.ANPR.WatchMaxDistance > 2 {
 		bad("anpr.watch_max_distance", "%v must be between 0 and 2", c.ANPR.WatchMaxDistance)

@@ -118,6 +118,10 @@ func printText(w io.Writer, r *bundle.Report) {
 		fmt.Fprintf(w, "Export %s, crime reference %s, officer %s\n", m.ExportID, m.CrimeReference, m.Officer)
 		fmt.Fprintf(w, "Footage from %s to %s (%s to %s), %d cameras\n", m.From, m.To, m.FromLocal, m.ToLocal, len(m.Cameras))
 		for _, c := range m.Cameras {
+			for _, l := range c.Locations {
+				fmt.Fprintf(w, "Camera %s stood at %s (%s, %s; %.5f, %.5f) from %s to %s\n", c.ID, l.Name, l.Address, l.Ward,
+					l.Latitude, l.Longitude, l.FromLocal, l.ToLocal)
+			}
 			if len(c.PrivacyMasks) > 0 {
 				fmt.Fprintf(w, "Camera %s has %d privacy masks: its working copy has them painted black; its masters are native and show them\n", c.ID, len(c.PrivacyMasks))
 			}

@@ -72,7 +72,32 @@ type Camera struct {
 	// hold them unmasked (ContainsMaskedAreas); its working copy has them
 	// painted black (MasksBurnedIn).
 	PrivacyMasks []MaskPolygon `json:"privacy_masks,omitempty"`
+	// Locations are where the camera stood during the footage, oldest
+	// first, each with the part of the exported period it covers: a
+	// mobile camera may have been elsewhere then than it is now, or moved
+	// within the period. Name, Site, Ward, Latitude and Longitude above
+	// are the first of them. Empty for a camera with no recorded places.
+	Locations []Location `json:"locations,omitempty"`
 }
+
+// Location is where a camera stood over part of the exported period.
+type Location struct {
+	From      string  `json:"from"` // FormatTime
+	To        string  `json:"to"`
+	FromLocal string  `json:"from_local"`
+	ToLocal   string  `json:"to_local"`
+	Name      string  `json:"name"`
+	Address   string  `json:"address"`
+	Site      string  `json:"site"`
+	Ward      string  `json:"ward"`
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	// Deployment is the BJAG deployment that put the camera there (0: none).
+	Deployment int64 `json:"deployment,omitempty"`
+}
+
+// MaxLocations bounds the places one camera lists.
+const MaxLocations = 1000
 
 // MaskPolygon is a privacy mask: 3 to MaxMaskPoints points.
 type MaskPolygon [][2]float64
@@ -295,6 +320,22 @@ func (c *Camera) check() error {
 	}
 	if c.Latitude < -90 || c.Latitude > 90 || c.Longitude < -180 || c.Longitude > 180 {
 		return fmt.Errorf("camera %s: latitude/longitude out of range", c.ID)
+	}
+	if len(c.Locations) > MaxLocations {
+		return fmt.Errorf("camera %s: %d locations, at most %d", c.ID, len(c.Locations), MaxLocations)
+	}
+	for i, l := range c.Locations {
+		if err := checkRange(l.From, l.To); err != nil {
+			return fmt.Errorf("camera %s: location %d: %w", c.ID, i, err)
+		}
+		for _, s := range []string{l.FromLocal, l.ToLocal, l.Name, l.Address, l.Site, l.Ward} {
+			if err := checkText(s); err != nil {
+				return fmt.Errorf("camera %s: location %d: %w", c.ID, i, err)
+			}
+		}
+		if !(l.Latitude >= -90 && l.Latitude <= 90 && l.Longitude >= -180 && l.Longitude <= 180) || l.Deployment < 0 {
+			return fmt.Errorf("camera %s: location %d: latitude/longitude out of range", c.ID, i)
+		}
 	}
 	if c.ClockSource != "rtcp-sr" && c.ClockSource != "receive-time" {
 		return fmt.Errorf("camera %s: clock_source %q, want rtcp-sr or receive-time", c.ID, c.ClockSource)

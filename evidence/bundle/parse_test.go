@@ -135,6 +135,9 @@ func TestParseManifestRejects(t *testing.T) {
 		{`"clock_source": "rtcp-sr"`, `"clock_source": "sundial"`},
 		{`"bytes": 3100`, `"bytes": -3100`},
 		{`"sha256": "`, `"sha256": "A`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "locations": [{"from": "2026-11-23T10:00:00Z", "to": "2026-11-23T09:00:00Z", "from_local": "", "to_local": "", "name": "", "address": "", "site": "", "ward": "", "latitude": 51.5, "longitude": 0.08}]`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "locations": [{"from": "2026-11-23T09:00:00Z", "to": "2026-11-23T10:00:00Z", "from_local": "", "to_local": "", "name": "", "address": "", "site": "", "ward": "", "latitude": 91, "longitude": 0.08}]`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "locations": [{"from": "2026-11-23T09:00:00", "to": "2026-11-23T10:00:00Z", "from_local": "", "to_local": "", "name": "", "address": "", "site": "", "ward": "", "latitude": 51, "longitude": 0.08}]`},
 	} {
 		if !strings.Contains(good, c.old) {
 			t.Fatalf("manifest has no %s:\n%s", c.old, good)

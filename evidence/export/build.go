@@ -106,6 +106,33 @@ func (b *builder) build(ctx context.Context) error {
 
 // camera copies a camera's sealed segments (the master) and writes its
 // working copy.
+// place puts the camera where it stood during the footage: its recorded
+// places over the period (a mobile camera's), each cut to the period, the
+// first of them as the camera's own. A camera with none keeps its record's.
+func (b *builder) place(ctx context.Context, bc *bundle.Camera) error {
+	locs, err := b.x.Store.CameraLocations(ctx, bc.ID, b.r.From, b.r.To)
+	if err != nil {
+		return err
+	}
+	for _, l := range locs {
+		from, to := l.From, l.To
+		if from.Before(b.r.From) {
+			from = b.r.From
+		}
+		if to.IsZero() || to.After(b.r.To) {
+			to = b.r.To
+		}
+		bc.Locations = append(bc.Locations, bundle.Location{From: bundle.FormatTime(from), To: bundle.FormatTime(to),
+			FromLocal: local(from), ToLocal: local(to), Name: l.Name, Address: l.Address, Site: l.Site, Ward: l.Ward,
+			Latitude: l.Latitude, Longitude: l.Longitude, Deployment: l.DeploymentID})
+	}
+	if len(bc.Locations) > 0 {
+		first := bc.Locations[0]
+		bc.Name, bc.Site, bc.Ward, bc.Latitude, bc.Longitude = first.Name, first.Site, first.Ward, first.Latitude, first.Longitude
+	}
+	return nil
+}
+
 func (b *builder) camera(ctx context.Context, id string) error {
 	c, err := b.x.Store.GetCamera(ctx, id)
 	if err != nil {
@@ -122,6 +149,9 @@ func (b *builder) camera(ctx context.Context, id string) error {
 				bc.ClockSource = "rtcp-sr"
 			}
 		}
+	}
+	if err := b.place(ctx, &bc); err != nil {
+		return err
 	}
 	set, err := b.x.Store.CameraAnalytics(ctx, id)
 	if err != nil {

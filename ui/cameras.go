@@ -36,6 +36,10 @@ type cameraAPI struct {
 	snaps   Snapshots  // nil when recording is off
 	player  Player     // nil when recording is off
 	audit   Audit      // the evidence log
+	// places says where a camera stood when (mobile cameras move); may be nil.
+	places interface {
+		CameraLocations(ctx context.Context, camera string, from, to time.Time) ([]store.CameraLocation, error)
+	}
 	gate    *gate
 	logger  *slog.Logger
 }

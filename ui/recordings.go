@@ -170,8 +170,21 @@ func (a *cameraAPI) recordings(w http.ResponseWriter, r *http.Request) {
 	for i, g := range gaps {
 		gapList[i] = gapJSON{Start: g.Start, End: g.End, StartLocal: local(g.Start), EndLocal: local(g.End), Reason: g.Reason}
 	}
+	// Where the camera stood over the range: footage is shown with the
+	// place it was taken at, not the camera's place today.
+	places := []locationJSON{}
+	if a.places != nil {
+		ls, err := a.places.CameraLocations(r.Context(), id, from, to)
+		if err != nil {
+			a.internal(w, err)
+			return
+		}
+		for _, l := range ls {
+			places = append(places, viewLocation(l))
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"camera": id, "from": from.UTC(), "to": to.UTC(), "timezone": london.String(),
-		"spans": spans, "gaps": gapList,
+		"spans": spans, "gaps": gapList, "locations": places,
 	})
 }

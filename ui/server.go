@@ -163,7 +163,7 @@ func (s *Server) build() (http.Handler, []Route) {
 	rt := &router{mux: http.NewServeMux(), gate: newGate(s)}
 	(&sessionAPI{id: s.Identity, audit: s.Audit, gate: rt.gate, logger: s.Logger}).routes(rt)
 	(&userAPI{id: s.Identity, cameras: s.Cameras, audit: s.Audit, people: s.People, gate: rt.gate, logger: s.Logger}).routes(rt)
-	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit,
+	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit, places: s.DeploymentRecords,
 		gate: rt.gate, logger: s.Logger}
 	api.routes(rt)
 	if s.Exports != nil {

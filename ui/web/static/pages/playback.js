@@ -588,6 +588,13 @@ export function mount(root, ctx) {
     return [new Date(Math.max(from, g.from)), new Date(Math.min(to, g.to))];
   }
 
+  // placeAt is where camera id stood at wall time w (ms), from the index.
+  function placeAt(id, w) {
+    const row = (state.index || []).find((r) => r.camera === id);
+    if (!w || !row || !row.places) return null;
+    return row.places.find((l) => w >= Date.parse(l.from) && (!l.to || w < Date.parse(l.to))) || null;
+  }
+
   // --- tiles
   function layoutTiles() {
     players.forEach((p) => { p.destroy(); p.masks?.stop(); });
@@ -598,9 +605,12 @@ export function mount(root, ctx) {
       const video = h('video', { muted: true, playsInline: true, preload: 'auto', class: 'pb-video', data: { camera: id } });
       video.muted = true;
       const time = h('span', { class: 'pb-tile-time' }, '');
+      // Where the camera stood when this footage was taken (a mobile
+      // camera's place then, not today's): from the recordings index.
+      const place = h('span', { class: 'pb-tile-place' }, '');
       const msg = h('div', { class: 'pb-tile-msg', hidden: true });
       const tile = h('div', { class: 'pb-tile', data: { camera: id } }, video,
-        h('div', { class: 'pb-tile-label' }, h('strong', {}, camName(id)), ' ', time), msg);
+        h('div', { class: 'pb-tile-label' }, h('strong', {}, camName(id)), ' ', time, ' ', place), msg);
       grid.append(tile);
       const p = new Player(video, {
         status: (text, kind) => { msg.textContent = text; msg.hidden = !text; msg.dataset.kind = kind || ''; },
@@ -610,6 +620,7 @@ export function mount(root, ctx) {
       p.camera = id;
       p.masks = attachMasks(video, id);
       p.timeEl = time;
+      p.placeEl = place;
       p.tile = tile;
       players.push(p);
     }
@@ -827,6 +838,8 @@ export function mount(root, ctx) {
         const r = await api('GET', `/api/v1/cameras/${encodeURIComponent(id)}/recordings?${q}`, null, { signal: aborts.signal });
         row.spans = r.spans || [];
         row.gaps = r.gaps || [];
+        row.places = r.locations || [];
+        if (row.places.length > 1) row.label = `${camName(id)} (moved: ${row.places.map((l) => l.name).join(' → ')})`;
         if (!row.spans.length) row.error = 'no footage in this window';
       } catch (e) {
         if (e.name === 'AbortError') return row;
@@ -944,6 +957,9 @@ export function mount(root, ctx) {
     for (const p of players) {
       const w = p.wallNow();
       p.timeEl.textContent = w ? londonTime(w) : '';
+      const at = placeAt(p.camera, w);
+      p.placeEl.textContent = at ? `· at ${at.name}, ${at.address}` : '';
+      p.placeEl.title = at ? `${at.ward} (${at.latitude.toFixed(5)}, ${at.longitude.toFixed(5)})` : '';
       p.tile.dataset.wall = w ? String(Math.round(w)) : '';
       // Synchronised playback: every camera follows the master's clock.
       if (p === m || !mw || !p.ready() || !m.ready()) continue;

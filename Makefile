@@ -9,9 +9,10 @@ BIN           := ./bin
 # ffmpeg (libx264) makes the simulator's clips; prometheus gives promtool,
 # which checks deploy/'s rules in the tests.
 # libavcodec/libswscale (+ pkg-config, gcc) for the cgo H.264 decoder (snapshots, analytics).
-# chromium runs the web UI's browser tests (headless).
+# chromium runs the web UI's browser tests (headless); poppler-utils reads
+# back the PDF reports in the tests.
 # libopencv-dev (OpenCV 4.6, with g++) is what gocv v0.31.0 builds against: analytics.
-APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec-dev libswscale-dev libopencv-dev chromium
+APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec-dev libswscale-dev libopencv-dev chromium poppler-utils
 # matprofile makes gocv count open Mats, which the analytics tests check.
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m -tags matprofile
 

@@ -40,8 +40,8 @@ type cameraAPI struct {
 	places interface {
 		CameraLocations(ctx context.Context, camera string, from, to time.Time) ([]store.CameraLocation, error)
 	}
-	gate    *gate
-	logger  *slog.Logger
+	gate   *gate
+	logger *slog.Logger
 }
 
 func (a *cameraAPI) routes(rt *router) {

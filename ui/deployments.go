@@ -28,6 +28,7 @@ type Deployments interface {
 	ConfirmRemoval(ctx context.Context, by tasking.Actor, id int64, reason string) (store.Deployment, error)
 	Cancel(ctx context.Context, by tasking.Actor, id int64, reason string) (store.Deployment, error)
 	ReviewFigures(ctx context.Context, d store.Deployment) (tasking.Figures, bool, error)
+	Pack(ctx context.Context, month time.Time) (tasking.Pack, error)
 }
 
 // DeploymentRecords reads deployments and camera places (*store.Store).
@@ -55,6 +56,7 @@ func (s *Server) deploymentRoutes(rt *router) {
 		rt.handle("POST /api/v1/deployments/{deployment}/"+act.name, allow(act.may...), a.act(act))
 	}
 	rt.handle("GET /api/v1/fleet", read, a.fleet)
+	rt.handle("GET /api/v1/bjag/pack", read, a.pack)
 	rt.handle("GET /api/v1/cameras/{id}/locations", onCamera(allow(auth.CamerasRead)), a.locations)
 }
 

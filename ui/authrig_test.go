@@ -56,6 +56,8 @@ type rig struct {
 	live  *live.Server
 	// alerts serves Server.Alerts (raise alerts through it in tests).
 	alerts *alerts.Service
+	// tasking serves Server.Deployments on the rig's clock (tests sweep it).
+	tasking *tasking.Service
 }
 
 func newRig(t testing.TB) *rig {
@@ -109,7 +111,7 @@ func newRig(t testing.TB) *rig {
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv, alerts: al}
+	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv, alerts: al, tasking: tk}
 }
 
 // rebuild serves the rig's server anew, after a test changed its fields.

@@ -134,6 +134,30 @@ func TestDeploymentAPI(t *testing.T) {
 	if es := rg.withAction(t, evidence.Action("deployment.live")); len(es) != 1 || es[0].Actor != rg.pseudonym(t, "eddie.eng") || es[0].Camera != "mob01" {
 		t.Errorf("the install's entry: %+v", es)
 	}
+
+	// Its review date comes: due; a week later undecided: overdue, with an
+	// alert on the wall; extended: neither.
+	rg.clock.add(31 * 24 * time.Hour)
+	rg.tasking.Sweep(context.Background())
+	sue = rg.login(t, "sue.super") // a month on: a new session
+	var due struct{ Deployments []deploymentJSON }
+	if code, body = sue.do(t, "GET", "/api/v1/deployments?due=1", "", &due); code != 200 || len(due.Deployments) != 1 ||
+		due.Deployments[0].State != "under_review" || due.Deployments[0].ReviewOverdue ||
+		strings.Join(due.Deployments[0].Actions, ",") != "extend,schedule-removal" {
+		t.Fatalf("reviews due: %d %s", code, body)
+	}
+	rg.clock.add(8 * 24 * time.Hour)
+	rg.tasking.Sweep(context.Background())
+	sue = rg.login(t, "sue.super")
+	var alerts struct{ Alerts []alertJSON }
+	if code, body = sue.do(t, "GET", "/api/v1/alerts", "", &alerts); code != 200 || len(alerts.Alerts) != 1 ||
+		alerts.Alerts[0].Kind != "deployment" || alerts.Alerts[0].Rule != "review-overdue" || !strings.Contains(alerts.Alerts[0].Message, "review was due") {
+		t.Fatalf("overdue review alert: %d %s", code, body)
+	}
+	if code, body = sue.do(t, "POST", path+"/extend", `{"reason":"reports continue","review_date":"2027-01-31"}`, &whole); code != 200 ||
+		whole.State != "live" || whole.ReviewDue {
+		t.Fatalf("extend: %d %s", code, body)
+	}
 }
 
 // TestBJAGPack: the month's pack as JSON, CSV and a PDF that poppler reads.

@@ -75,7 +75,7 @@ test: deps clips fmt-check vet
 # Fuzz every parser of outside input for FUZZTIME each (their seed corpora
 # also run in `make test`).
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraInput ./ui:FuzzSignIn ./ui:FuzzAnalyticsQuery ./ui:FuzzAnalyticsSettings ./ui:FuzzAlertRuleInput ./ui/auth:FuzzVerifyPassword ./ui/auth:FuzzVerifyTOTP ./ingest/decode:FuzzDecode \
+FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraInput ./ui:FuzzDeploymentRequest ./ui:FuzzSignIn ./ui:FuzzAnalyticsQuery ./ui:FuzzAnalyticsSettings ./ui:FuzzAlertRuleInput ./ui/auth:FuzzVerifyPassword ./ui/auth:FuzzVerifyTOTP ./ingest/decode:FuzzDecode \
 	./recorder/segment:FuzzScan \
 	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody \
 	./evidence:FuzzDecodeEntry ./evidence/locker:FuzzOpenLog \

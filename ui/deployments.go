@@ -189,6 +189,14 @@ type requestInput struct {
 	Signage    bool               `json:"signage_confirmed"`
 }
 
+// request is the store's request, its dates parsed (problems in f).
+func (in requestInput) request(f *fields) store.DeploymentRequest {
+	return store.DeploymentRequest{Latitude: in.Latitude, Longitude: in.Longitude, Ward: in.Ward, Address: in.Address,
+		Problem: in.Problem, Evidence: store.DeploymentEvidence{Incidents: in.Incidents},
+		WantedFrom: f.date("wanted_from", in.WantedFrom, true), WantedTo: f.date("wanted_to", in.WantedTo, true),
+		Purpose: in.Purpose, LessIntrusive: in.LessIntr, Privacy: in.Privacy, SignageConfirmed: in.Signage}
+}
+
 func (a *deploymentAPI) request(w http.ResponseWriter, r *http.Request) {
 	var in requestInput
 	if err := decodeBody(w, r, &in); err != nil {
@@ -196,10 +204,7 @@ func (a *deploymentAPI) request(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var f fields
-	req := store.DeploymentRequest{Latitude: in.Latitude, Longitude: in.Longitude, Ward: in.Ward, Address: in.Address,
-		Problem: in.Problem, Evidence: store.DeploymentEvidence{Incidents: in.Incidents},
-		WantedFrom: f.date("wanted_from", in.WantedFrom, true), WantedTo: f.date("wanted_to", in.WantedTo, true),
-		Purpose: in.Purpose, LessIntrusive: in.LessIntr, Privacy: in.Privacy, SignageConfirmed: in.Signage}
+	req := in.request(&f)
 	if !f.ok(w) {
 		return
 	}

@@ -180,6 +180,9 @@ func (a *App) Initialize() (err error) {
 	if err = a.startTasking(); err != nil {
 		return err
 	}
+	if err = a.seedDeployment(ctx); err != nil {
+		return fmt.Errorf("demo site: deployment: %w", err)
+	}
 	a.startWorkflow()
 	if err = a.server.Initialize(); err != nil {
 		a.server = nil

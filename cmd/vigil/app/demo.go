@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/evidence"
+	"github.com/vigil-cctv/vigil/ingest/hotspots"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -156,6 +158,54 @@ func (a *App) seedWatchlist(ctx context.Context) error {
 			Reason: w.Reason, Ref: fmt.Sprintf("watchlist/%d", w.ID),
 			Detail: fmt.Sprintf("added %s (%s) until %s", w.Plate, w.Category, w.Expires.Format(time.RFC3339))})
 		return err
+	}
+	return nil
+}
+
+// seedDeployment puts a new demo site's first mobile camera on a BJAG
+// deployment, through the workflow (each step logged as system:demo), so
+// that the deployments, fleet and pack pages show one: a mobile camera at
+// the park entrance for drug dealing reported there.
+func (a *App) seedDeployment(ctx context.Context) error {
+	if a.demo == nil || a.tasking == nil {
+		return nil
+	}
+	for i := 1; i <= a.Config.Demo.Cameras; i++ {
+		id := sim.CameraName(i)
+		p := demoPlaces[(i-1)%len(demoPlaces)]
+		if _, fresh := a.demo.fresh[id]; !fresh || p.kind != store.KindMobile || i > len(demoPlaces) {
+			continue
+		}
+		if _, scene := a.Config.Demo.Scenes[id]; scene {
+			continue // a test scene's camera stays as it is
+		}
+		by := tasking.Actor{Name: evidence.ActorDemo, Role: "system"}
+		now := time.Now().In(hotspots.London())
+		d, err := a.tasking.Request(ctx, by, store.DeploymentRequest{Latitude: p.lat, Longitude: p.lon, Ward: p.ward,
+			Address: p.name, Problem: "drugs", Evidence: store.DeploymentEvidence{Incidents: []string{"Demo CAD 0001"}},
+			WantedFrom: now, WantedTo: now.AddDate(0, 3, 0), Purpose: "Demo: deter drug dealing reported at the park entrance",
+			LessIntrusive: "Demo: patrols and lighting have not stopped it", SignageConfirmed: true})
+		if err != nil {
+			return err
+		}
+		steps := []func() error{
+			func() error {
+				_, err := a.tasking.Approve(ctx, by, d.ID, now.AddDate(0, 0, 30), "Demo: approved")
+				return err
+			},
+			func() error { _, err := a.tasking.Schedule(ctx, by, d.ID, id, now, "Demo: scheduled"); return err },
+			func() error {
+				_, err := a.tasking.Confirm(ctx, by, d.ID, tasking.Install{Latitude: p.lat, Longitude: p.lon, Name: p.name,
+					Address: p.name, Site: p.site, Ward: p.ward}, "Demo: installed")
+				return err
+			},
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return fmt.Errorf("deployment %d: %w", d.ID, err)
+			}
+		}
+		return nil
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/tasking"
 )
 
 // The demo's scene cameras show their scene (the simulator says so), are
@@ -130,5 +131,66 @@ func TestDemoSeedsWatchlist(t *testing.T) {
 	}
 	if logged != 1 {
 		t.Errorf("%d evidence entries for the demo listing, want 1", logged)
+	}
+}
+
+// storeCameras changes camera records in the store alone (the registry
+// also restarts ingest; the demo's deployment needs only the record).
+type storeCameras struct{ *store.Store }
+
+func (c storeCameras) Get(ctx context.Context, id string) (store.Camera, error) {
+	return c.GetCamera(ctx, id)
+}
+func (c storeCameras) Update(ctx context.Context, cam *store.Camera) error {
+	return c.UpdateCamera(ctx, cam)
+}
+
+// A new demo site's first mobile camera (cam005, at the park entrance) is
+// live on a BJAG deployment, put there through the workflow, with its
+// place recorded; a restart adds no other.
+func TestDemoSeedsDeployment(t *testing.T) {
+	ctx := context.Background()
+	cfg := DemoSiteConfig()
+	cfg.DataDir = t.TempDir()
+	a := &App{Config: cfg}
+	a.logger = newLogger(io.Discard, &a.Config)
+	a.metrics = prometheus.NewRegistry()
+	st, err := store.Open(filepath.Join(cfg.DataDir, "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a.store = st
+	if err := a.openEvidence(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.evlog.Close()
+	c := store.Camera{ID: "cam005", Name: "Park entrance (mobile)", Kind: store.KindMobile, MainURL: "rtsp://127.0.0.1:8554/cam005/main",
+		Enabled: true, ManagedBy: store.ManagedByDemo}
+	c.Normalize()
+	if err := st.CreateCamera(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	a.tasking = &tasking.Service{Store: st, Cameras: storeCameras{st}, Audit: a.evlog, Logger: a.logger, Interval: time.Hour}
+	if err := a.tasking.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.tasking.Close()
+	a.demo = &demoSite{fresh: map[string]sim.Scene{"cam001": sim.SceneStreet, "cam005": sim.SceneStreet}}
+	if err := a.seedDeployment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.demo.fresh = nil // restarted
+	if err := a.seedDeployment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.Deployments(ctx, store.DeploymentFilter{})
+	if err != nil || len(ds) != 1 || ds[0].State != store.DeploymentLive || ds[0].Camera != "cam005" || ds[0].RequestedBy != evidence.ActorDemo {
+		t.Fatalf("deployments %+v (%v): want cam005 live", ds, err)
+	}
+	locs, _ := st.CameraLocations(ctx, "cam005", time.Time{}, time.Time{})
+	cam, _ := st.GetCamera(ctx, "cam005")
+	if len(locs) != 1 || locs[0].Name != "Park entrance (mobile)" || cam.Name != "Park entrance (mobile)" || !cam.Enabled {
+		t.Fatalf("cam005 %+v at %+v", cam, locs)
 	}
 }

@@ -60,12 +60,22 @@ func (s *Server) deploymentRoutes(rt *router) {
 	rt.handle("GET /api/v1/cameras/{id}/locations", onCamera(allow(auth.CamerasRead)), a.locations)
 }
 
-// deploymentAction is one step of the life cycle: who may take it, and
-// what it does with its body (all but install read only some of it).
+// deploymentAction is one step of the life cycle: who may take it, the
+// dates it needs, and what it does.
 type deploymentAction struct {
-	name string
-	may  []auth.Permission
-	run  func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, f *fields) (store.Deployment, error)
+	name  string
+	may   []auth.Permission
+	dates []string // fields of actionInput it needs, parsed into step.at
+	run   func(a *deploymentAPI, c step) (store.Deployment, error)
+}
+
+// step is one call of an action.
+type step struct {
+	ctx context.Context
+	by  tasking.Actor
+	id  int64
+	in  actionInput
+	at  map[string]time.Time // the dates it needs, by field
 }
 
 // actionInput is every field any action reads; each names its own.
@@ -87,48 +97,40 @@ type actionInput struct {
 	Masks     []zones.Polygon `json:"privacy_masks"`
 }
 
+var (
+	decide  = []auth.Permission{auth.DeploymentsApprove}
+	install = []auth.Permission{auth.DeploymentsInstall}
+)
+
 var deploymentActions = []deploymentAction{
-	{"approve", []auth.Permission{auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, f *fields) (store.Deployment, error) {
-		review := f.date("review_date", in.ReviewDate, true)
-		if !f.valid() {
-			return store.Deployment{}, f.es
+	{"approve", decide, []string{"review_date"}, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.Approve(c.ctx, c.by, c.id, c.at["review_date"], c.in.Reason)
+	}},
+	{"refuse", decide, nil, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.Refuse(c.ctx, c.by, c.id, c.in.Reason)
+	}},
+	{"schedule", decide, []string{"install_date"}, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		if strings.TrimSpace(c.in.Camera) == "" {
+			return store.Deployment{}, store.FieldErrors{{Field: "camera", Msg: "required"}}
 		}
-		return a.flow.Approve(ctx, by, id, review, in.Reason)
+		return a.flow.Schedule(c.ctx, c.by, c.id, strings.TrimSpace(c.in.Camera), c.at["install_date"], c.in.Reason)
 	}},
-	{"refuse", []auth.Permission{auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, _ *fields) (store.Deployment, error) {
-		return a.flow.Refuse(ctx, by, id, in.Reason)
-	}},
-	{"schedule", []auth.Permission{auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, f *fields) (store.Deployment, error) {
-		install := f.date("install_date", in.InstallDate, true)
-		f.required("camera", in.Camera)
-		if !f.valid() {
-			return store.Deployment{}, f.es
-		}
-		return a.flow.Schedule(ctx, by, id, strings.TrimSpace(in.Camera), install, in.Reason)
-	}},
-	{"confirm-install", []auth.Permission{auth.DeploymentsInstall}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, _ *fields) (store.Deployment, error) {
-		return a.flow.Confirm(ctx, by, id, tasking.Install{Latitude: in.Latitude, Longitude: in.Longitude, Name: in.Name,
+	{"confirm-install", install, nil, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		in := c.in
+		return a.flow.Confirm(c.ctx, c.by, c.id, tasking.Install{Latitude: in.Latitude, Longitude: in.Longitude, Name: in.Name,
 			Address: in.Address, Site: in.Site, Ward: in.Ward, MainURL: in.MainURL, SubURL: in.SubURL, Masks: in.Masks}, in.Reason)
 	}},
-	{"extend", []auth.Permission{auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, f *fields) (store.Deployment, error) {
-		review := f.date("review_date", in.ReviewDate, true)
-		if !f.valid() {
-			return store.Deployment{}, f.es
-		}
-		return a.flow.Extend(ctx, by, id, review, in.Reason)
+	{"extend", decide, []string{"review_date"}, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.Extend(c.ctx, c.by, c.id, c.at["review_date"], c.in.Reason)
 	}},
-	{"schedule-removal", []auth.Permission{auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, f *fields) (store.Deployment, error) {
-		removal := f.date("removal_date", in.RemovalDate, true)
-		if !f.valid() {
-			return store.Deployment{}, f.es
-		}
-		return a.flow.ScheduleRemoval(ctx, by, id, removal, in.Reason)
+	{"schedule-removal", decide, []string{"removal_date"}, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.ScheduleRemoval(c.ctx, c.by, c.id, c.at["removal_date"], c.in.Reason)
 	}},
-	{"confirm-removal", []auth.Permission{auth.DeploymentsInstall}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, _ *fields) (store.Deployment, error) {
-		return a.flow.ConfirmRemoval(ctx, by, id, in.Reason)
+	{"confirm-removal", install, nil, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.ConfirmRemoval(c.ctx, c.by, c.id, c.in.Reason)
 	}},
-	{"cancel", []auth.Permission{auth.DeploymentsRW, auth.DeploymentsApprove}, func(a *deploymentAPI, ctx context.Context, by tasking.Actor, id int64, in actionInput, _ *fields) (store.Deployment, error) {
-		return a.flow.Cancel(ctx, by, id, in.Reason)
+	{"cancel", []auth.Permission{auth.DeploymentsRW, auth.DeploymentsApprove}, nil, func(a *deploymentAPI, c step) (store.Deployment, error) {
+		return a.flow.Cancel(c.ctx, c.by, c.id, c.in.Reason)
 	}},
 }
 
@@ -150,7 +152,15 @@ func (a *deploymentAPI) act(act deploymentAction) http.HandlerFunc {
 			return
 		}
 		var f fields
-		d, err := act.run(a, r.Context(), actor(r), id, in, &f)
+		c := step{ctx: r.Context(), by: actor(r), id: id, in: in, at: map[string]time.Time{}}
+		for _, field := range act.dates {
+			c.at[field] = f.date(field, map[string]string{"review_date": in.ReviewDate, "install_date": in.InstallDate,
+				"removal_date": in.RemovalDate}[field], true)
+		}
+		if !f.ok(w) {
+			return
+		}
+		d, err := act.run(a, c)
 		if err != nil {
 			a.fail(w, err)
 			return

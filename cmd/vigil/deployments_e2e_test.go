@@ -26,39 +26,11 @@ import (
 // and BJAG sees no footage.
 func TestDeploymentsEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
-	bin, verify := filepath.Join(tmp, "vigil"), filepath.Join(tmp, "vigil-verify")
-	for out, pkg := range map[string]string{bin: ".", verify: "../vigil-verify"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", pkg, err, b)
-		}
-	}
+	bin, verify := buildVigil(t, tmp)
 	cams := simtest.Start(t, 2)
-	data := t.TempDir()
-	port := freePort(t)
-	cfg := filepath.Join(data, "vigil.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d
-data_dir: %s
-log_level: warn
-ingest: {read_timeout: 3s, reconnect_min: 200ms, reconnect_max: 1s}
-recorder: {segment_duration: 2s, sync_interval: 500ms, min_free_bytes: 0}
-evidence: {origin: vigil.test-council.gov.uk/evidence, checkpoint_interval: 1s, verifier_dir: %s}
-analytics: {enabled: false}
-`, port, data, filepath.Join(tmp, "none"))), 0o600)
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "-config", cfg)
-	cmd.Stderr, cmd.Stdout = stderr, stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("vigil serve's log:\n%s", anprTail(stderr.String(), 4000))
-		}
-	})
-	waitHTTP(t, port)
-	admin := firstAdmin(t, port, data, stdout)
+	srv := serveVigil(t, bin, "analytics: {enabled: false}\n")
+	port := srv.port
+	admin := srv.admin(t)
 	bjag := admin.person(t, port, "bea.bjag", "Bea (ASB team)", "bjag")
 	sup := admin.person(t, port, "sue.super", "Sue Supervisor", "supervisor")
 	eng := admin.person(t, port, "eddie.eng", "Eddie Engineer", "engineer")

@@ -22,34 +22,11 @@ import (
 // check, an export; both bundles verify with the real vigil-verify.
 func TestEvidenceEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
-	bin, verify := filepath.Join(tmp, "vigil"), filepath.Join(tmp, "vigil-verify")
-	for out, pkg := range map[string]string{bin: ".", verify: "../vigil-verify"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", pkg, err, b)
-		}
-	}
+	bin, verify := buildVigil(t, tmp)
 	cams := simtest.Start(t, 1)
-	data := t.TempDir()
-	port := freePort(t)
-	cfg := filepath.Join(data, "vigil.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d
-data_dir: %s
-log_level: warn
-ingest: {read_timeout: 3s, reconnect_min: 200ms, reconnect_max: 1s}
-recorder: {segment_duration: 2s, sync_interval: 500ms, min_free_bytes: 0}
-evidence: {origin: vigil.test-council.gov.uk/evidence, checkpoint_interval: 1s, verifier_dir: %s}
-cameras:
-  - {id: cam001, name: High Street, main_url: %q}
-`, port, data, filepath.Join(tmp, "none"), cams.URL(1, "main"))), 0o600)
-	stdout := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "-config", cfg)
-	cmd.Stderr, cmd.Stdout = os.Stderr, stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitHTTP(t, port)
-	admin := firstAdmin(t, port, data, stdout)
+	srv := serveVigil(t, bin, fmt.Sprintf("cameras:\n  - {id: cam001, name: High Street, main_url: %q}\n", cams.URL(1, "main")))
+	port, cfg, cmd := srv.port, srv.cfg, srv.cmd
+	admin := srv.admin(t)
 	sup1 := admin.person(t, port, "sup.jones", "Supervisor Jones", "supervisor")
 	sup2 := admin.person(t, port, "sup.khan", "Supervisor Khan", "supervisor")
 	op := admin.person(t, port, "op.smith", "Operator Smith", "operator")

@@ -39,15 +39,35 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if !d.OverdueAlerted.IsZero() && now.Sub(d.OverdueAlerted) < s.ReviewGrace {
 			continue
 		}
-		if err := s.overdue(ctx, d, now); err != nil {
+		if err := s.alertOverdue(ctx, d, now); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	s.overdue.Set(float64(len(late)))
+	if err := s.count(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// overdue raises the overdue-review alert of d and notes when.
-func (s *Service) overdue(ctx context.Context, d store.Deployment, now time.Time) error {
+// count sets vigil_deployments by state.
+func (s *Service) count(ctx context.Context) error {
+	all, err := s.Store.Deployments(ctx, store.DeploymentFilter{Limit: 5000})
+	if err != nil {
+		return err
+	}
+	n := map[string]int{}
+	for _, d := range all {
+		n[d.State]++
+	}
+	for _, st := range store.DeploymentStates {
+		s.states.WithLabelValues(st).Set(float64(n[st]))
+	}
+	return nil
+}
+
+// alertOverdue raises the overdue-review alert of d and notes when.
+func (s *Service) alertOverdue(ctx context.Context, d store.Deployment, now time.Time) error {
 	if s.Alerts == nil {
 		return nil
 	}

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -101,6 +103,12 @@ type Service struct {
 	Now         func() time.Time // nil is time.Now
 	// Interval is how often the sweeper looks for reviews due (0: 1 min).
 	Interval time.Duration
+	// Registerer takes vigil_deployments{state} and
+	// vigil_deployment_reviews_overdue; may be nil.
+	Registerer prometheus.Registerer
+
+	states  *prometheus.GaugeVec
+	overdue prometheus.Gauge
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -129,6 +137,17 @@ func (s *Service) Initialize() error {
 	}
 	if s.Interval <= 0 {
 		s.Interval = time.Minute
+	}
+	s.states = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigil_deployments",
+		Help: "Mobile camera deployments, by state."}, []string{"state"})
+	s.overdue = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_deployment_reviews_overdue",
+		Help: "Deployments whose review is undecided longer than the grace after its date."})
+	if s.Registerer != nil {
+		for _, c := range []prometheus.Collector{s.states, s.overdue} {
+			if err := s.Registerer.Register(c); err != nil {
+				return err
+			}
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan struct{})

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/alerts"
@@ -265,6 +267,9 @@ func TestReviewDueAndOverdue(t *testing.T) {
 	svc.Sweep(ctx)
 	if overdue() != 1 {
 		t.Fatalf("a week overdue: %d alerts, want 1", overdue())
+	}
+	if n := testutil.ToFloat64(svc.overdue); n != 1 || testutil.ToFloat64(svc.states.WithLabelValues(store.DeploymentUnderReview)) != 1 {
+		t.Fatalf("metrics: %v overdue", n)
 	}
 	rg.clock.add(7 * 24 * time.Hour)
 	svc.Sweep(ctx)

@@ -117,7 +117,7 @@ func (a *App) startTasking() error {
 	b := a.Config.BJAG.Borough
 	a.tasking = &tasking.Service{Store: a.store, Cameras: a.registry, Audit: a.evlog, Alerts: a.alerts,
 		Borough:     tasking.Bounds{MinLat: b.MinLat, MaxLat: b.MaxLat, MinLon: b.MinLon, MaxLon: b.MaxLon},
-		ReviewGrace: a.Config.BJAG.ReviewGrace, Logger: a.logger.With("component", "tasking")}
+		ReviewGrace: a.Config.BJAG.ReviewGrace, Registerer: a.metrics, Logger: a.logger.With("component", "tasking")}
 	if a.analytics != nil {
 		a.tasking.Analytics = a.analytics
 	}

@@ -34,6 +34,7 @@ const PAGES = [
   { name: 'bookmarks', title: 'Incidents', icon: 'bookmark', any: ['bookmarks.write', 'bookmarks.read'] },
   { name: 'evidence', title: 'Evidence', icon: 'evidence', any: ['exports.request', 'exports.approve', 'holds.read', 'holds.manage'] },
   { name: 'hotspots', title: 'Hotspots', icon: 'map', any: ['hotspots.read', 'health.read'] },
+  { name: 'deployments', title: 'Deployments', icon: 'camera', any: ['deployments.read'] },
   { name: 'health', title: 'Health', icon: 'health', any: ['health.read'] },
   { name: 'admin', title: 'Admin', icon: 'admin', any: ['users.manage', 'cameras.manage', 'tokens.manage'] },
 ];

@@ -11,17 +11,20 @@ package main_test
 // a privacy mask; the detail view then shows it live with its history and
 // figures, the fleet view shows mob01 at its new place, and the BJAG pack
 // lists it with its downloads. BJAG sees no footage: no Live or Playback
-// in the nav or on the page, and playback answers 403.
+// in the nav or on the page, and playback answers 403. Then its review date
+// passes: the list marks the review overdue, and the supervisor extends it.
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 type deploymentView struct {
@@ -350,6 +353,54 @@ func TestBrowserDeployments(t *testing.T) {
 			}
 		}
 		shot(t, ctx, "pack")
+		pageClean(t, b, ctx)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("SupervisorReviews", func(t *testing.T) {
+		// Time passes: the review date is ten days gone (the API takes
+		// only future ones), so the review is due, and a week overdue.
+		st, err := store.Open(filepath.Join(bs.data, "vigil.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ctx0 := context.Background()
+		d, err := st.Deployment(ctx0, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ReviewDate = time.Now().AddDate(0, 0, -10)
+		if err := st.UpdateDeployment(ctx0, &store.DeploymentChange{Deployment: d,
+			Event: store.DeploymentEvent{At: time.Now(), From: d.State, To: d.State, Actor: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+
+		b, ctx := analyticsBrowser(t, bs.base, "sue.super", supPW)
+		defer b.close()
+		run(t, ctx, "open the deployments", chromedp.Navigate(bs.base+"/#/deployments"))
+		row := fmt.Sprintf(`#dp-list tr[data-id="%d"]`, id)
+		waitJS(t, ctx, "the review overdue", `!!document.querySelector('`+row+`[data-due=true][data-overdue=true].dp-overdue') && !document.querySelector('#dp-due-summary').hidden`, 15*time.Second)
+		evalJS(t, ctx, `document.querySelector('#dp-due-summary').textContent`, &text)
+		if !strings.Contains(text, "1 review is due") || !strings.Contains(text, "1 overdue") {
+			t.Errorf("the due summary: %q", text)
+		}
+		shot(t, ctx, "list-overdue")
+		run(t, ctx, "open it", chromedp.Click(row+` td:nth-child(3)`, chromedp.ByQuery))
+		waitJS(t, ctx, "the review buttons", `!!document.querySelector('#dp-detail [data-due=overdue]') && [...document.querySelectorAll('#dp-actions button')].map(b => b.dataset.action).join() === 'extend,schedule-removal'`, 15*time.Second)
+		act(t, ctx, "extend", "Dealing down but not gone: keep it another month")
+		submitAct(t, ctx)
+		waitJS(t, ctx, "extended", `!!document.querySelector('#dp-detail[data-state=live]') && !document.querySelector('#dp-act-dialog') && !document.querySelector('#dp-detail [data-due]')
+			&& document.querySelectorAll('#dp-history tbody tr[data-to]').length === 5`, 15*time.Second)
+		var due struct {
+			ReviewDue bool `json:"review_due"`
+		}
+		getJSON(t, bjag, fmt.Sprintf("/api/v1/deployments/%d", id), &due)
+		if due.ReviewDue {
+			t.Errorf("still due after the extension")
+		}
 		pageClean(t, b, ctx)
 	})
 }

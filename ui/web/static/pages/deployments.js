@@ -38,7 +38,7 @@ import { modal } from '../lib/modal.js';
 import { s } from '../lib/svg.js';
 import { londonDate, londonDateTime, londonISODate } from '../lib/time.js';
 import { pct, scoreText } from '../lib/heat.js';
-import { PlaceMap, mountFleet, stateBadge, healthBadge, problemName, PROBLEMS, STATES } from './fleet.js';
+import { PlaceMap, mountFleet, camerasForMap, stateBadge, healthBadge, problemName, PROBLEMS, STATES } from './fleet.js';
 import { mountPack } from './bjagpack.js';
 
 const OPEN = ['requested', 'approved', 'scheduled', 'live', 'under_review', 'removal_scheduled'];
@@ -305,12 +305,11 @@ export function mount(root, ctx) {
 
     drawMap();
     (async () => {
-      const [cams, deps] = await Promise.allSettled([get('/api/v1/cameras'), get('/api/v1/deployments?state=' + OPEN.join(','))]);
+      const [cams, deps] = await Promise.allSettled([camerasForMap(get), get('/api/v1/deployments?state=' + OPEN.join(','))]);
       if (!state.alive) return;
       if (cams.status === 'fulfilled') {
-        cameras = ((cams.value && cams.value.cameras) || []).filter((c) => c.latitude !== null && c.longitude !== null)
-          .map((c) => ({ id: c.id, name: c.name, ward: c.ward, lat: Number(c.latitude), lon: Number(c.longitude) }));
-        const names = [...new Set(((cams.value && cams.value.cameras) || []).map((c) => c.ward).filter(Boolean))].sort();
+        cameras = cams.value;
+        const names = [...new Set(cameras.map((c) => c.ward).filter(Boolean))].sort();
         wards.replaceChildren(...names.map((w) => h('option', { value: w })));
       }
       if (deps.status === 'fulfilled') others = (deps.value && deps.value.deployments) || [];
@@ -324,6 +323,24 @@ export function mount(root, ctx) {
     const box = h('div', { id: 'dp-detail', data: { id: String(depID) } }, h('p', { class: 'muted' }, 'Loading…'));
     body.append(h('p', {}, h('a', { href: '#/deployments', id: 'dp-back' }, '← All deployments')), box);
     let map = null;
+    let cameras = null; // the map's context, loaded once
+    let lastDrawn = null;
+
+    // drawMap shows where it was asked for and where its camera stands
+    // (one point when the camera is where it was asked for).
+    function drawMap(d, place) {
+      lastDrawn = [d, place];
+      if (!map) return;
+      const r = d.request || {};
+      const near = place && Math.abs(place.latitude - r.latitude) < 2e-4 && Math.abs(place.longitude - r.longitude) < 2e-4;
+      const pts = [];
+      if (!near) pts.push({ id: 'asked', lat: r.latitude, lon: r.longitude, label: 'asked for', title: `Asked for: ${r.address || ''}`, cls: 'dp-pt-other' });
+      if (place) {
+        pts.push({ id: 'camera', lat: place.latitude, lon: place.longitude, label: near ? `${d.camera} (where asked)` : d.camera,
+          title: `${d.camera} at ${place.address || place.name}`, cls: place.to ? 'dp-pt-free' : 'dp-pt-live' });
+      }
+      map.draw({ context: (cameras || []).filter((c) => c.id !== d.camera), points: pts });
+    }
 
     async function load() {
       let d;
@@ -346,6 +363,10 @@ export function mount(root, ctx) {
         }
       }
       if (state.alive) draw(d, places);
+      if (!cameras && ctx.can('cameras.read')) {
+        cameras = await camerasForMap(get);
+        if (state.alive && lastDrawn) drawMap(...lastDrawn);
+      }
     }
 
     function draw(d, places) {
@@ -417,9 +438,7 @@ export function mount(root, ctx) {
             figuresPanel(d),
             h('section', { class: 'panel', 'aria-label': 'History' }, h('h3', {}, 'History'), historyTable(d.events || [])))));
       map = new PlaceMap(mapBox, { id: 'dp-detail-map', label: 'Map of the deployment' });
-      const pts = [{ id: 'asked', lat: r.latitude, lon: r.longitude, label: 'asked', title: `Asked for: ${r.address || ''}`, cls: 'dp-pt-other' }];
-      if (place) pts.push({ id: 'camera', lat: place.latitude, lon: place.longitude, label: d.camera, title: `${d.camera} at ${place.address || place.name}`, cls: 'dp-pt-live' });
-      map.draw({ points: pts });
+      drawMap(d, place);
     }
 
     // act opens the dialog of an action and sends it.

@@ -193,12 +193,23 @@ export class PlaceMap {
   }
 }
 
+/**
+ * camerasForMap lists the cameras with a place, as PlaceMap's context
+ * ({id, name, ward, kind, lat, lon}); wards of cameras without one too.
+ */
+export async function camerasForMap(get) {
+  const res = await get('/api/v1/cameras');
+  return ((res && res.cameras) || []).filter((c) => c.latitude !== null && c.longitude !== null && c.latitude !== undefined)
+    .map((c) => ({ id: c.id, name: c.name, ward: c.ward, kind: c.kind, lat: Number(c.latitude), lon: Number(c.longitude) }));
+}
+
 /** mountFleet draws the fleet view into root; it returns its unmount. */
 export function mountFleet(root, ctx) {
   loadCSS('/static/pages/hotspots.css');
   const abort = new AbortController();
   let alive = true;
   let fleet = [];
+  let context = []; // the fixed cameras, grey, for orientation
   const status = h('p', { class: 'muted', id: 'dp-fleet-status', role: 'status' });
   const mapBox = h('div', {});
   const tableBox = h('div', { class: 'dp-table-wrap' });
@@ -208,7 +219,7 @@ export function mountFleet(root, ctx) {
       h('button', { class: 'btn', type: 'button', id: 'dp-fleet-refresh', onclick: () => load() }, icon('refresh'), 'Refresh')),
     h('div', { class: 'dp-fleet-grid' },
       h('section', { class: 'panel', 'aria-label': 'Map' }, h('h2', {}, 'Where the mobile cameras are'), mapBox,
-        h('p', { class: 'muted dp-legend' }, h('span', { class: 'dp-key dp-key-live' }), 'live ', h('span', { class: 'dp-key dp-key-due' }), 'review due ',
+        h('p', { class: 'muted dp-legend' }, h('span', { class: 'dp-key dp-key-ctx' }), 'fixed camera ', h('span', { class: 'dp-key dp-key-live' }), 'live ', h('span', { class: 'dp-key dp-key-due' }), 'review due ',
           h('span', { class: 'dp-key dp-key-other' }), 'other states ', h('span', { class: 'dp-key dp-key-free' }), 'not deployed')),
       h('section', { class: 'panel', 'aria-label': 'Fleet' }, h('h2', {}, 'Mobile cameras'), tableBox)));
 
@@ -221,9 +232,11 @@ export function mountFleet(root, ctx) {
     status.className = 'muted';
     status.textContent = 'Loading…';
     try {
-      const res = await api('GET', '/api/v1/fleet', null, { signal: abort.signal });
+      const get = (path) => api('GET', path, null, { signal: abort.signal });
+      const [res, cams] = await Promise.all([get('/api/v1/fleet'), ctx.can('cameras.read') ? camerasForMap(get).catch(() => []) : []]);
       if (!alive) return;
       fleet = (res && res.fleet) || [];
+      context = cams.filter((c) => c.kind !== 'mobile');
       draw();
       const placed = fleet.filter((c) => c.location).length;
       const due = fleet.filter((c) => c.review_due).length;
@@ -239,6 +252,7 @@ export function mountFleet(root, ctx) {
 
   function draw() {
     map.draw({
+      context,
       points: fleet.map((c) => ({
         id: c.camera, lat: c.location ? c.location.latitude : NaN, lon: c.location ? c.location.longitude : NaN, label: c.camera,
         title: `${c.name || c.camera}: ${c.location ? c.location.address || c.location.name : 'no place'}, ${c.deployment ? STATES[c.deployment_state] || c.deployment_state : 'not deployed'}, ${c.status}`,

@@ -29,6 +29,9 @@ type Deployments interface {
 	Cancel(ctx context.Context, by tasking.Actor, id int64, reason string) (store.Deployment, error)
 	ReviewFigures(ctx context.Context, d store.Deployment) (tasking.Figures, bool, error)
 	Pack(ctx context.Context, month time.Time) (tasking.Pack, error)
+	Due(d store.Deployment, now time.Time) bool
+	Overdue(d store.Deployment, now time.Time) bool
+	Bounds() tasking.Bounds
 }
 
 // DeploymentRecords reads deployments and camera places (*store.Store).
@@ -284,8 +287,7 @@ func (a *deploymentAPI) view(r *http.Request, d store.Deployment) deploymentJSON
 		DecidedBy: d.DecidedBy, DecidedAt: opt(d.DecidedAt), Decision: d.Decision, ReviewDate: opt(d.ReviewDate),
 		Camera: d.Camera, InstallDate: opt(d.InstallDate), LiveAt: opt(d.LiveAt), RemovalDate: opt(d.RemovalDate),
 		RemovedAt: opt(d.RemovedAt), OverdueAlert: opt(d.OverdueAlerted), UpdatedAt: d.UpdatedAt, Actions: []string{}}
-	out.ReviewDue = d.State == store.DeploymentUnderReview || d.State == store.DeploymentLive && !d.ReviewDate.IsZero() && !d.ReviewDate.After(now)
-	out.ReviewOverdue = out.ReviewDue && now.Sub(d.ReviewDate) > tasking.DefaultReviewGrace
+	out.ReviewDue, out.ReviewOverdue = a.flow.Due(d, now), a.flow.Overdue(d, now)
 	if out.Request.Evidence.Incidents == nil {
 		out.Request.Evidence.Incidents = []string{}
 	}
@@ -422,7 +424,8 @@ type fleetJSON struct {
 	ReviewDue  bool          `json:"review_due"`
 }
 
-// fleet answers every mobile camera the caller may see.
+// fleet answers every mobile camera the caller may see, and the borough
+// (where deployments may be asked for: the request map's extent).
 func (a *deploymentAPI) fleet(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	cams, err := a.gate.cameras.List(ctx)
@@ -451,12 +454,14 @@ func (a *deploymentAPI) fleet(w http.ResponseWriter, r *http.Request) {
 			if d.Camera == c.ID {
 				id := d.ID
 				row.Deployment, row.State, row.ReviewDate = &id, d.State, opt(d.ReviewDate)
-				row.ReviewDue = d.State == store.DeploymentUnderReview || !d.ReviewDate.IsZero() && !d.ReviewDate.After(now)
+				row.ReviewDue = a.flow.Due(d, now)
 			}
 		}
 		out = append(out, row)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"fleet": out})
+	b := a.flow.Bounds()
+	writeJSON(w, http.StatusOK, map[string]any{"fleet": out, "borough": map[string]float64{
+		"min_lat": b.MinLat, "max_lat": b.MaxLat, "min_lon": b.MinLon, "max_lon": b.MaxLon}})
 }
 
 // date parses a London day (2026-12-01: its start) or an RFC 3339 time;

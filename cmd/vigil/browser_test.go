@@ -301,7 +301,10 @@ func uiSignIn(t *testing.T, ctx context.Context, base, user, password string) {
 		chromedp.SendKeys(`#login-password`, password, chromedp.ByQuery),
 		chromedp.Click(`#login-submit`, chromedp.ByQuery),
 	)
-	waitJS(t, ctx, "signed in as "+user, `!!document.querySelector('#who-name') && document.querySelector('#who-name').title === `+jsString(user), 20*time.Second)
+	// Signed in, and off the login page: the app has gone to its landing
+	// page, so a test navigating on is not overtaken by that move.
+	waitJS(t, ctx, "signed in as "+user, `!!document.querySelector('#who-name') && document.querySelector('#who-name').title === `+jsString(user)+
+		` && !location.hash.startsWith('#/login')`, 20*time.Second)
 }
 
 // uiChangePassword answers the forced "choose a new password" dialog.

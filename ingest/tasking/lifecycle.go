@@ -97,6 +97,10 @@ func (s *Service) Schedule(ctx context.Context, by Actor, id int64, camera strin
 	if c.Kind != store.KindMobile {
 		return store.Deployment{}, fmt.Errorf("camera %s is %s: %w", camera, c.Kind, ErrNotMobile)
 	}
+	if c.ManagedBy == store.ManagedByConfig {
+		// Its place and streams are the config file's: the install could not move it.
+		return store.Deployment{}, fieldErr("camera", "%s is kept in the config file, so it cannot be moved here: deploy cameras added through the API", camera)
+	}
 	return s.change(ctx, by, id, reason, []string{store.DeploymentApproved, store.DeploymentScheduled},
 		func(d *store.Deployment, _ *store.DeploymentChange, now time.Time) (string, error) {
 			if err := s.notPast("install_date", install, now); err != nil {
@@ -127,7 +131,7 @@ func (s *Service) Confirm(ctx context.Context, by Actor, id int64, in Install, r
 		return store.Deployment{}, fieldErr("latitude", "%.5f, %.5f is outside the borough", in.Latitude, in.Longitude)
 	}
 	if err := zones.ValidateSet(nil, nil, in.Masks); err != nil {
-		return store.Deployment{}, fieldErr("masks", "%v", err)
+		return store.Deployment{}, fieldErr("privacy_masks", "%v", err)
 	}
 	return s.change(ctx, by, id, reason, []string{store.DeploymentScheduled}, func(d *store.Deployment, c *store.DeploymentChange, now time.Time) (string, error) {
 		cam, err := s.Cameras.Get(ctx, d.Camera)
@@ -139,7 +143,7 @@ func (s *Service) Confirm(ctx context.Context, by Actor, id int64, in Install, r
 			return "", err
 		}
 		if d.Request.Privacy.MasksNeeded && len(in.Masks) == 0 && len(set.Privacy) == 0 {
-			return "", fieldErr("masks", "the request says privacy masks are needed: draw them before the camera goes live")
+			return "", fieldErr("privacy_masks", "the request says privacy masks are needed: draw them before the camera goes live")
 		}
 		in.Address = cmpOr(strings.TrimSpace(in.Address), d.Request.Address)
 		in.Ward = cmpOr(strings.TrimSpace(in.Ward), d.Request.Ward)

@@ -121,3 +121,19 @@ func (s *Service) ReviewFigures(ctx context.Context, d store.Deployment) (Figure
 	}
 	return Figures{Before: before, After: after}, true, nil
 }
+
+// Due reports whether d's review has come without a decision: it is live
+// past its review date, or under review.
+func (s *Service) Due(d store.Deployment, now time.Time) bool {
+	return d.State == store.DeploymentUnderReview ||
+		d.State == store.DeploymentLive && !d.ReviewDate.IsZero() && !d.ReviewDate.After(now)
+}
+
+// Overdue reports whether d's review is due and undecided longer than the
+// grace after its date (it alerts).
+func (s *Service) Overdue(d store.Deployment, now time.Time) bool {
+	return s.Due(d, now) && now.Sub(d.ReviewDate) > s.ReviewGrace
+}
+
+// Bounds is the borough deployments are asked for in.
+func (s *Service) Bounds() Bounds { return s.Borough }

@@ -225,6 +225,13 @@ func TestBadRequestsRefused(t *testing.T) {
 	if _, err := rg.svc.Schedule(ctx, sue, b.ID, "mob01", t0.Add(-48*time.Hour), "free?"); err == nil {
 		t.Error("an install date in the past")
 	}
+	kept := store.Camera{ID: "mob02", Kind: store.KindMobile, MainURL: "rtsp://127.0.0.1:8554/cam002/main", ManagedBy: store.ManagedByConfig}
+	kept.Normalize()
+	rg.st.CreateCamera(ctx, &kept)
+	var fe store.FieldErrors
+	if _, err := rg.svc.Schedule(ctx, sue, b.ID, "mob02", t0.Add(24*time.Hour), "free"); !errors.As(err, &fe) || fe[0].Field != "camera" {
+		t.Errorf("a camera kept in the config file scheduled: %v", err)
+	}
 }
 
 // TestReviewDueAndOverdue: at its review date a live deployment goes under

@@ -12,12 +12,14 @@ import { icon } from './icons.js';
 // A copy of ui/auth/roles.go's matrix, used when the session answer does
 // not carry "permissions" itself.
 const MATRIX = {
-  operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read', 'anpr.search'],
+  operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read', 'anpr.search',
+    'deployments.read'],
   supervisor: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read',
-    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules', 'anpr.search', 'anpr.watchlist'],
+    'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules', 'anpr.search', 'anpr.watchlist',
+    'deployments.read', 'deployments.approve'],
   police: ['footage.granted', 'exports.request', 'evidence.read', 'bookmarks.read'],
-  bjag: ['cameras.read', 'hotspots.read', 'deployments.write'],
-  engineer: ['cameras.read', 'cameras.manage', 'health.read', 'metrics.read'],
+  bjag: ['cameras.read', 'hotspots.read', 'deployments.read', 'deployments.write'],
+  engineer: ['cameras.read', 'cameras.manage', 'health.read', 'metrics.read', 'deployments.read', 'deployments.install'],
   admin: ['cameras.read', 'cameras.manage', 'health.read', 'users.manage', 'tokens.manage', 'keys.manage',
     'audit.read', 'metrics.read', 'evidence.read'],
 };

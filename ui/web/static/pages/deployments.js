@@ -211,6 +211,7 @@ export function mount(root, ctx) {
     const map = new PlaceMap(mapBox, { id: 'dp-request-map', label: 'Map: click to set the area’s point', onPoint: setPoint });
     let cameras = [];
     let others = [];
+    let extent = []; // the borough's corners: the map's extent when nothing has a place
 
     const form = h('form', { class: 'dp-request-form', id: 'dp-request-form', novalidate: true },
       h('div', { class: 'dp-request-grid' },
@@ -257,6 +258,7 @@ export function mount(root, ctx) {
         points: others.map((d) => ({ id: 'dep' + d.id, lat: d.request.latitude, lon: d.request.longitude, label: `#${d.id}`,
           title: `#${d.id} ${problemName(d.request.problem)} at ${d.request.address || '?'} (${STATES[d.state] || d.state})`, cls: 'dp-pt-other' })),
         pick,
+        extent,
       }, 'No camera has a place yet: type the latitude and longitude.');
     }
     for (const el of [lat, lon]) el.addEventListener('change', drawMap);
@@ -305,8 +307,10 @@ export function mount(root, ctx) {
 
     drawMap();
     (async () => {
-      const [cams, deps] = await Promise.allSettled([camerasForMap(get), get('/api/v1/deployments?state=' + OPEN.join(','))]);
+      const [cams, deps, fl] = await Promise.allSettled([camerasForMap(get), get('/api/v1/deployments?state=' + OPEN.join(',')), get('/api/v1/fleet')]);
       if (!state.alive) return;
+      const b = fl.status === 'fulfilled' && fl.value && fl.value.borough;
+      if (b) extent = [{ lat: b.min_lat, lon: b.min_lon }, { lat: b.max_lat, lon: b.max_lon }];
       if (cams.status === 'fulfilled') {
         cameras = cams.value;
         const names = [...new Set(cameras.map((c) => c.ward).filter(Boolean))].sort();
@@ -504,7 +508,7 @@ export function mount(root, ctx) {
       parts.push(field('Reason', 'reason', inputs.reason));
       function clear() { for (const [f, e] of Object.entries(errs)) { e.textContent = ''; controls[f].removeAttribute('aria-invalid'); } }
       function showErr(f, msg) {
-        const key = f === 'masks' ? 'privacy_masks' : f;
+        const key = f;
         if (!errs[key]) return false;
         errs[key].textContent = errs[key].textContent ? errs[key].textContent + '; ' + msg : msg;
         controls[key].setAttribute('aria-invalid', 'true');

@@ -126,14 +126,15 @@ export class PlaceMap {
     this.onPoint({ lat: round(this.p.latAt(q.y)), lon: round(this.p.lonAt(q.x)) });
   }
 
-  draw({ context = [], points = [], pick = null } = {}, empty = 'Nothing to show on the map.') {
-    this.last = { context, points, pick };
+  draw({ context = [], points = [], pick = null, extent = [] } = {}, empty = 'Nothing to show on the map.') {
+    this.last = { context, points, pick, extent };
     const ctx = context.filter((c) => finite(c.lat) && finite(c.lon));
     const pts = points.filter((c) => finite(c.lat) && finite(c.lon));
     const picked = pick && finite(pick.lat) && finite(pick.lon) ? pick : null;
     // The view is fitted to the cameras and points; the picked point joins
     // it only when it falls outside (so clicking does not move the map).
     let base = ctx.concat(pts);
+    if (!base.length) base = extent.filter((c) => finite(c.lat) && finite(c.lon)); // the borough, to click in
     if (picked) {
       const p0 = base.length ? projection(base) : null;
       if (!p0 || picked.lat < p0.latAt(H) || picked.lat > p0.latAt(0) || picked.lon < p0.lonAt(0) || picked.lon > p0.lonAt(W)) base = base.concat([picked]);

@@ -183,7 +183,15 @@ func TestBrowserPlaybackToEvidence(t *testing.T) {
 	run(t, ctx, "open incidents", chromedp.Navigate(bs.base+"/#/bookmarks"), chromedp.WaitVisible(`#bm-q`, chromedp.ByQuery))
 	run(t, ctx, "search", chromedp.SendKeys(`#bm-q`, "hatchback", chromedp.ByQuery), chromedp.Click(`#bm-search`, chromedp.ByQuery))
 	waitJS(t, ctx, "the incident found by the officer", `document.querySelectorAll('#bm-rows tr[data-id]').length === 1 && !!document.querySelector('#bm-rows button[data-action="request"]')`, 10*time.Second)
-	run(t, ctx, "request from the incident", chromedp.Click(`#bm-rows button[data-action="request"]`, chromedp.ByQuery), chromedp.WaitVisible(`#ex-form`, chromedp.ByQuery))
+	// Clicked in the page, in one step: the list may be drawn again (the
+	// page's first load landing after the search) between finding the
+	// button and a click by node.
+	var clicked bool
+	evalJS(t, ctx, `(() => { const b = document.querySelector('#bm-rows button[data-action="request"]'); if (b) b.click(); return !!b; })()`, &clicked)
+	if !clicked {
+		t.Fatal("no request button on the incident")
+	}
+	run(t, ctx, "request from the incident", chromedp.WaitVisible(`#ex-form`, chromedp.ByQuery))
 	var pre struct{ Cameras, From, To, Reason string }
 	evalJS(t, ctx, `({cameras: document.querySelector('#ex-cameras').value, from: document.querySelector('#ex-from').value,
 		to: document.querySelector('#ex-to').value, reason: document.querySelector('#ex-reason').value})`, &pre)

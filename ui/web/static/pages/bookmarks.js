@@ -159,7 +159,11 @@ export function mount(root, ctx) {
     }));
   }
 
+  // listSeq: only the newest list drawn (a first load answering after a
+  // search must not replace its results).
+  let listSeq = 0;
   async function list() {
+    const seq = ++listSeq;
     const p = new URLSearchParams({ limit: '200' });
     if (q.value.trim()) p.set('q', q.value.trim());
     const cam = ctx.can('cameras.read') ? camSel.value : camText.value.trim();
@@ -171,9 +175,10 @@ export function mount(root, ctx) {
     status.textContent = 'Searching…';
     try {
       const r = await api('GET', '/api/v1/bookmarks?' + p, null, { signal: aborts.signal });
+      if (seq !== listSeq) return;
       draw(r.bookmarks || []);
     } catch (e) {
-      if (e.name === 'AbortError') return;
+      if (e.name === 'AbortError' || seq !== listSeq) return;
       status.textContent = errorText(e);
     }
   }

@@ -15,8 +15,9 @@ import { s } from './svg.js';
 import { heatColour, scoreText } from './heat.js';
 import { hitsText } from './heat-table.js';
 
-const W = 1000;
-const H = 620;
+// The map's view box (shared with pages/fleet.js's PlaceMap).
+export const W = 1000;
+export const H = 620;
 const PAD = 60;
 const STEPS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
@@ -40,9 +41,10 @@ function hull(pts) {
   return lower.slice(0, -1).concat(upper.slice(0, -1));
 }
 
-// project fits the cameras into the view: an equirectangular projection
-// with longitude shrunk by cos(latitude), uniform scale, centred.
-function projection(cams) {
+// projection fits points {lat, lon} into the view: an equirectangular
+// projection with longitude shrunk by cos(latitude), uniform scale,
+// centred; latAt and lonAt map view pixels back (a click on the map).
+export function projection(cams) {
   let lat0 = Infinity, lat1 = -Infinity, lon0 = Infinity, lon1 = -Infinity;
   for (const c of cams) {
     lat0 = Math.min(lat0, c.lat); lat1 = Math.max(lat1, c.lat);
@@ -63,7 +65,8 @@ function projection(cams) {
   return { x, y, lonAt, latAt, scale };
 }
 
-function graticule(p) {
+// graticule draws the lines and labels of latitude and longitude.
+export function graticule(p) {
   const g = s('g', { class: 'hs-grid' });
   const lonMin = p.lonAt(0), lonMax = p.lonAt(W), latMax = p.latAt(0), latMin = p.latAt(H);
   const step = (span) => STEPS.find((st) => span / st <= 8) || STEPS[STEPS.length - 1];

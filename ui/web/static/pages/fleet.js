@@ -17,13 +17,9 @@
 import { api, errorText, h, loadCSS } from '../api.js';
 import { icon } from '../icons.js';
 import { s } from '../lib/svg.js';
+import { W, H, projection, graticule } from '../lib/hotspot-map.js';
 import { londonDate, londonDateTime } from '../lib/time.js';
 
-const W = 1000;
-const H = 620;
-const PAD = 60;
-const MIN_SPAN = 0.004; // about 400 m: a lone point still gets a neighbourhood
-const STEPS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
 export const STATES = {
   requested: 'Requested', approved: 'Approved', refused: 'Refused', scheduled: 'Scheduled', live: 'Live',
@@ -48,44 +44,6 @@ export function healthBadge(status) {
 }
 
 const finite = (v) => v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v));
-
-// projection fits lat/lon points into the view: equirectangular, longitude
-// shrunk by cos(latitude), one scale, centred (as lib/hotspot-map.js does).
-function projection(pts) {
-  let lat0 = Infinity, lat1 = -Infinity, lon0 = Infinity, lon1 = -Infinity;
-  for (const p of pts) {
-    lat0 = Math.min(lat0, p.lat); lat1 = Math.max(lat1, p.lat);
-    lon0 = Math.min(lon0, p.lon); lon1 = Math.max(lon1, p.lon);
-  }
-  if (lat1 - lat0 < MIN_SPAN) { const m = (lat0 + lat1) / 2; lat0 = m - MIN_SPAN / 2; lat1 = m + MIN_SPAN / 2; }
-  if (lon1 - lon0 < MIN_SPAN) { const m = (lon0 + lon1) / 2; lon0 = m - MIN_SPAN / 2; lon1 = m + MIN_SPAN / 2; }
-  const k = Math.cos(((lat0 + lat1) / 2) * Math.PI / 180) || 1;
-  const scale = Math.min((W - 2 * PAD) / ((lon1 - lon0) * k), (H - 2 * PAD) / (lat1 - lat0));
-  const cx = (lon0 + lon1) / 2, cy = (lat0 + lat1) / 2;
-  return {
-    x: (lon) => W / 2 + (lon - cx) * k * scale,
-    y: (lat) => H / 2 - (lat - cy) * scale,
-    lonAt: (px) => cx + (px - W / 2) / (k * scale),
-    latAt: (py) => cy - (py - H / 2) / scale,
-  };
-}
-
-function graticule(p) {
-  const g = s('g', { class: 'hs-grid' });
-  const lonMin = p.lonAt(0), lonMax = p.lonAt(W), latMax = p.latAt(0), latMin = p.latAt(H);
-  const step = (span) => STEPS.find((st) => span / st <= 8) || STEPS[STEPS.length - 1];
-  const sl = step(lonMax - lonMin), sa = step(latMax - latMin);
-  const digits = (st) => Math.max(0, Math.ceil(-Math.log10(st)));
-  for (let v = Math.ceil(lonMin / sl) * sl; v <= lonMax; v += sl) {
-    const x = p.x(v);
-    g.append(s('line', { x1: x, y1: 0, x2: x, y2: H }), s('text', { x: x + 3, y: H - 6, class: 'hs-grid-label' }, v.toFixed(digits(sl)) + '°'));
-  }
-  for (let v = Math.ceil(latMin / sa) * sa; v <= latMax; v += sa) {
-    const y = p.y(v);
-    g.append(s('line', { x1: 0, y1: y, x2: W, y2: y }), s('text', { x: 4, y: y - 3, class: 'hs-grid-label' }, v.toFixed(digits(sa)) + '°'));
-  }
-  return g;
-}
 
 /**
  * PlaceMap draws points by latitude and longitude: context (cameras, small

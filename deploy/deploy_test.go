@@ -75,6 +75,9 @@ var vigilMetrics = []string{
 	"vigil_alerts_total",
 	"vigil_alert_webhook_deliveries_total",
 	"vigil_alert_subscribers",
+	// BJAG deployments (ingest/tasking): per node
+	"vigil_deployments",
+	"vigil_deployment_reviews_overdue",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

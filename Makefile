@@ -10,9 +10,10 @@ BIN           := ./bin
 # which checks deploy/'s rules in the tests.
 # libavcodec/libswscale (+ pkg-config, gcc) for the cgo H.264 decoder (snapshots, analytics).
 # chromium runs the web UI's browser tests (headless); poppler-utils reads
-# back the PDF reports in the tests.
+# back the PDF reports in the tests; postgresql (15) is the scale-out
+# store's database: tests start throwaway servers (ingest/store/pgtest).
 # libopencv-dev (OpenCV 4.6, with g++) is what gocv v0.31.0 builds against: analytics.
-APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec-dev libswscale-dev libopencv-dev chromium poppler-utils
+APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec-dev libswscale-dev libopencv-dev chromium poppler-utils postgresql
 # matprofile makes gocv count open Mats, which the analytics tests check.
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m -tags matprofile
 

@@ -99,6 +99,10 @@ func (s *Service) Pack(ctx context.Context, month time.Time) (Pack, error) {
 	if err != nil {
 		return Pack{}, err
 	}
+	cams, err := s.Store.ListCameras(ctx) // read once: each deployment's figures look at them
+	if err != nil {
+		return Pack{}, err
+	}
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && before(t) }
 	for _, d := range all {
 		row := PackRow{ID: d.ID, State: d.State, Problem: d.Request.Problem, Address: d.Request.Address, Ward: d.Request.Ward,
@@ -119,7 +123,7 @@ func (s *Service) Pack(ctx context.Context, month time.Time) (Pack, error) {
 		if !row.Requested && !row.Live && !row.Removed {
 			continue
 		}
-		if fig, ok, err := s.figuresAt(ctx, d, to); err != nil {
+		if fig, ok, err := s.figures(ctx, d, to, cams); err != nil {
 			return Pack{}, err
 		} else if ok {
 			row.Before, row.After = packFigures(fig.Before), packFigures(fig.After)
@@ -134,10 +138,6 @@ func (s *Service) Pack(ctx context.Context, month time.Time) (Pack, error) {
 			}
 		}
 	}
-	cams, err := s.Store.ListCameras(ctx)
-	if err != nil {
-		return Pack{}, err
-	}
 	if len(cams) > 0 && to.After(from) {
 		rep, err := hotspots.Build(ctx, s.Store, s.Location, hotspots.Query{From: from, To: to, By: hotspots.ByWard, Cameras: cams})
 		if err != nil {
@@ -148,18 +148,6 @@ func (s *Service) Pack(ctx context.Context, month time.Time) (Pack, error) {
 		}
 	}
 	return p, nil
-}
-
-// figuresAt are ReviewFigures as they stood at end.
-func (s *Service) figuresAt(ctx context.Context, d store.Deployment, end time.Time) (Figures, bool, error) {
-	if !d.RemovedAt.IsZero() && d.RemovedAt.Before(end) {
-		end = d.RemovedAt
-	}
-	if d.LiveAt.IsZero() || !d.LiveAt.Before(end) {
-		return Figures{}, false, nil
-	}
-	d.RemovedAt = end // the window's end
-	return s.ReviewFigures(ctx, d)
 }
 
 func packFigures(e store.DeploymentEvidence) *PackFigures {

@@ -44,7 +44,11 @@ func (s *Service) Request(ctx context.Context, by Actor, r store.DeploymentReque
 	for i, ref := range r.Evidence.Incidents {
 		r.Evidence.Incidents[i] = strings.TrimSpace(ref)
 	}
-	ev, err := s.areaFigures(ctx, r.Ward, nil, now.AddDate(0, 0, -7*evidenceWeeks), now)
+	all, err := s.Store.ListCameras(ctx)
+	if err != nil {
+		return store.Deployment{}, err
+	}
+	ev, err := s.areaFigures(ctx, all, r.Ward, nil, now.AddDate(0, 0, -7*evidenceWeeks), now)
 	if err != nil {
 		return store.Deployment{}, err
 	}
@@ -65,12 +69,8 @@ func (s *Service) Request(ctx context.Context, by Actor, r store.DeploymentReque
 }
 
 // areaFigures are the hotspot figures over [from, to) of the ward's
-// cameras (all, when the ward has none or is not given) and extra.
-func (s *Service) areaFigures(ctx context.Context, ward string, extra []string, from, to time.Time) (store.DeploymentEvidence, error) {
-	all, err := s.Store.ListCameras(ctx)
-	if err != nil {
-		return store.DeploymentEvidence{}, err
-	}
+// cameras among all, and of the cameras extra.
+func (s *Service) areaFigures(ctx context.Context, all []store.Camera, ward string, extra []string, from, to time.Time) (store.DeploymentEvidence, error) {
 	var cams []store.Camera
 	for _, c := range all {
 		if (ward != "" && strings.EqualFold(c.Ward, ward)) || slices.Contains(extra, c.ID) {

@@ -96,15 +96,26 @@ type Figures struct {
 // own camera): the four weeks before it went live, and the last four
 // weeks since (at most). A deployment not yet live has none.
 func (s *Service) ReviewFigures(ctx context.Context, d store.Deployment) (Figures, bool, error) {
-	if d.LiveAt.IsZero() {
-		return Figures{}, false, nil
-	}
-	end := s.Now()
-	if !d.RemovedAt.IsZero() {
+	return s.figures(ctx, d, s.Now(), nil)
+}
+
+// figures are ReviewFigures as they stood at end (or at the removal, if
+// earlier), over the cameras all (nil: read them).
+func (s *Service) figures(ctx context.Context, d store.Deployment, end time.Time, all []store.Camera) (Figures, bool, error) {
+	if !d.RemovedAt.IsZero() && d.RemovedAt.Before(end) {
 		end = d.RemovedAt
 	}
+	if d.LiveAt.IsZero() || d.LiveAt.After(end) {
+		return Figures{}, false, nil
+	}
+	if all == nil {
+		var err error
+		if all, err = s.Store.ListCameras(ctx); err != nil {
+			return Figures{}, false, err
+		}
+	}
 	weeks := 7 * evidenceWeeks
-	before, err := s.areaFigures(ctx, d.Request.Ward, []string{d.Camera}, d.LiveAt.AddDate(0, 0, -weeks), d.LiveAt)
+	before, err := s.areaFigures(ctx, all, d.Request.Ward, []string{d.Camera}, d.LiveAt.AddDate(0, 0, -weeks), d.LiveAt)
 	if err != nil {
 		return Figures{}, false, err
 	}
@@ -113,9 +124,9 @@ func (s *Service) ReviewFigures(ctx context.Context, d store.Deployment) (Figure
 		from = d.LiveAt
 	}
 	if !end.After(from) {
-		return Figures{Before: before}, true, nil
+		return Figures{Before: before}, true, nil // live this moment: nothing since yet
 	}
-	after, err := s.areaFigures(ctx, d.Request.Ward, []string{d.Camera}, from, end)
+	after, err := s.areaFigures(ctx, all, d.Request.Ward, []string{d.Camera}, from, end)
 	if err != nil {
 		return Figures{}, false, err
 	}

@@ -87,11 +87,10 @@ func zoneNames(set store.CameraAnalytics) string {
 	return strings.Join(names, " ")
 }
 
-// A new demo site whose plates camera is read starts with one watch-list
-// entry, logged in the evidence log as any change to the list; a restart
-// (the camera no longer new) lists nothing again.
-func TestDemoSeedsWatchlist(t *testing.T) {
-	ctx := context.Background()
+// demoApp is the demo site's App with its store and evidence log open (on
+// a fresh data directory), and nothing else started.
+func demoApp(t *testing.T) *App {
+	t.Helper()
 	cfg := DemoSiteConfig()
 	cfg.DataDir = t.TempDir()
 	a := &App{Config: cfg}
@@ -101,12 +100,22 @@ func TestDemoSeedsWatchlist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	a.store = st
 	if err := a.openEvidence(); err != nil {
 		t.Fatal(err)
 	}
-	defer a.evlog.Close()
+	t.Cleanup(func() { a.evlog.Close() })
+	return a
+}
+
+// A new demo site whose plates camera is read starts with one watch-list
+// entry, logged in the evidence log as any change to the list; a restart
+// (the camera no longer new) lists nothing again.
+func TestDemoSeedsWatchlist(t *testing.T) {
+	ctx := context.Background()
+	a := demoApp(t)
+	st := a.store
 	a.nuisance = &nuisance.Service{}
 	a.demo = &demoSite{fresh: map[string]sim.Scene{"cam001": sim.SceneStreet, "cam006": sim.ScenePlates}}
 	if err := a.seedWatchlist(ctx); err != nil {
@@ -150,21 +159,8 @@ func (c storeCameras) Update(ctx context.Context, cam *store.Camera) error {
 // place recorded; a restart adds no other.
 func TestDemoSeedsDeployment(t *testing.T) {
 	ctx := context.Background()
-	cfg := DemoSiteConfig()
-	cfg.DataDir = t.TempDir()
-	a := &App{Config: cfg}
-	a.logger = newLogger(io.Discard, &a.Config)
-	a.metrics = prometheus.NewRegistry()
-	st, err := store.Open(filepath.Join(cfg.DataDir, "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	a.store = st
-	if err := a.openEvidence(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.evlog.Close()
+	a := demoApp(t)
+	st := a.store
 	c := store.Camera{ID: "cam005", Name: "Park entrance (mobile)", Kind: store.KindMobile, MainURL: "rtsp://127.0.0.1:8554/cam005/main",
 		Enabled: true, ManagedBy: store.ManagedByDemo}
 	c.Normalize()

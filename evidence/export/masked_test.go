@@ -35,23 +35,7 @@ func TestMaskedCameraExport(t *testing.T) {
 	if err := s.store.PutCameraAnalytics(ctx, set); err != nil {
 		t.Fatal(err)
 	}
-	r := request(cam)
-	r.From, r.To = s.from, s.to
-	res, err := s.exporter(t, "").Export(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := verify(t, res.Dir, pinned(t, s), nil); !rep.OK() {
-		t.Fatalf("a masked export does not verify:\n%s", rep.Summary())
-	}
-	raw, err := os.ReadFile(filepath.Join(res.Dir, bundle.ManifestPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := bundle.ParseManifest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, m := exportVerified(t, s, cam)
 	if got := fmt.Sprint(m.Cameras[0].PrivacyMasks); got != "[[[0 0] [0.5 0] [0.5 1] [0 1]]]" {
 		t.Errorf("manifest masks %s", got)
 	}
@@ -61,10 +45,10 @@ func TestMaskedCameraExport(t *testing.T) {
 			t.Errorf("%s (%s) is not marked", f.Path, f.Kind)
 		}
 		if f.Kind == bundle.KindWorking {
-			working = filepath.Join(res.Dir, filepath.FromSlash(f.Path))
+			working = filepath.Join(dir, filepath.FromSlash(f.Path))
 		}
 	}
-	readme, _ := os.ReadFile(filepath.Join(res.Dir, bundle.ReadmePath))
+	readme, _ := os.ReadFile(filepath.Join(dir, bundle.ReadmePath))
 	if !containsAll(string(readme), "PRIVACY MASKS: "+cam, "DO show them") {
 		t.Errorf("README does not explain the masks:\n%s", readme)
 	}

@@ -29,23 +29,7 @@ func TestExportPlacesAMovedCamera(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := request(cam)
-	r.From, r.To = s.from, s.to
-	res, err := s.exporter(t, "").Export(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := verify(t, res.Dir, pinned(t, s), nil); !rep.OK() {
-		t.Fatalf("the export does not verify:\n%s", rep.Summary())
-	}
-	raw, err := os.ReadFile(filepath.Join(res.Dir, bundle.ManifestPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := bundle.ParseManifest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := exportVerified(t, s, cam)
 	c := m.Cameras[0]
 	if len(c.Locations) != 2 || c.Name != "Park entrance (mobile)" || c.Ward != "Longbridge" || c.Latitude != 51.544 {
 		t.Fatalf("camera %+v", c)
@@ -55,4 +39,29 @@ func TestExportPlacesAMovedCamera(t *testing.T) {
 		second.From != bundle.FormatTime(mid) || second.To != bundle.FormatTime(s.to) || second.Address != "Gascoigne estate" {
 		t.Errorf("locations %+v", c.Locations)
 	}
+}
+
+// exportVerified exports camera cam over the site's whole recording,
+// checks the bundle with the verifier against the site's key, and returns
+// its folder and manifest.
+func exportVerified(t *testing.T, s *site, cam string) (string, bundle.Manifest) {
+	t.Helper()
+	r := request(cam)
+	r.From, r.To = s.from, s.to
+	res, err := s.exporter(t, "").Export(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := verify(t, res.Dir, pinned(t, s), nil); !rep.OK() {
+		t.Fatalf("the export of %s does not verify:\n%s", cam, rep.Summary())
+	}
+	raw, err := os.ReadFile(filepath.Join(res.Dir, bundle.ManifestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := bundle.ParseManifest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Dir, m
 }

@@ -41,21 +41,8 @@ func BenchmarkPlatesCamera(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		at := time.Date(2026, 11, 24, 22, 0, 0, 0, time.UTC)
 		start := time.Now()
-		for _, au := range aus {
-			f, err := dec.Decode(au)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if f != nil {
-				an.analyse(f, at)
-				if ps != nil {
-					ps.observe(f, at, an)
-				}
-			}
-			at = at.Add(time.Second / time.Duration(spec.FPS))
-		}
+		at := playAUs(b, dec, aus, spec.FPS, time.Date(2026, 11, 24, 22, 0, 0, 0, time.UTC), an, ps, nil)
 		took := time.Since(start)
 		if ps != nil {
 			ps.close()

@@ -93,21 +93,9 @@ func runClip(t testing.TB, aus [][][]byte, fps, loops int, cfg Config, set store
 	}
 	defer dec.Close()
 	an := newAnalyser("cam001", cfg, set, rec.out, rec.gauge)
-	frame := time.Second / time.Duration(fps)
 	at := t0
 	for range loops {
-		for _, au := range aus {
-			f, err := dec.Decode(au)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if f != nil {
-				if err := an.analyse(f, at); err != nil {
-					t.Fatal(err)
-				}
-			}
-			at = at.Add(frame)
-		}
+		at = playAUs(t, dec, aus, fps, at, an, nil, nil)
 	}
 	an.close(at)
 	return rec
@@ -115,4 +103,35 @@ func runClip(t testing.TB, aus [][][]byte, fps, loops int, cfg Config, set store
 
 func defaultSettings() store.CameraAnalytics {
 	return store.CameraAnalytics{Camera: "cam001", Enabled: true, Sensitivity: store.DefaultSensitivity, MinArea: store.DefaultMinArea}
+}
+
+// playAUs decodes aus once, as the pump does, one picture every 1/fps of
+// wall time from at: each picture goes through an, then plates (when not
+// nil); before (when not nil) is told each access unit's wall time first.
+// It returns the wall time after the last.
+func playAUs(t testing.TB, dec *decode.Decoder, aus [][][]byte, fps int, at time.Time, an *analyser, plates *plateStage,
+	before func(at time.Time)) time.Time {
+	t.Helper()
+	frame := time.Second / time.Duration(fps)
+	for _, au := range aus {
+		if before != nil {
+			before(at)
+		}
+		f, err := dec.Decode(au)
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if f != nil {
+			if err := an.analyse(f, at); err != nil {
+				t.Fatal(err)
+			}
+			if plates != nil {
+				if err := plates.observe(f, at, an); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		at = at.Add(frame)
+	}
+	return at
 }

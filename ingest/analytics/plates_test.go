@@ -116,28 +116,16 @@ func playPlates(t *testing.T, sub, main [][][]byte, fps int, t0 time.Time) (*rec
 	}
 	frame := time.Second / time.Duration(fps)
 	session := &ingest.Session{}
-	at, next := t0, 0 // next: the main-stream access unit to publish, over both loops
-	for range 2 {
-		for _, au := range sub {
-			for ; main != nil && t0.Add(time.Duration(next)*frame).Compare(at) <= 0; next++ {
-				m := main[next%len(main)]
-				hub.Publish(&ingest.AccessUnit{Session: session, WallTime: t0.Add(time.Duration(next) * frame),
-					Keyframe: isIDR(m), NALUs: m})
-			}
-			f, err := dec.Decode(au)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if f != nil {
-				if err := an.analyse(f, at); err != nil {
-					t.Fatal(err)
-				}
-				if err := plates.observe(f, at, an); err != nil {
-					t.Fatal(err)
-				}
-			}
-			at = at.Add(frame)
+	at, next := t0, 0               // next: the main-stream access unit to publish, over both loops
+	publish := func(at time.Time) { // the main stream's access units up to at, as they would arrive
+		for ; main != nil && t0.Add(time.Duration(next)*frame).Compare(at) <= 0; next++ {
+			m := main[next%len(main)]
+			hub.Publish(&ingest.AccessUnit{Session: session, WallTime: t0.Add(time.Duration(next) * frame),
+				Keyframe: isIDR(m), NALUs: m})
 		}
+	}
+	for range 2 {
+		at = playAUs(t, dec, sub, fps, at, an, plates, publish)
 	}
 	plates.close()
 	an.close(at)

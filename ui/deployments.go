@@ -476,6 +476,3 @@ func (f *fields) date(field, v string, required bool) time.Time {
 	}
 	return f.time(field, v, required)
 }
-
-// valid reports whether no problem was found.
-func (f *fields) valid() bool { return len(f.es) == 0 }

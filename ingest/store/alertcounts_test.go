@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-func TestAlertCounts(t *testing.T) {
+func TestAlertCounts(t *testing.T) { bothBackends(t, testAlertCounts) }
+
+func testAlertCounts(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	h0 := time.Date(2026, 10, 24, 21, 0, 0, 0, time.UTC) // a Saturday night

@@ -80,12 +80,11 @@ func (s *Store) AddAlert(ctx context.Context, a *Alert) error {
 	if len(a.Thumbnail) > 0 {
 		thumb = a.Thumbnail
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO alerts (at_us, camera, kind, rule, severity, message, event_id, thumbnail, plate, read_id)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, toMicros(a.At), a.Camera, a.Kind, a.Rule, a.Severity, a.Message, event, thumb, a.Plate, read)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO alerts (at_us, camera, kind, rule, severity, message, event_id, thumbnail, plate, read_id)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`, toMicros(a.At), a.Camera, a.Kind, a.Rule, a.Severity, a.Message, event, thumb, a.Plate, read).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("add alert: %w", err)
 	}
-	a.ID, _ = res.LastInsertId()
 	a.Acked, a.AckedBy, a.AckNote = time.Time{}, "", ""
 	return nil
 }

@@ -19,7 +19,9 @@ func addAlert(t *testing.T, s *Store, camera string, at time.Time, thumb []byte)
 	return a
 }
 
-func TestAddAlertValidates(t *testing.T) {
+func TestAddAlertValidates(t *testing.T) { bothBackends(t, testAddAlertValidates) }
+
+func testAddAlertValidates(t *testing.T) {
 	s, _ := openTemp(t)
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -52,7 +54,9 @@ func TestAddAlertValidates(t *testing.T) {
 	}
 }
 
-func TestAlertRoundTrip(t *testing.T) {
+func TestAlertRoundTrip(t *testing.T) { bothBackends(t, testAlertRoundTrip) }
+
+func testAlertRoundTrip(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 123000, time.UTC)
@@ -86,7 +90,9 @@ func TestAlertRoundTrip(t *testing.T) {
 	}
 }
 
-func TestAlertsFilter(t *testing.T) {
+func TestAlertsFilter(t *testing.T) { bothBackends(t, testAlertsFilter) }
+
+func testAlertsFilter(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
@@ -135,7 +141,9 @@ func TestAlertsFilter(t *testing.T) {
 	}
 }
 
-func TestAckAlert(t *testing.T) {
+func TestAckAlert(t *testing.T) { bothBackends(t, testAckAlert) }
+
+func testAckAlert(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)

@@ -130,7 +130,7 @@ func (s *Store) PutCameraAnalytics(ctx context.Context, a CameraAnalytics) error
 		ON CONFLICT(camera) DO UPDATE SET enabled=excluded.enabled, sensitivity=excluded.sensitivity,
 			min_area=excluded.min_area, zones=excluded.zones, exclusions=excluded.exclusions,
 			privacy=excluded.privacy, updated_us=excluded.updated_us, updated_by=excluded.updated_by`,
-		a.Camera, a.Enabled, a.Sensitivity, a.MinArea, string(zs), string(excl), string(priv), toMicros(a.Updated), a.UpdatedBy)
+		a.Camera, boolInt(a.Enabled), a.Sensitivity, a.MinArea, string(zs), string(excl), string(priv), toMicros(a.Updated), a.UpdatedBy)
 	if err != nil {
 		return fmt.Errorf("put analytics of %s: %w", a.Camera, err)
 	}
@@ -147,13 +147,12 @@ func nonNil[T any](s []T) []T {
 
 // AddEvent stores an event and sets its ID. A zero End leaves it open.
 func (s *Store) AddEvent(ctx context.Context, e *Event) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO analytics_events (camera, kind, zone, start_us, end_us, peak, objects, detail, thumbnail)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		e.Camera, e.Kind, e.Zone, toMicros(e.Start), nullMicros(e.End), e.Peak, e.Objects, e.Detail, nullBlob(e.Thumbnail))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO analytics_events (camera, kind, zone, start_us, end_us, peak, objects, detail, thumbnail)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
+		e.Camera, e.Kind, e.Zone, toMicros(e.Start), nullMicros(e.End), e.Peak, e.Objects, e.Detail, nullBlob(e.Thumbnail)).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("add event: %w", err)
 	}
-	e.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -277,8 +276,8 @@ func (s *Store) AddActivity(ctx context.Context, as []Activity) error {
 	for _, a := range as {
 		_, err := tx.ExecContext(ctx, `INSERT INTO activity (camera, zone, bucket_us, frames, motion_frames, objects)
 			VALUES ($1,$2,$3,$4,$5,$6)
-			ON CONFLICT(camera, zone, bucket_us) DO UPDATE SET frames = frames + excluded.frames,
-				motion_frames = motion_frames + excluded.motion_frames, objects = objects + excluded.objects`,
+			ON CONFLICT(camera, zone, bucket_us) DO UPDATE SET frames = activity.frames + excluded.frames,
+				motion_frames = activity.motion_frames + excluded.motion_frames, objects = activity.objects + excluded.objects`,
 			a.Camera, a.Zone, toMicros(a.Bucket.UTC().Truncate(ActivityBucket)), a.Frames, a.MotionFrames, a.Objects)
 		if err != nil {
 			return fmt.Errorf("add activity of %s: %w", a.Camera, err)
@@ -447,16 +446,15 @@ func (s *Store) CreateAlertRule(ctx context.Context, r *AlertRule) error {
 	if r.Created.IsZero() {
 		r.Created = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO alert_rules (name, camera, zone, factor, min_share, hour_from, hour_to,
-		severity, enabled, created_by, created_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		r.Name, r.Camera, r.Zone, r.Factor, r.MinShare, r.HourFrom, r.HourTo, r.Severity, r.Enabled, r.CreatedBy, toMicros(r.Created))
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+	err := s.db.QueryRowContext(ctx, `INSERT INTO alert_rules (name, camera, zone, factor, min_share, hour_from, hour_to,
+		severity, enabled, created_by, created_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+		r.Name, r.Camera, r.Zone, r.Factor, r.MinShare, r.HourFrom, r.HourTo, r.Severity, boolInt(r.Enabled), r.CreatedBy, toMicros(r.Created)).Scan(&r.ID)
+	if isUniqueViolation(err) {
 		return fmt.Errorf("alert rule %q: %w", r.Name, ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("create alert rule: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -469,8 +467,8 @@ func (s *Store) UpdateAlertRule(ctx context.Context, r AlertRule) error {
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE alert_rules SET name=$1, camera=$2, zone=$3, factor=$4, min_share=$5,
 		hour_from=$6, hour_to=$7, severity=$8, enabled=$9 WHERE id = $10`,
-		r.Name, r.Camera, r.Zone, r.Factor, r.MinShare, r.HourFrom, r.HourTo, r.Severity, r.Enabled, r.ID)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		r.Name, r.Camera, r.Zone, r.Factor, r.MinShare, r.HourFrom, r.HourTo, r.Severity, boolInt(r.Enabled), r.ID)
+	if isUniqueViolation(err) {
 		return fmt.Errorf("alert rule %q: %w", r.Name, ErrExists)
 	}
 	if err != nil {

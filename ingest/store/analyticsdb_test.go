@@ -14,6 +14,10 @@ import (
 var square = zones.Polygon{{X: 0.1, Y: 0.1}, {X: 0.4, Y: 0.1}, {X: 0.4, Y: 0.4}, {X: 0.1, Y: 0.4}}
 
 func TestCameraAnalyticsDefaultsAndPut(t *testing.T) {
+	bothBackends(t, testCameraAnalyticsDefaultsAndPut)
+}
+
+func testCameraAnalyticsDefaultsAndPut(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	a, err := s.CameraAnalytics(ctx, "cam1")
@@ -45,6 +49,10 @@ func TestCameraAnalyticsDefaultsAndPut(t *testing.T) {
 }
 
 func TestCameraAnalyticsRefusesBadSettings(t *testing.T) {
+	bothBackends(t, testCameraAnalyticsRefusesBadSettings)
+}
+
+func testCameraAnalyticsRefusesBadSettings(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	ok := CameraAnalytics{Camera: "cam1", Sensitivity: 5, MinArea: 0.01}
@@ -78,6 +86,10 @@ func TestCameraAnalyticsRefusesBadSettings(t *testing.T) {
 }
 
 func TestEventsOverlapKindsAndThumbnails(t *testing.T) {
+	bothBackends(t, testEventsOverlapKindsAndThumbnails)
+}
+
+func testEventsOverlapKindsAndThumbnails(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)
@@ -160,7 +172,9 @@ func TestEventsOverlapKindsAndThumbnails(t *testing.T) {
 	}
 }
 
-func TestActivityAddsUpAndPrunes(t *testing.T) {
+func TestActivityAddsUpAndPrunes(t *testing.T) { bothBackends(t, testActivityAddsUpAndPrunes) }
+
+func testActivityAddsUpAndPrunes(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	b0 := time.Date(2026, 3, 29, 0, 45, 0, 0, time.UTC)
@@ -225,7 +239,9 @@ func TestActivityAddsUpAndPrunes(t *testing.T) {
 	}
 }
 
-func TestAlertRules(t *testing.T) {
+func TestAlertRules(t *testing.T) { bothBackends(t, testAlertRules) }
+
+func testAlertRules(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	r := AlertRule{Name: "Late night park", Camera: "cam1", Zone: "Road", Factor: 3, MinShare: 0.05,

@@ -54,12 +54,11 @@ func (s *Store) AddBookmark(ctx context.Context, b *Bookmark) error {
 		return err
 	}
 	// Cameras are stored as ",a,b," so that one camera is a LIKE match.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO bookmarks (at_us, cameras, note, created_by, created_us)
-		VALUES ($1,$2,$3,$4,$5)`, toMicros(b.At), ","+strings.Join(b.Cameras, ",")+",", b.Note, b.CreatedBy, toMicros(b.Created))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO bookmarks (at_us, cameras, note, created_by, created_us)
+		VALUES ($1,$2,$3,$4,$5) RETURNING id`, toMicros(b.At), ","+strings.Join(b.Cameras, ",")+",", b.Note, b.CreatedBy, toMicros(b.Created)).Scan(&b.ID)
 	if err != nil {
 		return fmt.Errorf("add bookmark: %w", err)
 	}
-	b.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -95,7 +94,7 @@ func (s *Store) Bookmarks(ctx context.Context, q BookmarkQuery) ([]Bookmark, err
 	where, args := []string{"1=1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if q.Text != "" {
-		where = append(where, `note LIKE `+arg("%"+likeEscape(q.Text)+"%")+` ESCAPE '\'`)
+		where = append(where, `lower(note) LIKE lower(`+arg("%"+likeEscape(q.Text)+"%")+`) ESCAPE '\'`)
 	}
 	if q.Camera != "" {
 		where = append(where, `cameras LIKE `+arg("%,"+likeEscape(q.Camera)+",%")+` ESCAPE '\'`)

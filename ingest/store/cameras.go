@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -37,7 +36,7 @@ func (s *Store) CreateCamera(ctx context.Context, c *Camera) error {
 	c.CreatedAt, c.UpdatedAt = now, now
 	_, err := s.db.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`, cameraArgs(c)...)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("camera %s: %w", c.ID, ErrExists)
 	}
 	if err != nil {
@@ -78,7 +77,7 @@ func (s *Store) DeleteCamera(ctx context.Context, id string) error {
 
 func cameraArgs(c *Camera) []any {
 	return []any{c.ID, c.Name, c.Site, c.Ward, c.Latitude, c.Longitude, c.Kind, c.MainURL, c.SubURL,
-		c.Username, c.Password, c.RetentionDays, c.Enabled, c.ManagedBy,
+		c.Username, c.Password, c.RetentionDays, boolInt(c.Enabled), c.ManagedBy,
 		toMicros(c.CreatedAt), toMicros(c.UpdatedAt)}
 }
 

@@ -310,7 +310,7 @@ func (s *Store) UpdateDeployment(ctx context.Context, c *DeploymentChange) error
 		nullMicros(d.InstallDate), nullMicros(d.LiveAt), nullMicros(d.RemovalDate), nullMicros(d.RemovedAt),
 		nullMicros(d.OverdueAlerted), toMicros(d.UpdatedAt), d.ID, d.Version)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isUniqueViolation(err) {
 			return fmt.Errorf("deployment %d: camera %s: %w", d.ID, d.Camera, ErrCameraBusy)
 		}
 		return fmt.Errorf("deployment %d: %w", d.ID, err)

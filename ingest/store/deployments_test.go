@@ -17,7 +17,9 @@ func sampleRequest() DeploymentRequest {
 		Privacy: PrivacyCheck{DwellingsInView: true, MasksNeeded: true, Notes: "Flats above the shops: windows masked"}, SignageConfirmed: true}
 }
 
-func TestDeploymentLifeCycleInStore(t *testing.T) {
+func TestDeploymentLifeCycleInStore(t *testing.T) { bothBackends(t, testDeploymentLifeCycleInStore) }
+
+func testDeploymentLifeCycleInStore(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	d := Deployment{Request: sampleRequest(), RequestedBy: "bea", RequestedAt: depT0}
@@ -97,7 +99,9 @@ func TestDeploymentLifeCycleInStore(t *testing.T) {
 	}
 }
 
-func TestCameraLocationsOverTime(t *testing.T) {
+func TestCameraLocationsOverTime(t *testing.T) { bothBackends(t, testCameraLocationsOverTime) }
+
+func testCameraLocationsOverTime(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	for i, name := range []string{"Park", "Estate", "Station"} {

@@ -58,8 +58,8 @@ func (s *Store) AddDownloadLink(ctx context.Context, tokenHash []byte, l Downloa
 	res, err := s.db.ExecContext(ctx, `INSERT INTO download_links
 		(hash, request_id, created_by, created_us, expires_us, one_time)
 		SELECT $1,$2,$3,$4,$5,$6 WHERE EXISTS (SELECT 1 FROM export_requests WHERE id = $2 AND state = $7)`,
-		tokenHash, l.RequestID, l.CreatedBy, toMicros(l.CreatedAt), toMicros(l.ExpiresAt), l.OneTime, ExportApproved)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		tokenHash, l.RequestID, l.CreatedBy, toMicros(l.CreatedAt), toMicros(l.ExpiresAt), boolInt(l.OneTime), ExportApproved)
+	if isUniqueViolation(err) {
 		return fmt.Errorf("download link %s: %w", linkName(tokenHash), ErrExists)
 	}
 	if err != nil {

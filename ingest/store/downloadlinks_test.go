@@ -31,7 +31,9 @@ func addLink(t *testing.T, s *Store, token string, l DownloadLink) {
 	}
 }
 
-func TestAddDownloadLinkValidates(t *testing.T) {
+func TestAddDownloadLinkValidates(t *testing.T) { bothBackends(t, testAddDownloadLinkValidates) }
+
+func testAddDownloadLinkValidates(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
@@ -71,7 +73,9 @@ func TestAddDownloadLinkValidates(t *testing.T) {
 	}
 }
 
-func TestUseDownloadLink(t *testing.T) {
+func TestUseDownloadLink(t *testing.T) { bothBackends(t, testUseDownloadLink) }
+
+func testUseDownloadLink(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
@@ -116,7 +120,9 @@ func TestUseDownloadLink(t *testing.T) {
 	}
 }
 
-func TestOneTimeLinkRace(t *testing.T) {
+func TestOneTimeLinkRace(t *testing.T) { bothBackends(t, testOneTimeLinkRace) }
+
+func testOneTimeLinkRace(t *testing.T) {
 	s, _ := openTemp(t)
 	now := time.Now()
 	approvedRequest(t, s, "req", now)

@@ -139,7 +139,7 @@ func (s *Store) AddExportRequest(ctx context.Context, r *ExportRequest) error {
 		(id, crime_ref, cameras, start_us, end_us, reason, requested_by, officer, requested_us, state)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, r.ID, r.CrimeRef, strings.Join(r.Cameras, ","),
 		toMicros(r.Start), toMicros(r.End), r.Reason, r.RequestedBy, r.Officer, toMicros(r.RequestedAt), r.State)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+	if isUniqueViolation(err) {
 		return fmt.Errorf("export request %s: %w", r.ID, ErrExists)
 	}
 	if err != nil {
@@ -176,11 +176,6 @@ func collectExportRequests(rows *sql.Rows) ([]ExportRequest, error) {
 // ExportRequest returns a request by id, or ErrNotFound.
 func (s *Store) ExportRequest(ctx context.Context, id string) (ExportRequest, error) {
 	return exportRequest(ctx, s.db, id)
-}
-
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func exportRequest(ctx context.Context, q querier, id string) (ExportRequest, error) {

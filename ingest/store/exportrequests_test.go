@@ -37,7 +37,9 @@ func requestIDs(rs []ExportRequest) []string {
 	return ids
 }
 
-func TestAddExportRequestValidates(t *testing.T) {
+func TestAddExportRequestValidates(t *testing.T) { bothBackends(t, testAddExportRequestValidates) }
+
+func testAddExportRequestValidates(t *testing.T) {
 	s, _ := openTemp(t)
 	now := time.Now()
 	for _, tc := range []struct {
@@ -86,6 +88,10 @@ func TestAddExportRequestValidates(t *testing.T) {
 }
 
 func TestExportRequestRoundTripAndList(t *testing.T) {
+	bothBackends(t, testExportRequestRoundTripAndList)
+}
+
+func testExportRequestRoundTripAndList(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t1 := time.Date(2026, 6, 2, 9, 0, 0, 123456789, time.FixedZone("BST", 3600))
@@ -144,7 +150,9 @@ func TestExportRequestRoundTripAndList(t *testing.T) {
 	}
 }
 
-func TestDecideExportRequest(t *testing.T) {
+func TestDecideExportRequest(t *testing.T) { bothBackends(t, testDecideExportRequest) }
+
+func testDecideExportRequest(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t1 := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
@@ -226,7 +234,9 @@ func TestDecideExportRequest(t *testing.T) {
 	}
 }
 
-func TestDecideExportRequestRace(t *testing.T) {
+func TestDecideExportRequestRace(t *testing.T) { bothBackends(t, testDecideExportRequestRace) }
+
+func testDecideExportRequestRace(t *testing.T) {
 	s, _ := openTemp(t)
 	now := time.Now()
 	addExportRequest(t, s, goodExportRequest("race", now))
@@ -263,7 +273,9 @@ func TestDecideExportRequestRace(t *testing.T) {
 	}
 }
 
-func TestExpireExportRequests(t *testing.T) {
+func TestExpireExportRequests(t *testing.T) { bothBackends(t, testExpireExportRequests) }
+
+func testExpireExportRequests(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 20, 12, 0, 0, 0, time.UTC)
@@ -304,7 +316,9 @@ func TestExpireExportRequests(t *testing.T) {
 	}
 }
 
-func TestGrants(t *testing.T) {
+func TestGrants(t *testing.T) { bothBackends(t, testGrants) }
+
+func testGrants(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t1 := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
@@ -376,7 +390,9 @@ func TestCovers(t *testing.T) {
 	}
 }
 
-func TestBuilds(t *testing.T) {
+func TestBuilds(t *testing.T) { bothBackends(t, testBuilds) }
+
+func testBuilds(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t1 := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)

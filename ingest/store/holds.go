@@ -122,15 +122,14 @@ func (s *Store) AddHold(ctx context.Context, h *Hold) error {
 	if err := h.validate(h.CreatedAt); err != nil {
 		return fmt.Errorf("hold on %s: %w", h.Camera, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO holds
+	err := s.db.QueryRowContext(ctx, `INSERT INTO holds
 		(camera_id, start_us, end_us, reason, created_by, created_us, requested_by, review_us)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, h.Camera, toMicros(h.Start), toMicros(h.End), h.Reason,
-		h.CreatedBy, toMicros(h.CreatedAt), h.RequestedBy, nullMicros(h.ReviewAt))
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, h.Camera, toMicros(h.Start), toMicros(h.End), h.Reason,
+		h.CreatedBy, toMicros(h.CreatedAt), h.RequestedBy, nullMicros(h.ReviewAt)).Scan(&h.ID)
 	if err != nil {
 		return fmt.Errorf("place hold on %s: %w", h.Camera, err)
 	}
-	h.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 const holdColumns = `id, camera_id, start_us, end_us, reason, created_by, created_us, requested_by, review_us,
@@ -167,7 +166,7 @@ func (s *Store) Hold(ctx context.Context, id int64) (Hold, error) {
 // ones when activeOnly, in the order they were placed.
 func (s *Store) Holds(ctx context.Context, camera string, activeOnly bool) ([]Hold, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+holdColumns+` FROM holds
-		WHERE ($1 = '' OR camera_id = $1) AND ($2 = 0 OR released_us IS NULL) ORDER BY id`, camera, activeOnly)
+		WHERE ($1 = '' OR camera_id = $1) AND ($2 = 0 OR released_us IS NULL) ORDER BY id`, camera, boolInt(activeOnly))
 	if err != nil {
 		return nil, fmt.Errorf("holds: %w", err)
 	}
@@ -240,7 +239,7 @@ func (s *Store) ExtendHold(ctx context.Context, id int64, end, review time.Time,
 	}
 	// The WHERE clause makes this a compare-and-swap on what was read.
 	res, err := s.db.ExecContext(ctx, `UPDATE holds SET end_us = $1, review_us = $2, extended_by = $3, extended_us = $4
-		WHERE id = $5 AND released_us IS NULL AND end_us = $6 AND review_us IS $7`,
+		WHERE id = $5 AND released_us IS NULL AND end_us = $6 AND review_us IS NOT DISTINCT FROM $7`,
 		toMicros(newEnd), nullMicros(newReview), by, toMicros(now), id, toMicros(h.End), nullMicros(h.ReviewAt))
 	if err := s.changed(res, err, id); err != nil {
 		return h, err

@@ -38,7 +38,9 @@ func release(t *testing.T, s *Store, id int64) Hold {
 	return h
 }
 
-func TestAddHoldValidates(t *testing.T) {
+func TestAddHoldValidates(t *testing.T) { bothBackends(t, testAddHoldValidates) }
+
+func testAddHoldValidates(t *testing.T) {
 	s, _ := openTemp(t)
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
 	now := time.Now()
@@ -84,7 +86,9 @@ func TestAddHoldValidates(t *testing.T) {
 	}
 }
 
-func TestHoldRoundTripAndList(t *testing.T) {
+func TestHoldRoundTripAndList(t *testing.T) { bothBackends(t, testHoldRoundTripAndList) }
+
+func testHoldRoundTripAndList(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
@@ -136,7 +140,9 @@ func equalIDs(a, b []int64) bool {
 	return true
 }
 
-func TestExtendHoldOnlyWidens(t *testing.T) {
+func TestExtendHoldOnlyWidens(t *testing.T) { bothBackends(t, testExtendHoldOnlyWidens) }
+
+func testExtendHoldOnlyWidens(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
@@ -187,7 +193,9 @@ func TestExtendHoldOnlyWidens(t *testing.T) {
 	}
 }
 
-func TestReleaseNeedsTwoPeople(t *testing.T) {
+func TestReleaseNeedsTwoPeople(t *testing.T) { bothBackends(t, testReleaseNeedsTwoPeople) }
+
+func testReleaseNeedsTwoPeople(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
@@ -251,6 +259,10 @@ func heldErr(s *Store, h Hold) error {
 // Retention may race a hold being placed: the store itself refuses to
 // delete held footage, whoever asks.
 func TestDeleteSegmentNeverDeletesHeldFootage(t *testing.T) {
+	bothBackends(t, testDeleteSegmentNeverDeletesHeldFootage)
+}
+
+func testDeleteSegmentNeverDeletesHeldFootage(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
@@ -355,7 +367,9 @@ func TestMigratesAVersionTwoDatabase(t *testing.T) {
 	}
 }
 
-func TestPseudonyms(t *testing.T) {
+func TestPseudonyms(t *testing.T) { bothBackends(t, testPseudonyms) }
+
+func testPseudonyms(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	p, err := s.Pseudonym(ctx, "PC 123 Smith")
@@ -396,7 +410,9 @@ func TestPseudonyms(t *testing.T) {
 	}
 }
 
-func TestPseudonymFirstCallsRace(t *testing.T) {
+func TestPseudonymFirstCallsRace(t *testing.T) { bothBackends(t, testPseudonymFirstCallsRace) }
+
+func testPseudonymFirstCallsRace(t *testing.T) {
 	s, _ := openTemp(t)
 	var wg sync.WaitGroup
 	got := make([]string, 8)

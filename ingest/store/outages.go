@@ -11,13 +11,12 @@ import (
 
 // OpenOutage implements ingest.OutageStore.
 func (s *Store) OpenOutage(ctx context.Context, o *ingest.Outage) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO outages (camera_id, stream, start_us, reason)
-		VALUES ($1,$2,$3,$4)`, o.Camera, o.Stream, toMicros(o.Start), o.Reason)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO outages (camera_id, stream, start_us, reason)
+		VALUES ($1,$2,$3,$4) RETURNING id`, o.Camera, o.Stream, toMicros(o.Start), o.Reason).Scan(&o.ID)
 	if err != nil {
 		return fmt.Errorf("open outage of %s/%s: %w", o.Camera, o.Stream, err)
 	}
-	o.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // CloseOutage implements ingest.OutageStore.

@@ -7,6 +7,10 @@ import (
 )
 
 func TestPseudonymOfLooksUpWithoutCreating(t *testing.T) {
+	bothBackends(t, testPseudonymOfLooksUpWithoutCreating)
+}
+
+func testPseudonymOfLooksUpWithoutCreating(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	if _, err := s.PseudonymOf(ctx, "PC 123 Smith"); !errors.Is(err, ErrNotFound) {

@@ -95,14 +95,13 @@ func (s *Store) AddPlateRead(ctx context.Context, r *PlateRead) error {
 	}
 	conf, _ := json.Marshal(r.CharConf)
 	box, _ := json.Marshal(r.Box)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO plate_reads (camera, at_us, first_us, last_us, plate, text, format,
-		confidence, char_conf, direction, frames, box, crop, thumbnail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+	err := s.db.QueryRowContext(ctx, `INSERT INTO plate_reads (camera, at_us, first_us, last_us, plate, text, format,
+		confidence, char_conf, direction, frames, box, crop, thumbnail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING id`,
 		r.Camera, toMicros(r.At), toMicros(r.First), toMicros(r.Last), r.Plate, r.Text, r.Format, r.Confidence,
-		string(conf), r.Direction, r.Frames, string(box), nullBlob(r.Crop), nullBlob(r.Thumbnail))
+		string(conf), r.Direction, r.Frames, string(box), nullBlob(r.Crop), nullBlob(r.Thumbnail)).Scan(&r.ID)
 	if err != nil {
 		return fmt.Errorf("add plate read: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
 	return nil
 }
 

@@ -24,7 +24,9 @@ func addRead(t *testing.T, s *Store, camera, plate string, at time.Duration) Pla
 	return r
 }
 
-func TestPlateReadValidates(t *testing.T) {
+func TestPlateReadValidates(t *testing.T) { bothBackends(t, testPlateReadValidates) }
+
+func testPlateReadValidates(t *testing.T) {
 	s, _ := openTemp(t)
 	for _, tc := range []struct {
 		name  string
@@ -58,7 +60,9 @@ func TestPlateReadValidates(t *testing.T) {
 	}
 }
 
-func TestPlateReadRoundTrip(t *testing.T) {
+func TestPlateReadRoundTrip(t *testing.T) { bothBackends(t, testPlateReadRoundTrip) }
+
+func testPlateReadRoundTrip(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	r := addRead(t, s, "cam003", "AB12CDE", 0)
@@ -100,7 +104,9 @@ func plates(rs []PlateRead) []string {
 	return out
 }
 
-func TestPlateSearch(t *testing.T) {
+func TestPlateSearch(t *testing.T) { bothBackends(t, testPlateSearch) }
+
+func testPlateSearch(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	addRead(t, s, "cam001", "AB12CDE", 0)
@@ -160,7 +166,9 @@ func joinPlates(ps []string) []byte {
 	return b
 }
 
-func TestPrunePlateReads(t *testing.T) {
+func TestPrunePlateReads(t *testing.T) { bothBackends(t, testPrunePlateReads) }
+
+func testPrunePlateReads(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	for i := range 5 {

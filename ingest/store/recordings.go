@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,19 +55,18 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 	if seg.End.Sub(seg.Start) > MaxSegmentSpan {
 		return fmt.Errorf("segment %s: %v long, more than %v", seg.Path, seg.End.Sub(seg.Start), MaxSegmentSpan)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO segments
+	err := s.db.QueryRowContext(ctx, `INSERT INTO segments
 		(camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
 		seg.Camera, toMicros(seg.Start), toMicros(seg.End), seg.Path, seg.Bytes,
-		hex.EncodeToString(seg.SHA256[:]), seg.StreamID.String(), int64(seg.Sequence), seg.Frames, seg.Repaired)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		hex.EncodeToString(seg.SHA256[:]), seg.StreamID.String(), int64(seg.Sequence), seg.Frames, boolInt(seg.Repaired)).Scan(&seg.ID)
+	if isUniqueViolation(err) {
 		return fmt.Errorf("segment %s: %w", seg.Path, ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("index segment %s: %w", seg.Path, err)
 	}
-	seg.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1)`
@@ -196,13 +194,12 @@ func (s *Store) AddGap(ctx context.Context, g *Gap) error {
 	if g.End.Before(g.Start) {
 		return fmt.Errorf("gap of %s: end %v before start %v", g.Camera, g.End, g.Start)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO gaps (camera_id, start_us, end_us, reason) VALUES ($1,$2,$3,$4)`,
-		g.Camera, toMicros(g.Start), toMicros(g.End), g.Reason)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO gaps (camera_id, start_us, end_us, reason) VALUES ($1,$2,$3,$4) RETURNING id`,
+		g.Camera, toMicros(g.Start), toMicros(g.End), g.Reason).Scan(&g.ID)
 	if err != nil {
 		return fmt.Errorf("record gap of %s: %w", g.Camera, err)
 	}
-	g.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // Gaps returns a camera's gaps overlapping [from, to), oldest first.

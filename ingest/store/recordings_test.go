@@ -37,6 +37,10 @@ func fiveMinuteSegments(t *testing.T, s *Store, camera string, start time.Time, 
 }
 
 func TestSegmentsAcrossTheClockChange(t *testing.T) {
+	bothBackends(t, testSegmentsAcrossTheClockChange)
+}
+
+func testSegmentsAcrossTheClockChange(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	london, err := time.LoadLocation("Europe/London")
@@ -83,6 +87,10 @@ func TestSegmentsAcrossTheClockChange(t *testing.T) {
 }
 
 func TestDeletionIsRecordedWithItsHash(t *testing.T) {
+	bothBackends(t, testDeletionIsRecordedWithItsHash)
+}
+
+func testDeletionIsRecordedWithItsHash(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -112,7 +120,9 @@ func TestDeletionIsRecordedWithItsHash(t *testing.T) {
 	}
 }
 
-func TestHoldsAndGaps(t *testing.T) {
+func TestHoldsAndGaps(t *testing.T) { bothBackends(t, testHoldsAndGaps) }
+
+func testHoldsAndGaps(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)

@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-func TestBookmarksSearch(t *testing.T) {
+func TestBookmarksSearch(t *testing.T) { bothBackends(t, testBookmarksSearch) }
+
+func testBookmarksSearch(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)
@@ -68,7 +70,9 @@ func TestBookmarksSearch(t *testing.T) {
 	}
 }
 
-func TestWallsBelongToTheirUser(t *testing.T) {
+func TestWallsBelongToTheirUser(t *testing.T) { bothBackends(t, testWallsBelongToTheirUser) }
+
+func testWallsBelongToTheirUser(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	now := time.Now()

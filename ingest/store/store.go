@@ -1,5 +1,7 @@
 // Package store keeps the domain records that several parts of Vigil share
-// (cameras and their outages for now) in SQLite, the embedded default.
+// (cameras, recordings' index, people, analytics, deployments) in SQLite,
+// the embedded default, or PostgreSQL, for several nodes. Both backends
+// have the same schema (migrations.go) and pass the same tests.
 package store
 
 import (
@@ -7,11 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
 // ErrNotFound is returned when a record does not exist.
@@ -20,433 +19,140 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned when creating a record whose ID is taken.
 var ErrExists = errors.New("already exists")
 
-// Store is the SQLite-backed store. It is safe for concurrent use.
+// Store is the store on one of its backends. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
+	pg bool // PostgreSQL; SQLite otherwise
+	// where names the database in messages: the file, or the URL
+	// without its password.
+	where string
+	// versionFound is the schema's version before Open migrated it.
+	versionFound int
 }
 
-// Open opens (creating if needed) the database at path and migrates it.
-func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+// Open opens the store at target and brings its schema up to date:
+// a PostgreSQL URL (postgres://… or postgresql://…), or an SQLite
+// file's path (created if needed; a "sqlite:" prefix is allowed).
+func Open(target string) (*Store, error) {
+	if IsPostgresURL(target) {
+		return openPostgres(target)
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	s := &Store{db: db}
-	if err = s.migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	// The file holds camera credentials: owner only.
-	if err = os.Chmod(path, 0o600); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return s, nil
+	return openSQLite(strings.TrimPrefix(target, "sqlite:"))
+}
+
+// IsPostgresURL says whether target names a PostgreSQL database.
+func IsPostgresURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// migrations are applied in order; the schema version is SQLite's user_version.
-var migrations = []string{
-	`CREATE TABLE cameras (
-		id             TEXT PRIMARY KEY,
-		name           TEXT NOT NULL,
-		site           TEXT NOT NULL DEFAULT '',
-		ward           TEXT NOT NULL DEFAULT '',
-		latitude       REAL,
-		longitude      REAL,
-		kind           TEXT NOT NULL,
-		main_url       TEXT NOT NULL,
-		sub_url        TEXT NOT NULL DEFAULT '',
-		username       TEXT NOT NULL DEFAULT '',
-		password       TEXT NOT NULL DEFAULT '',
-		retention_days INTEGER NOT NULL,
-		enabled        INTEGER NOT NULL,
-		managed_by     TEXT NOT NULL,
-		created_us     INTEGER NOT NULL,
-		updated_us     INTEGER NOT NULL
-	);
-	CREATE TABLE outages (
-		id        INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera_id TEXT NOT NULL,
-		stream    TEXT NOT NULL,
-		start_us  INTEGER NOT NULL,
-		end_us    INTEGER,
-		reason    TEXT NOT NULL
-	);
-	CREATE INDEX outages_camera_time ON outages(camera_id, start_us);`,
-
-	// 2: the recording index (issue 3). A camera's segments never overlap;
-	// playback looks them up by end time. Deletions are never forgotten.
-	`CREATE TABLE segments (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera_id  TEXT NOT NULL,
-		start_us   INTEGER NOT NULL,
-		end_us     INTEGER NOT NULL,
-		path       TEXT NOT NULL UNIQUE,
-		bytes      INTEGER NOT NULL,
-		sha256     TEXT NOT NULL,
-		stream_id  TEXT NOT NULL,
-		sequence   INTEGER NOT NULL,
-		frames     INTEGER NOT NULL,
-		repaired   INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE INDEX segments_camera_end ON segments(camera_id, end_us);
-	CREATE INDEX segments_start ON segments(start_us);
-	CREATE TABLE gaps (
-		id        INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera_id TEXT NOT NULL,
-		start_us  INTEGER NOT NULL,
-		end_us    INTEGER NOT NULL,
-		reason    TEXT NOT NULL
-	);
-	CREATE INDEX gaps_camera_end ON gaps(camera_id, end_us);
-	CREATE TABLE holds (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera_id  TEXT NOT NULL,
-		start_us   INTEGER NOT NULL,
-		end_us     INTEGER NOT NULL,
-		reason     TEXT NOT NULL,
-		created_by TEXT NOT NULL,
-		created_us INTEGER NOT NULL
-	);
-	CREATE INDEX holds_camera ON holds(camera_id, start_us);
-	CREATE TABLE deletions (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera_id  TEXT NOT NULL,
-		start_us   INTEGER NOT NULL,
-		end_us     INTEGER NOT NULL,
-		path       TEXT NOT NULL,
-		bytes      INTEGER NOT NULL,
-		sha256     TEXT NOT NULL,
-		reason     TEXT NOT NULL,
-		deleted_us INTEGER NOT NULL
-	);
-	CREATE INDEX deletions_camera ON deletions(camera_id, start_us);`,
-
-	// 3: legal holds gain who asked, a review date, extension and a
-	// two-person release (issue 4). Holds placed before this have no
-	// requester or review date: NULL / ''. A hold is active while
-	// released_us is NULL. evidence_people maps a log pseudonym back to a
-	// person's name and salt, outside the log, so erasing a row never
-	// breaks the hash chain. (IF NOT EXISTS: a test rolls a database back
-	// to version 1 by dropping only the tables of migration 2.)
-	`ALTER TABLE holds ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
-	ALTER TABLE holds ADD COLUMN review_us INTEGER;
-	ALTER TABLE holds ADD COLUMN extended_by TEXT NOT NULL DEFAULT '';
-	ALTER TABLE holds ADD COLUMN extended_us INTEGER;
-	ALTER TABLE holds ADD COLUMN release_requested_by TEXT NOT NULL DEFAULT '';
-	ALTER TABLE holds ADD COLUMN release_requested_us INTEGER;
-	ALTER TABLE holds ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
-	ALTER TABLE holds ADD COLUMN released_by TEXT NOT NULL DEFAULT '';
-	ALTER TABLE holds ADD COLUMN released_us INTEGER;
-	CREATE INDEX holds_active ON holds(camera_id, end_us) WHERE released_us IS NULL;
-	CREATE TABLE IF NOT EXISTS evidence_people (
-		pseudonym  TEXT PRIMARY KEY,
-		name       TEXT NOT NULL UNIQUE,
-		salt       BLOB NOT NULL,
-		created_us INTEGER NOT NULL
-	);`,
-
-	// 4: the store is the evidence log's outbox (issue 4): a sealed segment
-	// or a deletion is committed here first, then logged, and the seq of its
-	// log entry noted. Rows still NULL after a crash are logged at start-up.
-	`ALTER TABLE segments ADD COLUMN sealed_seq INTEGER;
-	ALTER TABLE deletions ADD COLUMN logged_seq INTEGER;
-	CREATE INDEX segments_unlogged ON segments(id) WHERE sealed_seq IS NULL;
-	CREATE INDEX deletions_unlogged ON deletions(id) WHERE logged_seq IS NULL;`,
-
-	// 5: people and access (issue 5). Users are never deleted, only
-	// disabled, so the audit keeps naming them. Secrets are stored hashed:
-	// session ids, API tokens and download links as SHA-256, passwords as
-	// argon2id. roles is a comma list; scope is JSON ('' = every camera).
-	// An approved export request is also the police officer's viewing
-	// grant until grant_until_us.
-	`CREATE TABLE users (
-		id                  INTEGER PRIMARY KEY AUTOINCREMENT,
-		username            TEXT NOT NULL UNIQUE,
-		display_name        TEXT NOT NULL DEFAULT '',
-		roles               TEXT NOT NULL,
-		scope               TEXT NOT NULL DEFAULT '',
-		password_hash       TEXT NOT NULL,
-		must_change         INTEGER NOT NULL DEFAULT 0,
-		totp_secret         BLOB,
-		totp_pending        BLOB,
-		totp_last_step      INTEGER NOT NULL DEFAULT 0,
-		failed_logins       INTEGER NOT NULL DEFAULT 0,
-		locked_until_us     INTEGER NOT NULL DEFAULT 0,
-		disabled            INTEGER NOT NULL DEFAULT 0,
-		password_changed_us INTEGER NOT NULL,
-		created_us          INTEGER NOT NULL,
-		created_by          TEXT NOT NULL
-	);
-	CREATE TABLE sessions (
-		id_hash    BLOB PRIMARY KEY,
-		user_id    INTEGER NOT NULL REFERENCES users(id),
-		csrf       TEXT NOT NULL,
-		created_us INTEGER NOT NULL,
-		seen_us    INTEGER NOT NULL,
-		expires_us INTEGER NOT NULL,
-		remote     TEXT NOT NULL DEFAULT ''
-	);
-	CREATE INDEX sessions_user ON sessions(user_id);
-	CREATE TABLE api_tokens (
-		id           INTEGER PRIMARY KEY AUTOINCREMENT,
-		name         TEXT NOT NULL UNIQUE,
-		hash         BLOB NOT NULL UNIQUE,
-		scopes       TEXT NOT NULL,
-		expires_us   INTEGER NOT NULL,
-		created_us   INTEGER NOT NULL,
-		created_by   TEXT NOT NULL,
-		revoked_us   INTEGER,
-		last_used_us INTEGER
-	);
-	CREATE TABLE export_requests (
-		id              TEXT PRIMARY KEY,
-		crime_ref       TEXT NOT NULL,
-		cameras         TEXT NOT NULL,
-		start_us        INTEGER NOT NULL,
-		end_us          INTEGER NOT NULL,
-		reason          TEXT NOT NULL,
-		requested_by    TEXT NOT NULL,
-		officer         TEXT NOT NULL,
-		requested_us    INTEGER NOT NULL,
-		state           TEXT NOT NULL,
-		decided_by      TEXT NOT NULL DEFAULT '',
-		decided_us      INTEGER,
-		decision_reason TEXT NOT NULL DEFAULT '',
-		grant_until_us  INTEGER,
-		bundle_dir      TEXT NOT NULL DEFAULT '',
-		build_error     TEXT NOT NULL DEFAULT ''
-	);
-	CREATE INDEX export_requests_state ON export_requests(state, requested_us);
-	CREATE INDEX export_requests_by ON export_requests(requested_by, state);
-	CREATE TABLE download_links (
-		hash       BLOB PRIMARY KEY,
-		request_id TEXT NOT NULL REFERENCES export_requests(id),
-		created_by TEXT NOT NULL,
-		created_us INTEGER NOT NULL,
-		expires_us INTEGER NOT NULL,
-		one_time   INTEGER NOT NULL,
-		used_us    INTEGER,
-		uses       INTEGER NOT NULL DEFAULT 0
-	);`,
-	// 6: the control room's own records (issue 6). A bookmark marks an
-	// incident at one time on one or more cameras (a comma list); a wall
-	// is one user's saved layout of tiles (a JSON array of camera ids).
-	`CREATE TABLE bookmarks (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		at_us      INTEGER NOT NULL,
-		cameras    TEXT NOT NULL,
-		note       TEXT NOT NULL,
-		created_by TEXT NOT NULL,
-		created_us INTEGER NOT NULL
-	);
-	CREATE INDEX bookmarks_at ON bookmarks(at_us);
-	CREATE TABLE walls (
-		id           INTEGER PRIMARY KEY AUTOINCREMENT,
-		user_id      INTEGER NOT NULL REFERENCES users(id),
-		name         TEXT NOT NULL,
-		layout       TEXT NOT NULL,
-		tiles        TEXT NOT NULL,
-		tour         TEXT NOT NULL,
-		tour_seconds INTEGER NOT NULL,
-		updated_us   INTEGER NOT NULL,
-		UNIQUE (user_id, name)
-	);`,
-	// 7: analytics (issue 7). Per-camera analytics settings (zones,
-	// exclusion and privacy masks as JSON polygons in frame fractions);
-	// events (motion per zone, camera tamper) with a small JPEG thumbnail;
-	// activity per camera, zone and 15-minute bucket (kept a year); alert
-	// rules and the alerts they and the tamper detectors raise.
-	`CREATE TABLE camera_analytics (
-		camera      TEXT PRIMARY KEY,
-		enabled     INTEGER NOT NULL,
-		sensitivity INTEGER NOT NULL,
-		min_area    REAL NOT NULL,
-		zones       TEXT NOT NULL,
-		exclusions  TEXT NOT NULL,
-		privacy     TEXT NOT NULL,
-		updated_us  INTEGER NOT NULL,
-		updated_by  TEXT NOT NULL
-	);
-	CREATE TABLE analytics_events (
-		id        INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera    TEXT NOT NULL,
-		kind      TEXT NOT NULL,
-		zone      TEXT NOT NULL,
-		start_us  INTEGER NOT NULL,
-		end_us    INTEGER,
-		peak      REAL NOT NULL,
-		objects   INTEGER NOT NULL,
-		detail    TEXT NOT NULL,
-		thumbnail BLOB
-	);
-	CREATE INDEX analytics_events_camera ON analytics_events(camera, start_us);
-	CREATE INDEX analytics_events_start ON analytics_events(start_us);
-	CREATE TABLE activity (
-		camera        TEXT NOT NULL,
-		zone          TEXT NOT NULL,
-		bucket_us     INTEGER NOT NULL,
-		frames        INTEGER NOT NULL,
-		motion_frames INTEGER NOT NULL,
-		objects       INTEGER NOT NULL,
-		PRIMARY KEY (camera, zone, bucket_us)
-	) WITHOUT ROWID;
-	CREATE INDEX activity_bucket ON activity(bucket_us);
-	CREATE TABLE alert_rules (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		name       TEXT NOT NULL UNIQUE,
-		camera     TEXT NOT NULL,
-		zone       TEXT NOT NULL,
-		factor     REAL NOT NULL,
-		min_share  REAL NOT NULL,
-		hour_from  INTEGER NOT NULL,
-		hour_to    INTEGER NOT NULL,
-		severity   TEXT NOT NULL,
-		enabled    INTEGER NOT NULL,
-		created_by TEXT NOT NULL,
-		created_us INTEGER NOT NULL
-	);
-	CREATE TABLE alerts (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		at_us      INTEGER NOT NULL,
-		camera     TEXT NOT NULL,
-		kind       TEXT NOT NULL,
-		rule       TEXT NOT NULL,
-		severity   TEXT NOT NULL,
-		message    TEXT NOT NULL,
-		event_id   INTEGER,
-		thumbnail  BLOB,
-		acked_us   INTEGER,
-		acked_by   TEXT NOT NULL DEFAULT '',
-		ack_note   TEXT NOT NULL DEFAULT ''
-	);
-	CREATE INDEX alerts_at ON alerts(at_us);`,
-	// 8: ANPR (issue 8). One row per vehicle passage read by a camera
-	// (plate in normal form, per-character confidence as JSON, the plate
-	// crop and vehicle thumbnail as JPEG), the watch-list of nuisance
-	// vehicles (one entry per plate), and the plate and read an ANPR alert
-	// is about.
-	`CREATE TABLE plate_reads (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera     TEXT NOT NULL,
-		at_us      INTEGER NOT NULL,
-		first_us   INTEGER NOT NULL,
-		last_us    INTEGER NOT NULL,
-		plate      TEXT NOT NULL,
-		text       TEXT NOT NULL,
-		format     TEXT NOT NULL,
-		confidence REAL NOT NULL,
-		char_conf  TEXT NOT NULL,
-		direction  TEXT NOT NULL,
-		frames     INTEGER NOT NULL,
-		box        TEXT NOT NULL,
-		crop       BLOB,
-		thumbnail  BLOB
-	);
-	CREATE INDEX plate_reads_at ON plate_reads(at_us);
-	CREATE INDEX plate_reads_plate ON plate_reads(plate, at_us);
-	CREATE INDEX plate_reads_camera ON plate_reads(camera, at_us);
-	CREATE TABLE watchlist (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		plate      TEXT NOT NULL UNIQUE,
-		category   TEXT NOT NULL,
-		reason     TEXT NOT NULL,
-		added_by   TEXT NOT NULL,
-		added_us   INTEGER NOT NULL,
-		expires_us INTEGER NOT NULL
-	);
-	ALTER TABLE alerts ADD COLUMN plate TEXT NOT NULL DEFAULT '';
-	ALTER TABLE alerts ADD COLUMN read_id INTEGER;`,
-	// 9: mobile camera tasking (issue 9). A deployment request's area,
-	// problem, evidence and justification are one JSON body (read whole);
-	// what the life cycle queries is in columns. One camera serves one
-	// active deployment at a time (the partial unique index). Every
-	// transition is a deployment_events row (and an evidence-log entry).
-	// camera_locations is where each camera stood from when to when
-	// (to_us NULL: still there), so footage is placed where it was taken.
-	`CREATE TABLE deployments (
-		id                 INTEGER PRIMARY KEY AUTOINCREMENT,
-		state              TEXT NOT NULL,
-		body               TEXT NOT NULL,
-		requested_by       TEXT NOT NULL,
-		requested_us       INTEGER NOT NULL,
-		decided_by         TEXT NOT NULL DEFAULT '',
-		decided_us         INTEGER,
-		decision           TEXT NOT NULL DEFAULT '',
-		review_us          INTEGER,
-		camera             TEXT NOT NULL DEFAULT '',
-		install_us         INTEGER,
-		live_us            INTEGER,
-		removal_us         INTEGER,
-		removed_us         INTEGER,
-		overdue_alerted_us INTEGER,
-		version            INTEGER NOT NULL DEFAULT 1,
-		updated_us         INTEGER NOT NULL
-	);
-	CREATE INDEX deployments_state ON deployments(state, review_us);
-	CREATE UNIQUE INDEX deployments_active_camera ON deployments(camera)
-		WHERE state IN ('scheduled', 'live', 'under_review', 'removal_scheduled');
-	CREATE TABLE deployment_events (
-		id            INTEGER PRIMARY KEY AUTOINCREMENT,
-		deployment_id INTEGER NOT NULL REFERENCES deployments(id),
-		at_us         INTEGER NOT NULL,
-		from_state    TEXT NOT NULL,
-		to_state      TEXT NOT NULL,
-		actor         TEXT NOT NULL,
-		reason        TEXT NOT NULL,
-		detail        TEXT NOT NULL DEFAULT ''
-	);
-	CREATE INDEX deployment_events_deployment ON deployment_events(deployment_id, at_us);
-	CREATE TABLE camera_locations (
-		id            INTEGER PRIMARY KEY AUTOINCREMENT,
-		camera        TEXT NOT NULL,
-		from_us       INTEGER NOT NULL,
-		to_us         INTEGER,
-		latitude      REAL NOT NULL,
-		longitude     REAL NOT NULL,
-		name          TEXT NOT NULL,
-		address       TEXT NOT NULL,
-		site          TEXT NOT NULL,
-		ward          TEXT NOT NULL,
-		deployment_id INTEGER
-	);
-	CREATE INDEX camera_locations_camera ON camera_locations(camera, from_us);`,
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store %s: %w", s.where, err)
+	}
+	return nil
 }
 
+// Backend is "sqlite" or "postgres".
+func (s *Store) Backend() string {
+	if s.pg {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// String names the database: its file, or its URL without the password.
+func (s *Store) String() string { return s.where }
+
+// Migrated says which schema version Open found and which it left.
+func (s *Store) Migrated() (from, to int) { return s.versionFound, len(migrations) }
+
+// migrate applies the migrations not applied yet, each in its own
+// transaction with the new version, so a failed one leaves the schema at
+// the one before.
 func (s *Store) migrate(ctx context.Context) error {
-	var version int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	version, err := s.schemaVersion(ctx, s.db)
+	if err != nil {
 		return err
 	}
+	s.versionFound = version
 	if version > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this Vigil (%d): upgrade Vigil", version, len(migrations))
 	}
 	for i := version; i < len(migrations); i++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err = tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err = tx.Commit(); err != nil {
+		if err := s.applyMigration(ctx, i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, i int) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.pg {
+		// Nodes starting together: one migrates, the others wait here
+		// and then find the work done.
+		if err := lockSchema(ctx, tx); err != nil {
+			return err
+		}
+		if v, err := s.schemaVersion(ctx, tx); err != nil || v > i {
+			return err
+		}
+	}
+	stmt := migrations[i]
+	if s.pg {
+		stmt = postgresDDL(stmt)
+	}
+	if _, err = tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("migration %d: %w", i+1, err)
+	}
+	if err = s.setSchemaVersion(ctx, tx, i+1); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// querier is what a *sql.DB and a *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) schemaVersion(ctx context.Context, q querier) (int, error) {
+	if s.pg {
+		return postgresSchemaVersion(ctx, q)
+	}
+	var v int
+	err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+func (s *Store) setSchemaVersion(ctx context.Context, tx *sql.Tx, v int) error {
+	var err error
+	if s.pg {
+		_, err = tx.ExecContext(ctx, "UPDATE vigil_schema SET version = $1", v)
+	} else {
+		_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v))
+	}
+	return err
+}
+
+// boolInt is how a flag is stored on both backends: 0 or 1 (PostgreSQL
+// takes no Go bool for an integer column; either backend scans 0 and 1
+// back into a bool).
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func toMicros(t time.Time) int64 { return t.UnixMicro() }

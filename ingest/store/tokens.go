@@ -46,16 +46,15 @@ func (s *Store) CreateToken(ctx context.Context, t *APIToken) error {
 	if !ValidUsername(t.Name) {
 		return FieldErrors{{Field: "name", Msg: fmt.Sprintf("%q must be 2-64 lower-case letters, digits, . _ -", t.Name)}}
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (name, hash, scopes, expires_us, created_us, created_by)
-		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (name) DO NOTHING`,
-		t.Name, t.Hash, t.Scopes, toMicros(t.Expires), toMicros(t.Created), t.CreatedBy)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO api_tokens (name, hash, scopes, expires_us, created_us, created_by)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (name) DO NOTHING RETURNING id`,
+		t.Name, t.Hash, t.Scopes, toMicros(t.Expires), toMicros(t.Created), t.CreatedBy).Scan(&t.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("token %s: %w", t.Name, ErrExists)
+	}
 	if err != nil {
 		return fmt.Errorf("create token %s: %w", t.Name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %s: %w", t.Name, ErrExists)
-	}
-	t.ID, _ = res.LastInsertId()
 	return nil
 }
 

@@ -68,17 +68,16 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		u.Created = time.Now()
 	}
 	u.PasswordChanged = u.Created
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users (username, display_name, roles, scope, password_hash,
+	err := s.db.QueryRowContext(ctx, `INSERT INTO users (username, display_name, roles, scope, password_hash,
 		must_change, password_changed_us, created_us, created_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8)
-		ON CONFLICT (username) DO NOTHING`,
-		u.Username, u.DisplayName, u.Roles, u.Scope, u.PasswordHash, u.MustChange, toMicros(u.Created), u.CreatedBy)
+		ON CONFLICT (username) DO NOTHING RETURNING id`,
+		u.Username, u.DisplayName, u.Roles, u.Scope, u.PasswordHash, boolInt(u.MustChange), toMicros(u.Created), u.CreatedBy).Scan(&u.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("user %s: %w", u.Username, ErrExists)
+	}
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Username, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %s: %w", u.Username, ErrExists)
-	}
-	u.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -125,13 +124,13 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // change at the next sign-in (a reset by an administrator).
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string, mustChange bool, now time.Time) error {
 	return s.updateUser(ctx, id, `password_hash = $2, must_change = $3, password_changed_us = $4,
-		failed_logins = 0, locked_until_us = 0`, hash, mustChange, toMicros(now))
+		failed_logins = 0, locked_until_us = 0`, hash, boolInt(mustChange), toMicros(now))
 }
 
 // SetUserAccess changes what a user is and may see.
 func (s *Store) SetUserAccess(ctx context.Context, id int64, displayName, roles, scope string, disabled bool) error {
 	return s.updateUser(ctx, id, `display_name = $2, roles = $3, scope = $4, disabled = $5`,
-		displayName, roles, scope, disabled)
+		displayName, roles, scope, boolInt(disabled))
 }
 
 // SetTOTP stores the confirmed and pending second-factor secrets (nil to

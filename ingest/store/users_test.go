@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-func TestUsersLockoutAndTOTPSteps(t *testing.T) {
+func TestUsersLockoutAndTOTPSteps(t *testing.T) { bothBackends(t, testUsersLockoutAndTOTPSteps) }
+
+func testUsersLockoutAndTOTPSteps(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -77,6 +79,10 @@ func TestUsersLockoutAndTOTPSteps(t *testing.T) {
 }
 
 func TestSessionsExpireAndEndEverywhere(t *testing.T) {
+	bothBackends(t, testSessionsExpireAndEndEverywhere)
+}
+
+func testSessionsExpireAndEndEverywhere(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -108,7 +114,9 @@ func TestSessionsExpireAndEndEverywhere(t *testing.T) {
 	}
 }
 
-func TestTokens(t *testing.T) {
+func TestTokens(t *testing.T) { bothBackends(t, testTokens) }
+
+func testTokens(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

@@ -116,12 +116,11 @@ func (s *Store) SaveWall(ctx context.Context, w *Wall) error {
 		if n >= MaxWallsPerUser {
 			return FieldErrors{{Field: "name", Msg: fmt.Sprintf("you have %d saved walls, the most allowed; delete one first", n)}}
 		}
-		res, err := s.db.ExecContext(ctx, `INSERT INTO walls (user_id, name, layout, tiles, tour, tour_seconds, updated_us)
-			VALUES ($1,$2,$3,$4,$5,$6,$7)`, w.UserID, w.Name, w.Layout, string(tiles), string(tour), w.TourSeconds, toMicros(w.Updated))
+		err := s.db.QueryRowContext(ctx, `INSERT INTO walls (user_id, name, layout, tiles, tour, tour_seconds, updated_us)
+			VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, w.UserID, w.Name, w.Layout, string(tiles), string(tour), w.TourSeconds, toMicros(w.Updated)).Scan(&w.ID)
 		if err != nil {
 			return fmt.Errorf("save wall: %w", err)
 		}
-		w.ID, _ = res.LastInsertId()
 		return nil
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE walls SET name=$1, layout=$2, tiles=$3, tour=$4, tour_seconds=$5, updated_us=$6

@@ -84,16 +84,15 @@ func (s *Store) AddWatch(ctx context.Context, w *Watch) error {
 	if n >= maxWatches {
 		return fmt.Errorf("the watch-list is full (%d entries): remove expired ones", maxWatches)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO watchlist (plate, category, reason, added_by, added_us, expires_us)
-		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (plate) DO NOTHING`,
-		w.Plate, w.Category, w.Reason, w.AddedBy, toMicros(w.Added), toMicros(w.Expires))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO watchlist (plate, category, reason, added_by, added_us, expires_us)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (plate) DO NOTHING RETURNING id`,
+		w.Plate, w.Category, w.Reason, w.AddedBy, toMicros(w.Added), toMicros(w.Expires)).Scan(&w.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", w.Plate, ErrWatchExists)
+	}
 	if err != nil {
 		return fmt.Errorf("add watch: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s: %w", w.Plate, ErrWatchExists)
-	}
-	w.ID, _ = res.LastInsertId()
 	return nil
 }
 

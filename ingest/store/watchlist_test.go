@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-func TestWatchList(t *testing.T) {
+func TestWatchList(t *testing.T) { bothBackends(t, testWatchList) }
+
+func testWatchList(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	w := Watch{Plate: "ab12 cde", Category: "car-meet", Reason: "  Car meets at the retail park, PSPO 2026/3  ",

@@ -26,6 +26,7 @@ type Server struct {
 	Dir  string // the data directory
 	Port int
 	bin  string
+	root string   // the temporary directory holding Dir and the log
 	as   []string // runs a program as the server's user (runuser, as root)
 }
 
@@ -39,6 +40,17 @@ func (s *Server) DSN(db string) string {
 // installed (make deps installs Debian's postgresql) or will not start.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a server that lives until Close: for a TestMain that shares
+// one server among a package's tests.
+func New() (*Server, error) {
 	s := &Server{}
 	for _, d := range BinDirs {
 		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
@@ -47,40 +59,63 @@ func Start(t testing.TB) *Server {
 		}
 	}
 	if s.bin == "" {
-		t.Fatalf("pgtest: PostgreSQL's initdb is not in %v (Debian: apt-get install postgresql)", BinDirs)
+		return nil, fmt.Errorf("pgtest: PostgreSQL's initdb is not in %v (Debian: apt-get install postgresql)", BinDirs)
 	}
 	root, err := os.MkdirTemp("", "vigil-pg-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { os.RemoveAll(root) })
+	s.root = root
 	s.Dir = filepath.Join(root, "data")
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Fatalf("pgtest: running as root needs the postgres system user (Debian's postgresql package makes it): %v", err)
+			os.RemoveAll(root)
+			return nil, fmt.Errorf("pgtest: running as root needs the postgres system user (Debian's postgresql package makes it): %w", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(root, uid, gid); err != nil {
-			t.Fatal(err)
+			os.RemoveAll(root)
+			return nil, err
 		}
 		s.as = []string{"runuser", "-u", "postgres", "--"}
 	}
-	s.run(t, "initdb", "-D", s.Dir, "-U", "vigil", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
-	s.Port = freePort(t)
+	if err := s.run("initdb", "-D", s.Dir, "-U", "vigil", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	if s.Port, err = freePort(); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
 	// Sockets in the data directory (not /var/run/postgresql), TCP on
 	// loopback only, no fsync: a test server, fast and private.
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off", s.Port, s.Dir)
-	s.run(t, "pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "60", "start")
-	t.Cleanup(func() { s.command("pg_ctl", "-D", s.Dir, "-m", "immediate", "-w", "stop").Run() })
-	return s
+	if err := s.run("pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "60", "start"); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the server and removes its files.
+func (s *Server) Close() {
+	s.command("pg_ctl", "-D", s.Dir, "-m", "immediate", "-w", "stop").Run()
+	os.RemoveAll(s.root)
 }
 
 // Create creates database db.
 func (s *Server) Create(t testing.TB, db string) {
 	t.Helper()
-	s.run(t, "createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "vigil", db)
+	if err := s.CreateDB(db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CreateDB creates database db.
+func (s *Server) CreateDB(db string) error {
+	return s.run("createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "vigil", db)
 }
 
 // command runs one of PostgreSQL's programs as the server's user.
@@ -92,23 +127,22 @@ func (s *Server) command(prog string, args ...string) *exec.Cmd {
 	return exec.Command(argv[0], argv[1:]...)
 }
 
-func (s *Server) run(t testing.TB, prog string, args ...string) {
-	t.Helper()
+func (s *Server) run(prog string, args ...string) error {
 	var out bytes.Buffer
 	cmd := s.command(prog, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("pgtest: %s: %v (after %v)\n%s", prog, err, time.Since(start).Round(time.Millisecond), out.String())
+		return fmt.Errorf("pgtest: %s: %v (after %v)\n%s", prog, err, time.Since(start).Round(time.Millisecond), out.String())
 	}
+	return nil
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

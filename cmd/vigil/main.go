@@ -4,6 +4,8 @@
 //	vigil check -config FILE     validate a config file and exit
 //	vigil evidence COMMAND ...   the evidence locker: keys, log check, police exports
 //	vigil anpr COMMAND ...       the number-plate reader: read images, evaluate, generate plates
+//	vigil migrate [-config FILE] bring the store's schema up to date
+//	vigil migrate-store -from sqlite:PATH -to postgres://...   move a site's store
 package main
 
 import (
@@ -33,6 +35,10 @@ func main() {
 		os.Exit(anprCmd(os.Args[2:]))
 	case "reset-password":
 		os.Exit(resetPassword(os.Args[2:]))
+	case "migrate":
+		os.Exit(migrate(os.Args[2:]))
+	case "migrate-store":
+		os.Exit(migrateStore(os.Args[2:]))
 	default:
 		usage()
 	}
@@ -41,7 +47,8 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: vigil serve [-config FILE] | vigil check -config FILE | vigil evidence COMMAND (see vigil evidence)\n"+
 		"       | vigil anpr read|eval|generate ... (see vigil anpr)\n"+
-		"       | vigil reset-password [-config FILE] -by NAME USERNAME")
+		"       | vigil reset-password [-config FILE] -by NAME USERNAME\n"+
+		"       | vigil migrate [-config FILE] | vigil migrate-store -from sqlite:PATH -to postgres://USER:PASSWORD@HOST/DB")
 	os.Exit(2)
 }
 
@@ -137,5 +144,43 @@ func resetPassword(args []string) int {
 		return 1
 	}
 	fmt.Printf("temporary password for %s (change it at the next sign-in): %s\n", fs.Arg(0), pw)
+	return 0
+}
+
+// migrate applies the store's pending schema migrations (serve does too).
+func migrate(args []string) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	path := fs.String("config", "", "config file (YAML); without it, the demo site's settings")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadOrDemo(*path)
+	if err != nil {
+		printConfigError(*path, err)
+		return 1
+	}
+	if err := app.Migrate(cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil migrate:", err)
+		return 1
+	}
+	return 0
+}
+
+// migrateStore copies a stopped site's store into a new one.
+func migrateStore(args []string) int {
+	fs := flag.NewFlagSet("migrate-store", flag.ContinueOnError)
+	from := fs.String("from", "", "the store now: sqlite:PATH (data_dir/vigil.db) or a postgres:// URL")
+	to := fs.String("to", "", "the new, empty store: a postgres:// URL (or sqlite:PATH)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *from == "" || *to == "" || fs.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: vigil migrate-store -from sqlite:PATH -to postgres://USER:PASSWORD@HOST/DB  (with the service stopped)")
+		return 2
+	}
+	if err := app.MigrateStore(*from, *to, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil migrate-store:", err)
+		return 1
+	}
 	return 0
 }

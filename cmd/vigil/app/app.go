@@ -76,8 +76,7 @@ func (a *App) Initialize() (err error) {
 	a.metrics = prometheus.NewRegistry()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	dbPath := filepath.Join(a.Config.DataDir, "vigil.db")
-	if a.store, err = store.Open(dbPath); err != nil {
+	if a.store, err = store.Open(a.Config.StoreTarget()); err != nil {
 		return err
 	}
 	if err = a.openEvidence(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text or json.
 	LogFormat string `yaml:"log_format"`
+
+	// Store is where the shared records are kept: cameras, the
+	// recordings' index, users, analytics, deployments.
+	Store StoreConfig `yaml:"store"`
 
 	Ingest IngestConfig `yaml:"ingest"`
 
@@ -64,6 +69,23 @@ type Config struct {
 	Cameras []CameraConfig `yaml:"cameras"`
 
 	Demo DemoConfig `yaml:"demo"`
+}
+
+// StoreConfig chooses the store's backend.
+type StoreConfig struct {
+	// DSN is empty for SQLite in data_dir/vigil.db (one node), or a
+	// PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DB, which several
+	// nodes share. It holds a password: set it through VIGIL_STORE_DSN
+	// rather than the file.
+	DSN string `yaml:"dsn"`
+}
+
+// StoreTarget is what store.Open takes for this configuration.
+func (c *Config) StoreTarget() string {
+	if c.Store.DSN != "" {
+		return c.Store.DSN
+	}
+	return filepath.Join(c.DataDir, "vigil.db")
 }
 
 // IngestConfig tunes the camera workers.
@@ -384,6 +406,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "is required")
+	}
+	if d := c.Store.DSN; d != "" {
+		if u, err := url.Parse(d); !store.IsPostgresURL(d) || err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			bad("store.dsn", "must be empty (SQLite in data_dir) or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+		}
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -69,7 +69,7 @@ func Export(c Config, r export.Request, outDir string) (export.Result, error) {
 }
 
 func withEvidence(c Config, f func(*locker.Log, *store.Store) error) error {
-	st, err := store.Open(filepath.Join(c.DataDir, "vigil.db"))
+	st, err := store.Open(c.StoreTarget())
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,9 @@ func seedEveryTable(t *testing.T, s *Store) {
 	d := Deployment{Request: sampleRequest(), RequestedBy: "bea", RequestedAt: depT0}
 	must(s.AddDeployment(ctx, &d))
 	must(s.MoveCamera(ctx, &CameraLocation{Camera: "cam002", From: depT0, Latitude: 51.53, Longitude: 0.07, Name: "Park", DeploymentID: d.ID}))
+	must(s.Heartbeat(ctx, NodeRecord{ID: "vigil-0", URL: "https://vigil-0.vigil-nodes:8080", Capacity: 150, Started: now, Seen: now}))
+	_, err = s.GrantLease(ctx, Lease{Camera: "cam001", Node: "vigil-0", Acquired: now, Expires: now.Add(6 * time.Second), Reason: "new"}, 0)
+	must(err)
 }
 
 // tableRows is every row of a table as text, in id (or first column) order.

@@ -369,4 +369,29 @@ var migrations = []string{
 		deployment_id INTEGER
 	);
 	CREATE INDEX camera_locations_camera ON camera_locations(camera, from_us);`,
+	// 10: several nodes (issue 10). Each node says it is alive (seen_us)
+	// and how many cameras it may own; each enabled camera is owned by one
+	// node through a lease it renews, whose epoch goes up at every change
+	// of owner (a fencing token: a node that lost a camera finds out at
+	// its next renewal). A segment's file is on the disk of the node that
+	// recorded it ('' = the single node of a site that never had several).
+	`CREATE TABLE nodes (
+		id         TEXT PRIMARY KEY,
+		url        TEXT NOT NULL,
+		capacity   INTEGER NOT NULL,
+		started_us INTEGER NOT NULL,
+		seen_us    INTEGER NOT NULL,
+		stopped_us INTEGER
+	);
+	CREATE TABLE camera_leases (
+		camera      TEXT PRIMARY KEY,
+		node        TEXT NOT NULL,
+		epoch       INTEGER NOT NULL,
+		acquired_us INTEGER NOT NULL,
+		expires_us  INTEGER NOT NULL,
+		reason      TEXT NOT NULL
+	);
+	CREATE INDEX camera_leases_node ON camera_leases(node);
+	ALTER TABLE segments ADD COLUMN node TEXT NOT NULL DEFAULT '';
+	CREATE INDEX segments_node ON segments(node, start_us);`,
 }

@@ -27,7 +27,10 @@ func openPostgres(dsn string) (*Store, error) {
 	db.SetMaxOpenConns(MaxPostgresConns)
 	db.SetMaxIdleConns(MaxPostgresConns / 2)
 	s := &Store{db: db, pg: true, where: where}
-	if err = s.migrate(context.Background()); err != nil {
+	if err = prepareSchemaTable(context.Background(), db); err == nil {
+		err = s.migrate(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)
 	}
@@ -66,13 +69,26 @@ func lockSchema(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// postgresSchemaVersion reads the version from vigil_schema, making the
-// table on a new database.
-func postgresSchemaVersion(ctx context.Context, q querier) (int, error) {
-	if _, err := q.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS vigil_schema (version INTEGER NOT NULL);
-		INSERT INTO vigil_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM vigil_schema)`); err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
+// prepareSchemaTable makes vigil_schema, which holds the schema's version,
+// on a new database (under the lock: nodes starting together would race
+// to create it).
+func prepareSchemaTable(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
+	defer tx.Rollback()
+	if err := lockSchema(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS vigil_schema (version INTEGER NOT NULL);
+		INSERT INTO vigil_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM vigil_schema)`); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	return tx.Commit()
+}
+
+func postgresSchemaVersion(ctx context.Context, q querier) (int, error) {
 	var v int
 	if err := q.QueryRowContext(ctx, `SELECT version FROM vigil_schema`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)

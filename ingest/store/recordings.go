@@ -24,6 +24,8 @@ type Segment struct {
 	Sequence uint64    // position within the stream: contiguity across files
 	Frames   int
 	Repaired bool // cut at its last complete fragment after a crash
+	// Node is the node whose disk holds the file ('' on a single node).
+	Node string
 	// SealedSeq is the seq of the segment's segment.sealed entry in the
 	// evidence log; -1 until it is logged.
 	SealedSeq int64
@@ -56,10 +58,10 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 		return fmt.Errorf("segment %s: %v long, more than %v", seg.Path, seg.End.Sub(seg.Start), MaxSegmentSpan)
 	}
 	err := s.db.QueryRowContext(ctx, `INSERT INTO segments
-		(camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
+		(camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, node)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
 		seg.Camera, toMicros(seg.Start), toMicros(seg.End), seg.Path, seg.Bytes,
-		hex.EncodeToString(seg.SHA256[:]), seg.StreamID.String(), int64(seg.Sequence), seg.Frames, boolInt(seg.Repaired)).Scan(&seg.ID)
+		hex.EncodeToString(seg.SHA256[:]), seg.StreamID.String(), int64(seg.Sequence), seg.Frames, boolInt(seg.Repaired), s.node).Scan(&seg.ID)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("segment %s: %w", seg.Path, ErrExists)
 	}
@@ -69,7 +71,7 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 	return nil
 }
 
-const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1)`
+const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1), node`
 
 // MaxSegmentSpan bounds how long one segment can be (the recorder closes
 // them after at most an hour plus a GOP); lookups use it to bound their scan.
@@ -104,10 +106,11 @@ func (s *Store) SegmentByPath(ctx context.Context, path string) (Segment, error)
 	return seg, err
 }
 
-// OldestSegments returns up to n segments of all cameras, oldest first,
-// skipping the first skip: the candidates when the disk runs short.
+// OldestSegments returns up to n segments on this node's disk, oldest
+// first, skipping the first skip: the candidates when the disk runs short.
 func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments ORDER BY start_us, id LIMIT $1 OFFSET $2`, n, skip)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments WHERE node = $3
+		ORDER BY start_us, id LIMIT $1 OFFSET $2`, n, skip, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("oldest segments: %w", err)
 	}
@@ -244,7 +247,7 @@ func scanSegment(r scanner) (Segment, error) {
 	var seg Segment
 	var start, end, seq int64
 	var sum, stream string
-	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired, &seg.SealedSeq)
+	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired, &seg.SealedSeq, &seg.Node)
 	if err != nil {
 		return Segment{}, err
 	}
@@ -268,26 +271,27 @@ func decodeSHA(s string, dst *[32]byte) error {
 // before cutoff, oldest first: the ones its retention period has passed.
 func (s *Store) SegmentsEndingBefore(ctx context.Context, camera string, cutoff time.Time, n int) ([]Segment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
-		WHERE camera_id = $1 AND end_us <= $2 ORDER BY end_us LIMIT $3`, camera, toMicros(cutoff), n)
+		WHERE camera_id = $1 AND end_us <= $2 AND node = $4 ORDER BY end_us LIMIT $3`, camera, toMicros(cutoff), n, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("expired segments of %s: %w", camera, err)
 	}
 	return collectSegments(rows)
 }
 
-// RecordedBytes is the size of every indexed segment.
+// RecordedBytes is the size of every indexed segment on this node's disk.
 func (s *Store) RecordedBytes(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT sum(bytes) FROM segments`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT sum(bytes) FROM segments WHERE node = $1`, s.node).Scan(&n); err != nil {
 		return 0, fmt.Errorf("recorded bytes: %w", err)
 	}
 	return n.Int64, nil
 }
 
-// RecordedCameras lists the cameras that have indexed segments, including
-// cameras since removed from the registry (their footage still expires).
+// RecordedCameras lists the cameras that have indexed segments on this
+// node's disk, including cameras since removed from the registry (their
+// footage still expires).
 func (s *Store) RecordedCameras(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT camera_id FROM segments ORDER BY camera_id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT camera_id FROM segments WHERE node = $1 ORDER BY camera_id`, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("recorded cameras: %w", err)
 	}

@@ -28,7 +28,19 @@ type Store struct {
 	where string
 	// versionFound is the schema's version before Open migrated it.
 	versionFound int
+	// node is the node this process is (SetNode): the segments it indexes
+	// are on its disk, and what retention and reconciling see.
+	node string
 }
+
+// SetNode says which node of several this process is, before any segment
+// is indexed: segments are indexed as on its disk, and the recordings'
+// disk-local queries (OldestSegments, SegmentsEndingBefore, RecordedBytes,
+// RecordedCameras) see only its own. Playback's lookups see every node's.
+func (s *Store) SetNode(node string) { s.node = node }
+
+// Node is the node set by SetNode ("" on a single node).
+func (s *Store) Node() string { return s.node }
 
 // Open opens the store at target and brings its schema up to date:
 // a PostgreSQL URL (postgres://… or postgresql://…), or an SQLite

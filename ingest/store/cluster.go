@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// NodeRecord is one node of several sharing the store: where the others
+// reach it, how many cameras it may own, and when it last said it was
+// alive.
+type NodeRecord struct {
+	ID       string
+	URL      string
+	Capacity int
+	Started  time.Time
+	Seen     time.Time
+	Stopped  time.Time // zero while it runs; set by a clean stop
+}
+
+// Lease is a camera's owner: the node that ingests and records it until
+// Expires, unless it renews. Epoch goes up at every change of owner.
+type Lease struct {
+	Camera   string
+	Node     string
+	Epoch    int64
+	Acquired time.Time
+	Expires  time.Time
+	// Reason says why the camera came to this node: "new", "failover: …",
+	// "rebalance: …", "hand-over: …".
+	Reason string
+}
+
+// Heartbeat records that a node is alive at n.Seen (making its row the
+// first time, or again after a stop).
+func (s *Store) Heartbeat(ctx context.Context, n NodeRecord) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO nodes (id, url, capacity, started_us, seen_us) VALUES ($1,$2,$3,$4,$5)
+		ON CONFLICT (id) DO UPDATE SET url = excluded.url, capacity = excluded.capacity, seen_us = excluded.seen_us,
+			started_us = CASE WHEN nodes.stopped_us IS NULL THEN nodes.started_us ELSE excluded.started_us END,
+			stopped_us = NULL`,
+		n.ID, n.URL, n.Capacity, toMicros(n.Started), toMicros(n.Seen))
+	if err != nil {
+		return fmt.Errorf("heartbeat of node %s: %w", n.ID, err)
+	}
+	return nil
+}
+
+// StopNode records a node's clean stop and gives up its leases at once,
+// so the others take its cameras without waiting for them to expire.
+func (s *Store) StopNode(ctx context.Context, id string, at time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET stopped_us = $2 WHERE id = $1`, id, toMicros(at)); err != nil {
+		return fmt.Errorf("stop node %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE camera_leases SET expires_us = $2 WHERE node = $1`, id, toMicros(at)); err != nil {
+		return fmt.Errorf("stop node %s: %w", id, err)
+	}
+	return tx.Commit()
+}
+
+// Nodes lists every node that has run, by id.
+func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, url, capacity, started_us, seen_us, stopped_us FROM nodes ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("nodes: %w", err)
+	}
+	return collect(rows, func(r scanner) (NodeRecord, error) {
+		var n NodeRecord
+		var started, seen int64
+		var stopped sql.NullInt64
+		err := r.Scan(&n.ID, &n.URL, &n.Capacity, &started, &seen, &stopped)
+		n.Started, n.Seen, n.Stopped = fromMicros(started), fromMicros(seen), timeOf(stopped)
+		return n, err
+	})
+}
+
+const leaseColumns = `camera, node, epoch, acquired_us, expires_us, reason`
+
+func scanLease(r scanner) (Lease, error) {
+	var l Lease
+	var acquired, expires int64
+	err := r.Scan(&l.Camera, &l.Node, &l.Epoch, &acquired, &expires, &l.Reason)
+	l.Acquired, l.Expires = fromMicros(acquired), fromMicros(expires)
+	return l, err
+}
+
+// Leases lists every camera's lease, by camera.
+func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+leaseColumns+` FROM camera_leases ORDER BY camera`)
+	if err != nil {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	return collect(rows, scanLease)
+}
+
+// Lease is one camera's lease, or ErrNotFound.
+func (s *Store) Lease(ctx context.Context, camera string) (Lease, error) {
+	l, err := scanLease(s.db.QueryRowContext(ctx, `SELECT `+leaseColumns+` FROM camera_leases WHERE camera = $1`, camera))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, fmt.Errorf("lease of %s: %w", camera, ErrNotFound)
+	}
+	return l, err
+}
+
+// RenewLeases extends every lease node holds that has not expired by now
+// to until, and returns them: the cameras the node owns. A lease that
+// expired is not renewed: its camera may have gone to another node.
+func (s *Store) RenewLeases(ctx context.Context, node string, now, until time.Time) ([]Lease, error) {
+	rows, err := s.db.QueryContext(ctx, `UPDATE camera_leases SET expires_us = $3
+		WHERE node = $1 AND expires_us > $2 RETURNING `+leaseColumns, node, toMicros(now), toMicros(until))
+	if err != nil {
+		return nil, fmt.Errorf("renew leases of %s: %w", node, err)
+	}
+	return collect(rows, scanLease)
+}
+
+// GrantLease gives a camera to a node, if its lease is still the one the
+// caller read (epoch; 0 for a camera with none): placement by several
+// nodes at once never gives one camera two owners. It says whether it did.
+func (s *Store) GrantLease(ctx context.Context, l Lease, readEpoch int64) (bool, error) {
+	var res sql.Result
+	var err error
+	if readEpoch == 0 {
+		res, err = s.db.ExecContext(ctx, `INSERT INTO camera_leases (`+leaseColumns+`) VALUES ($1,$2,1,$3,$4,$5)
+			ON CONFLICT (camera) DO NOTHING`, l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason)
+	} else {
+		res, err = s.db.ExecContext(ctx, `UPDATE camera_leases SET node = $2, epoch = epoch + 1, acquired_us = $3,
+			expires_us = $4, reason = $5 WHERE camera = $1 AND epoch = $6`,
+			l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason, readEpoch)
+	}
+	if err != nil {
+		return false, fmt.Errorf("lease of %s to %s: %w", l.Camera, l.Node, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// DropLease removes a camera's lease (a camera disabled or deleted), if it
+// is still the one read.
+func (s *Store) DropLease(ctx context.Context, camera string, readEpoch int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM camera_leases WHERE camera = $1 AND epoch = $2`, camera, readEpoch); err != nil {
+		return fmt.Errorf("drop lease of %s: %w", camera, err)
+	}
+	return nil
+}

@@ -30,6 +30,7 @@ const (
 	gapDisk    = "disk_full"
 	gapWrite   = "write_error"
 	gapStopped = "recorder_stopped"
+	gapMoved   = "camera_moved" // to this node from another (failover, hand-over)
 	gapMissing = "file_missing"
 )
 
@@ -64,7 +65,9 @@ type cameraRecorder struct {
 	failedAt   time.Time
 }
 
-func (c *cameraRecorder) start() {
+// start begins recording; movedWhy is why the camera came from another
+// node ("" when it did not).
+func (c *cameraRecorder) start(movedWhy string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.done = make(chan struct{})
@@ -74,6 +77,9 @@ func (c *cameraRecorder) start() {
 		// Footage resumes after a restart: the time between is a gap.
 		c.lastEnd = last.End
 		c.breakClass, c.breakWhy = gapStopped, "recorder not running (service stopped or restarted)"
+		if movedWhy != "" {
+			c.breakClass, c.breakWhy = gapMoved, movedWhy
+		}
 	}
 	go c.run(ctx)
 }

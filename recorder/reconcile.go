@@ -43,7 +43,12 @@ func (r *Recorder) Reconcile(ctx context.Context) (ReconcileResult, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		onDisk[rel] = true
-		if _, err := r.Store.SegmentByPath(ctx, rel); err == nil {
+		if seg, err := r.Store.SegmentByPath(ctx, rel); err == nil {
+			if seg.Node == "" && r.Store.Node() != "" {
+				// A single node's site that became several: its footage
+				// is on this disk.
+				return r.Store.AdoptSegment(ctx, seg.ID)
+			}
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -113,8 +118,8 @@ func (r *Recorder) findMissing(ctx context.Context, onDisk map[string]bool, res 
 			return err
 		}
 		for _, s := range segs {
-			if onDisk[s.Path] {
-				continue
+			if onDisk[s.Path] || s.Node != r.Store.Node() {
+				continue // another node's footage is on its own disk
 			}
 			r.Logger.Error("indexed segment missing from disk", "camera", s.Camera, "path", s.Path,
 				"start", s.Start, "end", s.End)

@@ -71,7 +71,14 @@ func (r *Recorder) Initialize() error {
 
 // Record starts recording a camera from its main stream hub; a camera
 // already recorded from the same hub is left alone.
-func (r *Recorder) Record(camera string, hub *ingest.Hub) {
+func (r *Recorder) Record(camera string, hub *ingest.Hub) { r.record(camera, hub, "") }
+
+// TakeOver starts recording a camera that another node recorded until now
+// (a failover, a hand-over): the time since the camera's last segment is
+// a gap, and why says why it moved.
+func (r *Recorder) TakeOver(camera string, hub *ingest.Hub, why string) { r.record(camera, hub, why) }
+
+func (r *Recorder) record(camera string, hub *ingest.Hub, movedWhy string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -84,7 +91,7 @@ func (r *Recorder) Record(camera string, hub *ingest.Hub) {
 		c.close()
 	}
 	c := &cameraRecorder{rec: r, camera: camera, hub: hub, logger: r.Logger.With("camera", camera)}
-	c.start()
+	c.start(movedWhy)
 	r.cameras[camera] = c
 }
 

@@ -83,6 +83,10 @@ func (es FieldErrors) Prefix(prefix string) FieldErrors {
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
+// ValidID says whether id is a valid camera (or node) id: a-z 0-9 - _,
+// starting with a letter or digit, up to 64.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 // Normalize fills defaults and moves credentials out of the stream URLs into
 // Username/Password, so that URLs can be shown and logged safely.
 func (c *Camera) Normalize() {

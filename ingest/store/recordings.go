@@ -106,6 +106,15 @@ func (s *Store) SegmentByPath(ctx context.Context, path string) (Segment, error)
 	return seg, err
 }
 
+// AdoptSegment marks a segment indexed by a single node (”) as on this
+// node's disk: a site that grew into several nodes.
+func (s *Store) AdoptSegment(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE segments SET node = $2 WHERE id = $1 AND node = ''`, id, s.node); err != nil {
+		return fmt.Errorf("adopt segment %d: %w", id, err)
+	}
+	return nil
+}
+
 // OldestSegments returns up to n segments on this node's disk, oldest
 // first, skipping the first skip: the candidates when the disk runs short.
 func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/alerts"
 	"github.com/vigil-cctv/vigil/ingest/analytics"
+	"github.com/vigil-cctv/vigil/ingest/cluster"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
@@ -62,6 +63,8 @@ type App struct {
 	nuisance *nuisance.Service
 	// tasking: issue 9 (BJAG's mobile camera deployments).
 	tasking *tasking.Service
+	// node: issue 10, this process's place among several (nil: alone).
+	node *cluster.Node
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -79,6 +82,9 @@ func (a *App) Initialize() (err error) {
 	if a.store, err = store.Open(a.Config.StoreTarget()); err != nil {
 		return err
 	}
+	// A node's recordings are indexed as on its disk, and its start-up
+	// reconciling sees only those: set before the recorder starts.
+	a.store.SetNode(a.Config.Cluster.NodeID)
 	if err = a.openEvidence(); err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func (a *App) Initialize() (err error) {
 	if _, err = a.syncConfigCameras(ctx); err != nil {
 		return err
 	}
-	if err = a.registry.startAll(ctx); err != nil {
+	if err = a.startCameras(ctx); err != nil {
 		return err
 	}
 
@@ -189,6 +195,23 @@ func (a *App) Initialize() (err error) {
 	}
 	cams, _ := a.store.ListCameras(ctx)
 	a.logger.Info("vigil is running", "url", a.URL(), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	return nil
+}
+
+// startCameras runs the cameras: every one on a single node; in a
+// cluster, those this node leases, from its first round on.
+func (a *App) startCameras(ctx context.Context) error {
+	cl := a.Config.Cluster
+	if cl.NodeID == "" {
+		return a.registry.startAll(ctx)
+	}
+	a.node = &cluster.Node{ID: cl.NodeID, URL: cl.AdvertiseURL, Capacity: cl.Capacity, LeaseTTL: cl.LeaseTTL,
+		Store: a.store, Owner: a.registry, Registerer: a.metrics, Logger: a.logger.With("component", "cluster")}
+	if err := a.node.Initialize(ctx); err != nil {
+		a.node = nil
+		return fmt.Errorf("cluster: %w", err)
+	}
+	a.registry.cluster = a.node
 	return nil
 }
 
@@ -272,6 +295,9 @@ func (a *App) Close() {
 	}
 	if a.sup != nil {
 		a.sup.Close()
+	}
+	if a.node != nil {
+		a.node.Close() // cameras stopped: give their leases up to the others
 	}
 	if a.demo != nil {
 		a.demo.Close()

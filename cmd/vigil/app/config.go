@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
+	"github.com/vigil-cctv/vigil/ingest/cluster"
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/tasking"
@@ -39,6 +40,10 @@ type Config struct {
 	// Store is where the shared records are kept: cameras, the
 	// recordings' index, users, analytics, deployments.
 	Store StoreConfig `yaml:"store"`
+
+	// Cluster makes this process one node of several sharing the store
+	// (which must then be PostgreSQL).
+	Cluster ClusterConfig `yaml:"cluster"`
 
 	Ingest IngestConfig `yaml:"ingest"`
 
@@ -78,6 +83,22 @@ type StoreConfig struct {
 	// nodes share. It holds a password: set it through VIGIL_STORE_DSN
 	// rather than the file.
 	DSN string `yaml:"dsn"`
+}
+
+// ClusterConfig places this node among several.
+type ClusterConfig struct {
+	// NodeID names this node (a-z 0-9 - _, up to 64): empty for a single
+	// node. Keep it stable across restarts (a StatefulSet's pod name):
+	// recordings are indexed as on its disk.
+	NodeID string `yaml:"node_id"`
+	// AdvertiseURL is where the other nodes reach this one.
+	AdvertiseURL string `yaml:"advertise_url"`
+	// Capacity is how many cameras this node may own.
+	Capacity int `yaml:"capacity"`
+	// LeaseTTL is how long a camera stays with a node that stopped
+	// renewing its lease; a dead node's cameras move within about
+	// 1.5 x this.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
 }
 
 // StoreTarget is what store.Open takes for this configuration.
@@ -347,8 +368,9 @@ func DefaultConfig() Config {
 		Live: LiveConfig{UDPPort: 8189, TCPPort: 8189, MaxViewers: 500, MaxViewersPerUser: 40},
 		Analytics: AnalyticsConfig{Enabled: true, Rate: 5, Width: 160, Stream: "sub",
 			CoveredAfter: 10 * time.Second, MovedAfter: 10 * time.Second, DefocusAfter: 10 * time.Second, FrozenAfter: 2 * time.Minute},
-		Alerts: AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
-		ANPR:   ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
+		Alerts:  AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
+		ANPR:    ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
+		Cluster: ClusterConfig{Capacity: 300, LeaseTTL: cluster.DefaultLeaseTTL},
 		BJAG: BJAGConfig{ReviewGrace: tasking.DefaultReviewGrace, Borough: BoroughConfig{MinLat: tasking.DefaultBorough.MinLat,
 			MaxLat: tasking.DefaultBorough.MaxLat, MinLon: tasking.DefaultBorough.MinLon, MaxLon: tasking.DefaultBorough.MaxLon}},
 		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
@@ -411,6 +433,23 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(d); !store.IsPostgresURL(d) || err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
 			bad("store.dsn", "must be empty (SQLite in data_dir) or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 		}
+	}
+	if cl := c.Cluster; cl.NodeID != "" {
+		if !store.ValidID(cl.NodeID) {
+			bad("cluster.node_id", "%q must be 1-64 of a-z 0-9 - _", cl.NodeID)
+		}
+		if !store.IsPostgresURL(c.Store.DSN) {
+			bad("cluster.node_id", "several nodes share a PostgreSQL store: set store.dsn (VIGIL_STORE_DSN)")
+		}
+		if u, err := url.Parse(cl.AdvertiseURL); cl.AdvertiseURL != "" && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https")) {
+			bad("cluster.advertise_url", "%q must be http(s)://HOST:PORT", cl.AdvertiseURL)
+		}
+	}
+	if c.Cluster.Capacity < 1 || c.Cluster.Capacity > 10000 {
+		bad("cluster.capacity", "%d must be between 1 and 10000", c.Cluster.Capacity)
+	}
+	if c.Cluster.LeaseTTL < 3*time.Second || c.Cluster.LeaseTTL > 5*time.Minute {
+		bad("cluster.lease_ttl", "%v must be between 3s and 5m", c.Cluster.LeaseTTL)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/analytics"
+	"github.com/vigil-cctv/vigil/ingest/cluster"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/recorder"
 	"github.com/vigil-cctv/vigil/ui"
@@ -23,6 +24,14 @@ type registry struct {
 	// analytics follows each camera's analysed stream (nil when off).
 	analytics      *analytics.Engine
 	analysedStream string
+
+	// cluster, when several nodes share the store, is told of every
+	// change: the owner of a camera applies it at its next round (Own).
+	// nil on a single node, which runs every camera itself.
+	cluster interface{ Kick() }
+	// owned: in a cluster, the cameras this node runs, and the lease
+	// epoch it runs each under.
+	owned map[string]int64
 
 	mu sync.Mutex // serializes writes so store and supervisor agree
 }
@@ -52,8 +61,7 @@ func (r *registry) Create(ctx context.Context, c *store.Camera) error {
 	if err := r.store.CreateCamera(ctx, c); err != nil {
 		return err
 	}
-	r.sup.Upsert(ingestCamera(*c))
-	r.record(*c)
+	r.apply(*c)
 	return nil
 }
 
@@ -66,8 +74,7 @@ func (r *registry) Update(ctx context.Context, c *store.Camera) error {
 	if err := r.store.UpdateCamera(ctx, c); err != nil {
 		return err
 	}
-	r.sup.Upsert(ingestCamera(*c))
-	r.record(*c)
+	r.apply(*c)
 	return nil
 }
 
@@ -80,6 +87,10 @@ func (r *registry) Delete(ctx context.Context, id string) error {
 	if err := r.store.DeleteCamera(ctx, id); err != nil {
 		return err
 	}
+	if r.cluster != nil {
+		r.cluster.Kick()
+		return nil
+	}
 	r.sup.Remove(id)
 	if r.rec != nil {
 		r.rec.Stop(id)
@@ -90,9 +101,21 @@ func (r *registry) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
+// apply runs a camera just written: at once on a single node; in a
+// cluster, its owner (maybe this node) applies it at its next round.
+func (r *registry) apply(c store.Camera) {
+	if r.cluster != nil {
+		r.cluster.Kick()
+		return
+	}
+	r.sup.Upsert(ingestCamera(c))
+	r.record(c, "")
+}
+
 // record makes the recorder follow a camera: enabled cameras are recorded
-// from their main stream's hub (which survives ingest restarts).
-func (r *registry) record(c store.Camera) {
+// from their main stream's hub (which survives ingest restarts). movedWhy
+// says why a camera recorded by another node until now came here.
+func (r *registry) record(c store.Camera, movedWhy string) {
 	r.analyse(c)
 	if r.rec == nil {
 		return
@@ -100,6 +123,10 @@ func (r *registry) record(c store.Camera) {
 	hub := r.sup.Hub(c.ID, ingest.StreamMain)
 	if !c.Enabled || hub == nil {
 		r.rec.Stop(c.ID)
+		return
+	}
+	if movedWhy != "" {
+		r.rec.TakeOver(c.ID, hub, movedWhy)
 		return
 	}
 	r.rec.Record(c.ID, hub)
@@ -151,7 +178,12 @@ func (r *registry) syncConfig(ctx context.Context, cams []CameraConfig) (added, 
 		old, gerr := r.store.GetCamera(ctx, c.ID)
 		switch {
 		case errors.Is(gerr, store.ErrNotFound):
-			if err = r.store.CreateCamera(ctx, &c); err != nil {
+			err = r.store.CreateCamera(ctx, &c)
+			if errors.Is(err, store.ErrExists) {
+				err = nil // another node of the cluster, starting too, made it
+				continue
+			}
+			if err != nil {
 				return
 			}
 			added++
@@ -179,23 +211,65 @@ func (r *registry) syncConfig(ctx context.Context, cams []CameraConfig) (added, 
 	return added, changed, removed, nil
 }
 
-// startAll makes the supervisor run exactly the cameras in the store.
+// startAll makes the supervisor run exactly the cameras in the store (on
+// a single node; in a cluster, the node's next round does it).
 func (r *registry) startAll(ctx context.Context) error {
+	if r.cluster != nil {
+		r.cluster.Kick()
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	all, err := r.store.ListCameras(ctx)
 	if err != nil {
 		return err
 	}
-	cams := make([]ingest.Camera, len(all))
-	for i, c := range all {
-		cams[i] = ingestCamera(c)
+	r.run(all, nil)
+	return nil
+}
+
+// Own implements cluster.Owner: the node runs exactly the cameras it
+// holds leases of. A camera new here that another node had is recorded
+// with the gap since that node's last segment, and the lease's reason.
+func (r *registry) Own(ctx context.Context, leases []store.Lease) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all, err := r.store.ListCameras(ctx)
+	if err != nil && len(leases) > 0 {
+		return err
 	}
-	r.sup.Apply(cams)
-	known := map[string]bool{}
+	// (With no leases, as when the store is out of reach, every camera
+	// stops whatever the error.)
+	owned := make(map[string]int64, len(leases))
+	moved := map[string]string{}
+	for _, l := range leases {
+		owned[l.Camera] = l.Epoch
+		if _, ran := r.owned[l.Camera]; !ran && l.Reason != cluster.ReasonNew {
+			moved[l.Camera] = l.Reason
+		}
+	}
+	var mine []store.Camera
 	for _, c := range all {
+		if _, ok := owned[c.ID]; ok {
+			mine = append(mine, c)
+		}
+	}
+	r.owned = owned
+	r.run(mine, moved)
+	return nil
+}
+
+// run makes the supervisor, recorder and analytics follow exactly cams.
+func (r *registry) run(cams []store.Camera, moved map[string]string) {
+	ic := make([]ingest.Camera, len(cams))
+	for i, c := range cams {
+		ic[i] = ingestCamera(c)
+	}
+	r.sup.Apply(ic)
+	known := map[string]bool{}
+	for _, c := range cams {
 		known[c.ID] = true
-		r.record(c)
+		r.record(c, moved[c.ID])
 	}
 	if r.rec != nil {
 		for _, id := range r.rec.Recording() {
@@ -211,7 +285,6 @@ func (r *registry) startAll(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
 }
 
 func sameCamera(a, b store.Camera) bool {

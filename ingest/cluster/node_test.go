@@ -1,0 +1,202 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
+)
+
+// running is an Owner that keeps what it was told to run (the service's
+// owner is the camera registry, tested end to end in cmd/vigil).
+type running struct {
+	mu     sync.Mutex
+	leases map[string]store.Lease
+}
+
+func (r *running) Own(_ context.Context, ls []store.Lease) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.leases = map[string]store.Lease{}
+	for _, l := range ls {
+		r.leases[l.Camera] = l
+	}
+	return nil
+}
+
+func (r *running) cameras() map[string]store.Lease {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.leases
+}
+
+// clock is a settable time shared by the test's nodes.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openStore(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Three nodes share 30 cameras on one PostgreSQL; one dies and the other
+// two take its cameras once its leases expire; one stops cleanly and the
+// last takes the rest at once. Rounds are driven by hand on a test clock.
+func TestNodesShareAndTakeOverCameras(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	ctx := context.Background()
+	admin := openStore(t, pg.DSN("vigil"))
+	for i := range 30 {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		if err := admin.CreateCamera(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &clock{t: time.Now().UTC()}
+	var nodes []*Node
+	var owners []*running
+	regs := []*prometheus.Registry{}
+	for i := range 3 {
+		o := &running{}
+		reg := prometheus.NewRegistry()
+		n := &Node{ID: fmt.Sprintf("vigil-%d", i), URL: fmt.Sprintf("https://vigil-%d:8080", i), Capacity: 100,
+			Store: openStore(t, pg.DSN("vigil")), Owner: o, Now: clk.now, Registerer: reg,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if err := n.Initialize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		nodes, owners, regs = append(nodes, n), append(owners, o), append(regs, reg)
+	}
+	round := func(which ...int) {
+		t.Helper()
+		for _, i := range which {
+			if err := nodes[i].Round(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The first node to start took every camera; the rest wait for a
+	// rebalance, or for new cameras. New ones spread out:
+	round(0, 1, 2)
+	total := 0
+	for _, o := range owners {
+		total += len(o.cameras())
+	}
+	if total != 30 {
+		t.Fatalf("%d cameras owned, want 30", total)
+	}
+	for i := 31; i <= 36; i++ {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		admin.CreateCamera(ctx, &c)
+	}
+	round(0, 1, 2)
+	if a, b, c := len(owners[0].cameras()), len(owners[1].cameras()), len(owners[2].cameras()); a != 30 || b != 3 || c != 3 {
+		t.Fatalf("owned %d, %d, %d: the new cameras go to the least loaded", a, b, c)
+	}
+
+	// vigil-0 dies (no more rounds). Before its leases expire, nothing moves.
+	clk.add(4 * time.Second)
+	round(1, 2)
+	if len(owners[1].cameras())+len(owners[2].cameras()) != 6 {
+		t.Fatal("cameras moved before the dead node's leases expired")
+	}
+	clk.add(3 * time.Second)
+	round(1, 2, 1)
+	b, c := owners[1].cameras(), owners[2].cameras()
+	if len(b)+len(c) != 36 || len(b) != 18 {
+		t.Fatalf("after vigil-0 died: vigil-1 %d, vigil-2 %d; want 18 each", len(b), len(c))
+	}
+	failovers := 0
+	for _, l := range b {
+		if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
+			failovers++
+		}
+	}
+	for _, l := range c {
+		if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
+			failovers++
+		}
+	}
+	if failovers != 30 {
+		t.Fatalf("%d leases say failover from vigil-0, want 30", failovers)
+	}
+	placed := testutil.ToFloat64(nodes[1].metrics.placed.WithLabelValues(ReasonFailover)) +
+		testutil.ToFloat64(nodes[2].metrics.placed.WithLabelValues(ReasonFailover))
+	if placed != 30 {
+		t.Fatalf("vigil_cluster_placements_total{reason=failover}: %v", placed)
+	}
+	// vigil-2 stops cleanly: vigil-1 takes its cameras at its next round.
+	nodes[2].Close()
+	round(1)
+	if got := owners[1].cameras(); len(got) != 36 || !strings.HasPrefix(got["cam036"].Reason, "hand-over: node vigil-2") &&
+		!strings.HasPrefix(got["cam035"].Reason, "hand-over: node vigil-2") {
+		t.Fatalf("after vigil-2 stopped: vigil-1 owns %d", len(got))
+	}
+	if n, _ := testutil.GatherAndCount(regs[1], "vigil_cluster_cameras_owned"); n != 1 || testutil.ToFloat64(nodes[1].metrics.owned) != 36 {
+		t.Fatalf("vigil_cluster_cameras_owned: %v", testutil.ToFloat64(nodes[1].metrics.owned))
+	}
+}
+
+// A node that cannot reach the store for a whole TTL stops its cameras:
+// the others may have taken them.
+func TestANodeCutOffFromTheStoreStopsItsCameras(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	ctx := context.Background()
+	st := openStore(t, pg.DSN("vigil"))
+	c := store.Camera{ID: "cam001", MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+	c.Normalize()
+	st.CreateCamera(ctx, &c)
+	clk := &clock{t: time.Now().UTC()}
+	o := &running{}
+	n := &Node{ID: "vigil-0", Capacity: 10, Store: st, Owner: o, Now: clk.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := n.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if len(o.cameras()) != 1 {
+		t.Fatal("the camera is not owned")
+	}
+	st.Close() // the store is out of reach from here on
+	clk.add(2 * time.Second)
+	if err := n.Round(ctx); err == nil {
+		t.Fatal("a round without the store succeeded")
+	}
+	n.fence(ctx)
+	if len(o.cameras()) != 1 {
+		t.Fatal("cameras stopped before the leases could have expired")
+	}
+	clk.add(5 * time.Second)
+	n.fence(ctx)
+	if len(o.cameras()) != 0 {
+		t.Fatal("a node cut off from the store for a whole TTL still runs its cameras")
+	}
+}

@@ -45,6 +45,9 @@ type cameraRecorder struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	reader *ingest.Reader
+	// handoff asks the run goroutine to end before the next keyframe and
+	// send that keyframe's wall time (Recorder.HandOff).
+	handoff chan chan time.Time
 
 	// openSeg describes the segment being written, as far as it is synced,
 	// so recent footage can be listed and played before it is sealed.
@@ -63,7 +66,15 @@ type cameraRecorder struct {
 	breakClass string // why the next segment does not follow on
 	breakWhy   string
 	failedAt   time.Time
+	// from: frames before it belong to the node that handed the camera
+	// over (zero: none). handingOff is HandOff's reply, while it waits.
+	from       time.Time
+	handingOff chan time.Time
 }
+
+// cutTolerance allows for two nodes' wall clocks (receive times) to put
+// the keyframe at a hand-over's cut a little apart.
+const cutTolerance = 500 * time.Millisecond
 
 // start begins recording; movedWhy is why the camera came from another
 // node ("" when it did not).
@@ -71,7 +82,12 @@ func (c *cameraRecorder) start(movedWhy string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.done = make(chan struct{})
-	c.reader = c.hub.Attach(ingest.ReaderOptions{Name: "recorder", Queue: c.rec.Queue, Start: ingest.StartNextKeyframe})
+	c.handoff = make(chan chan time.Time, 1)
+	start := ingest.StartNextKeyframe
+	if !c.from.IsZero() {
+		start = ingest.StartCachedKeyframe // the cut's keyframe may have come already
+	}
+	c.reader = c.hub.Attach(ingest.ReaderOptions{Name: "recorder", Queue: c.rec.Queue, Start: start})
 	c.rec.Metrics.start(c.camera)
 	if last, err := c.rec.Store.LastSegment(ctx, c.camera); err == nil {
 		// Footage resumes after a restart: the time between is a gap.
@@ -118,7 +134,15 @@ func (c *cameraRecorder) run(ctx context.Context) {
 				c.seal()
 				return
 			}
+			if c.handingOff != nil && au.Keyframe {
+				// Handed over: the other node records from this keyframe.
+				c.seal()
+				c.handingOff <- au.WallTime
+				return
+			}
 			c.write(au)
+		case reply := <-c.handoff:
+			c.handingOff = reply
 		case <-sync.C:
 			c.sync()
 		}
@@ -126,6 +150,12 @@ func (c *cameraRecorder) run(ctx context.Context) {
 }
 
 func (c *cameraRecorder) write(au *ingest.AccessUnit) {
+	if !c.from.IsZero() {
+		if au.WallTime.Before(c.from.Add(-cutTolerance)) {
+			return // recorded by the node that handed the camera over
+		}
+		c.from = time.Time{}
+	}
 	if au.Discontinuity {
 		// Ingest rebased the camera's timestamps, so the segment's timeline
 		// stays continuous: report the jump and lose nothing.

@@ -71,14 +71,53 @@ func (r *Recorder) Initialize() error {
 
 // Record starts recording a camera from its main stream hub; a camera
 // already recorded from the same hub is left alone.
-func (r *Recorder) Record(camera string, hub *ingest.Hub) { r.record(camera, hub, "") }
+func (r *Recorder) Record(camera string, hub *ingest.Hub) { r.record(camera, hub, "", time.Time{}) }
 
 // TakeOver starts recording a camera that another node recorded until now
-// (a failover, a hand-over): the time since the camera's last segment is
-// a gap, and why says why it moved.
-func (r *Recorder) TakeOver(camera string, hub *ingest.Hub, why string) { r.record(camera, hub, why) }
+// (a failover, a rebalance): the time since the camera's last segment is
+// a gap, and why says why it moved. A camera handed over by a rebalance
+// is recorded from the keyframe at cut, where the other node's recording
+// ended (HandOff), so no footage is missed or recorded twice; a zero cut
+// starts at the next keyframe.
+func (r *Recorder) TakeOver(camera string, hub *ingest.Hub, why string, cut time.Time) {
+	r.record(camera, hub, why, cut)
+}
 
-func (r *Recorder) record(camera string, hub *ingest.Hub, movedWhy string) {
+// HandOff ends a camera's recording before its next keyframe (waiting for
+// it until ctx ends), so that another node can take over from that
+// keyframe, and returns the keyframe's wall time: the cut. If no keyframe
+// comes in time the recording stops where it is, and the cut is where its
+// footage ends. A camera not being recorded gives a zero cut.
+func (r *Recorder) HandOff(ctx context.Context, camera string) time.Time {
+	r.mu.Lock()
+	c, ok := r.cameras[camera]
+	r.mu.Unlock()
+	if !ok {
+		return time.Time{}
+	}
+	reply := make(chan time.Time, 1)
+	select {
+	case c.handoff <- reply:
+	case <-c.done:
+	}
+	var cut time.Time
+	select {
+	case cut = <-reply:
+		<-c.done
+	case <-c.done:
+	case <-ctx.Done():
+		c.close()
+		cut = c.lastEnd // c's goroutine has ended: its fields are settled
+	}
+	r.mu.Lock()
+	if r.cameras[camera] == c {
+		delete(r.cameras, camera)
+	}
+	r.mu.Unlock()
+	return cut
+}
+
+func (r *Recorder) record(camera string, hub *ingest.Hub, movedWhy string, cut time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -90,7 +129,7 @@ func (r *Recorder) record(camera string, hub *ingest.Hub, movedWhy string) {
 		}
 		c.close()
 	}
-	c := &cameraRecorder{rec: r, camera: camera, hub: hub, logger: r.Logger.With("camera", camera)}
+	c := &cameraRecorder{rec: r, camera: camera, hub: hub, logger: r.Logger.With("camera", camera), from: cut}
 	c.start(movedWhy)
 	r.cameras[camera] = c
 }

@@ -36,7 +36,14 @@ type served struct {
 // and waited for until it answers.
 func serveVigil(t *testing.T, bin, body string) *served {
 	t.Helper()
-	s := &served{port: freePort(t), data: t.TempDir(), stdout: &syncBuffer{}}
+	return serveVigilOn(t, bin, freePort(t), body)
+}
+
+// serveVigilOn is serveVigil on a port chosen beforehand (a body that
+// names it: a cluster node's advertise_url).
+func serveVigilOn(t *testing.T, bin string, port int, body string) *served {
+	t.Helper()
+	s := &served{port: port, data: t.TempDir(), stdout: &syncBuffer{}}
 	s.cfg = filepath.Join(s.data, "vigil.yaml")
 	if err := os.WriteFile(s.cfg, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d
 data_dir: %s

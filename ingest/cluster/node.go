@@ -8,8 +8,10 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,10 +26,24 @@ const DefaultLeaseTTL = 6 * time.Second
 
 // Owner runs the cameras a node owns.
 type Owner interface {
-	// Own makes the node run exactly the cameras of these leases (a
-	// lease's Reason says why a camera is new here).
-	Own(ctx context.Context, leases []store.Lease) error
+	// Own makes the node record exactly the cameras of owned (a lease's
+	// Reason says why a camera is new here, and Cut where a rebalance's
+	// previous owner stopped), and ingest without recording those of
+	// warm: cameras a rebalance is bringing here or taking away.
+	Own(ctx context.Context, owned, warm []store.Lease) error
+	// HandOff ends a camera's recording before its next keyframe and
+	// gives the keyframe's wall time, where the next owner begins.
+	HandOff(ctx context.Context, camera string) time.Time
 }
+
+// handOffWait bounds how long a hand-off waits for a keyframe: cameras
+// send one every few seconds at most.
+const handOffWait = 10 * time.Second
+
+// fastRound is how soon the next round comes while a camera is on its
+// way here, so its recording starts on the keyframe it was cut at (still
+// in the hub's cache).
+const fastRound = 250 * time.Millisecond
 
 // Node is this process's membership of the cluster.
 type Node struct {
@@ -44,7 +60,15 @@ type Node struct {
 
 	metrics *metrics
 	started time.Time
-	renewed time.Time // when the leases were last renewed (run's goroutine)
+	life    context.Context // until Close: the hand-offs'
+	roundMu sync.Mutex      // one round at a time; guards renewed and fast
+	renewed time.Time       // when the leases were last renewed
+	// handing: cameras this node is handing over (rounds run on run's
+	// goroutine only; the hand-offs on their own, hence the lock).
+	mu      sync.Mutex
+	handing map[string]bool
+	busy    sync.WaitGroup // hand-offs under way
+	fast    bool           // a camera is coming in: round again soon
 	kick    chan struct{}
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -72,14 +96,16 @@ func (n *Node) Initialize(ctx context.Context) error {
 			return err
 		}
 	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.life, n.cancel, n.done = runCtx, cancel, make(chan struct{})
 	n.started = n.Now()
 	n.kick = make(chan struct{}, 1)
+	n.handing = map[string]bool{}
 	n.Store.SetNode(n.ID)
 	if err := n.Round(ctx); err != nil {
+		cancel()
 		return err
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	n.cancel, n.done = cancel, make(chan struct{})
 	go n.run(runCtx)
 	return nil
 }
@@ -93,6 +119,7 @@ func (n *Node) Close() {
 	}
 	n.cancel()
 	<-n.done
+	n.busy.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := n.Store.StopNode(ctx, n.ID, n.Now()); err != nil {
@@ -113,10 +140,17 @@ func (n *Node) run(ctx context.Context) {
 	t := time.NewTicker(n.LeaseTTL / 3)
 	defer t.Stop()
 	for {
+		var soon <-chan time.Time
+		n.roundMu.Lock()
+		if n.fast {
+			soon = time.After(fastRound)
+		}
+		n.roundMu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-soon:
 		case <-n.kick:
 		}
 		if err := n.Round(ctx); err != nil && ctx.Err() == nil {
@@ -132,6 +166,8 @@ func (n *Node) run(ctx context.Context) {
 // node may place: grants are conditional on the lease read, so rounds on
 // several nodes at once never give a camera two owners.
 func (n *Node) Round(ctx context.Context) error {
+	n.roundMu.Lock()
+	defer n.roundMu.Unlock()
 	now := n.Now()
 	if err := n.Store.Heartbeat(ctx, store.NodeRecord{ID: n.ID, URL: n.URL, Capacity: n.Capacity, Started: n.started, Seen: now}); err != nil {
 		return err
@@ -144,21 +180,74 @@ func (n *Node) Round(ctx context.Context) error {
 		return err
 	}
 	n.renewed = now
-	n.metrics.owned.Set(float64(len(owned)))
-	return n.Owner.Own(ctx, owned)
+	incoming, err := n.Store.IncomingLeases(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	n.fast = len(incoming) > 0
+	warm := incoming
+	var keep []store.Lease
+	n.mu.Lock()
+	for _, l := range owned {
+		switch {
+		case n.handing[l.Camera]:
+			warm = append(warm, l)
+		case l.MovingTo != "":
+			n.handing[l.Camera] = true
+			warm = append(warm, l)
+			n.busy.Add(1)
+			go n.handOff(n.life, l)
+		default:
+			keep = append(keep, l)
+		}
+	}
+	n.mu.Unlock()
+	n.metrics.owned.Set(float64(len(keep)))
+	return n.Owner.Own(ctx, keep, warm)
+}
+
+// handOff moves a camera to the node a rebalance chose: its recording
+// here ends before a keyframe, and the lease goes over with that
+// keyframe's time, where the new owner's recording begins.
+func (n *Node) handOff(ctx context.Context, l store.Lease) {
+	defer n.busy.Done()
+	defer func() {
+		n.mu.Lock()
+		delete(n.handing, l.Camera)
+		n.mu.Unlock()
+		n.Kick() // stop ingesting it, or record it again if the move failed
+	}()
+	wctx, cancel := context.WithTimeout(ctx, handOffWait)
+	cut := n.Owner.HandOff(wctx, l.Camera)
+	cancel()
+	now := n.Now()
+	moved := store.Lease{Camera: l.Camera, Node: l.MovingTo, Acquired: now, Expires: now.Add(n.LeaseTTL),
+		Reason: fmt.Sprintf("%s: from node %s", ReasonRebalance, n.ID), Cut: cut}
+	ok, err := n.Store.GrantLease(ctx, moved, l.Epoch)
+	switch {
+	case err != nil:
+		n.Logger.Error("rebalance: hand-over failed; the camera stays here", "camera", l.Camera, "to", l.MovingTo, "error", err)
+	case !ok:
+		n.Logger.Warn("rebalance: the lease changed meanwhile; the camera stays where placement put it", "camera", l.Camera)
+	default:
+		n.metrics.placed.WithLabelValues(ReasonRebalance).Inc()
+		n.Logger.Info("camera handed over", "camera", l.Camera, "to", l.MovingTo, "cut", cut)
+	}
 }
 
 // fence stops every camera once the leases cannot have been renewed for
 // a whole TTL (the store is out of reach): by then other nodes may have
 // taken them, and two nodes must not record one camera as its owner.
 func (n *Node) fence(ctx context.Context) {
+	n.roundMu.Lock()
+	defer n.roundMu.Unlock()
 	if n.Now().Sub(n.renewed) < n.LeaseTTL {
 		return
 	}
 	n.metrics.owned.Set(0)
 	n.Logger.Error("cluster: leases not renewed for a whole TTL: stopping this node's cameras until the store answers",
 		"since", n.renewed)
-	if err := n.Owner.Own(ctx, nil); err != nil {
+	if err := n.Owner.Own(ctx, nil, nil); err != nil {
 		n.Logger.Error("cluster: stopping cameras", "error", err)
 	}
 }
@@ -194,6 +283,16 @@ func (n *Node) place(ctx context.Context, now time.Time) error {
 		n.metrics.placed.WithLabelValues(kind).Inc()
 		if kind != ReasonNew {
 			n.Logger.Warn("camera moved", "camera", g.Lease.Camera, "to", g.Lease.Node, "reason", g.Lease.Reason)
+		}
+	}
+	for _, u := range plan.Unmarks {
+		if _, err := n.Store.MarkMove(ctx, u.Camera, u.Epoch, ""); err != nil {
+			return err
+		}
+	}
+	if m := plan.Move; m != nil {
+		if _, err := n.Store.MarkMove(ctx, m.Camera, m.Epoch, m.MovingTo); err != nil {
+			return err
 		}
 	}
 	live := 0

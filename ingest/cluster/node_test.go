@@ -20,18 +20,32 @@ import (
 // running is an Owner that keeps what it was told to run (the service's
 // owner is the camera registry, tested end to end in cmd/vigil).
 type running struct {
-	mu     sync.Mutex
-	leases map[string]store.Lease
+	mu        sync.Mutex
+	leases    map[string]store.Lease
+	warm      map[string]bool
+	handedOff []string
 }
 
-func (r *running) Own(_ context.Context, ls []store.Lease) error {
+func (r *running) Own(_ context.Context, ls, warm []store.Lease) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.leases = map[string]store.Lease{}
 	for _, l := range ls {
 		r.leases[l.Camera] = l
 	}
+	r.warm = map[string]bool{}
+	for _, l := range warm {
+		r.warm[l.Camera] = true
+	}
 	return nil
+}
+
+// HandOff cuts "now": there is no stream in this test.
+func (r *running) HandOff(_ context.Context, camera string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handedOff = append(r.handedOff, camera)
+	return time.Now()
 }
 
 func (r *running) cameras() map[string]store.Lease {
@@ -102,65 +116,81 @@ func TestNodesShareAndTakeOverCameras(t *testing.T) {
 			}
 		}
 	}
-	// The first node to start took every camera; the rest wait for a
-	// rebalance, or for new cameras. New ones spread out:
-	round(0, 1, 2)
-	total := 0
-	for _, o := range owners {
-		total += len(o.cameras())
+	counts := func() (a, b, c int) {
+		return len(owners[0].cameras()), len(owners[1].cameras()), len(owners[2].cameras())
 	}
-	if total != 30 {
-		t.Fatalf("%d cameras owned, want 30", total)
+	// vigil-0 started first and took every camera; rounds then move them
+	// one at a time to the others, each handed off, until balanced.
+	if a, _, _ := counts(); a != 30 {
+		t.Fatalf("the first node owns %d, want all 30", a)
 	}
-	for i := 31; i <= 36; i++ {
-		c := store.Camera{ID: fmt.Sprintf("cam%03d", i), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-		c.Normalize()
-		admin.CreateCamera(ctx, &c)
+	for i := 0; ; i++ {
+		round(0, 1, 2)
+		if a, b, c := counts(); a == 10 && b == 10 && c == 10 {
+			break
+		}
+		if i == 500 {
+			a, b, c := counts()
+			t.Fatalf("not balanced after %d rounds: %d, %d, %d", i, a, b, c)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	round(0, 1, 2)
-	if a, b, c := len(owners[0].cameras()), len(owners[1].cameras()), len(owners[2].cameras()); a != 30 || b != 3 || c != 3 {
-		t.Fatalf("owned %d, %d, %d: the new cameras go to the least loaded", a, b, c)
+	owners[0].mu.Lock()
+	handed := len(owners[0].handedOff)
+	owners[0].mu.Unlock()
+	if handed != 20 {
+		t.Fatalf("vigil-0 handed off %d cameras, want 20", handed)
+	}
+	for _, l := range owners[1].cameras() {
+		if l.Reason != "rebalance: from node vigil-0" || l.Cut.IsZero() || l.Epoch != 2 {
+			t.Fatalf("a rebalanced lease: %+v", l)
+		}
 	}
 
-	// vigil-0 dies (no more rounds). Before its leases expire, nothing moves.
+	// vigil-0 dies: its loop stops, it never leaves the cluster.
+	nodes[0].cancel()
+	<-nodes[0].done
 	clk.add(4 * time.Second)
 	round(1, 2)
-	if len(owners[1].cameras())+len(owners[2].cameras()) != 6 {
+	if _, b, c := counts(); b+c != 20 {
 		t.Fatal("cameras moved before the dead node's leases expired")
 	}
 	clk.add(3 * time.Second)
 	round(1, 2, 1)
 	b, c := owners[1].cameras(), owners[2].cameras()
-	if len(b)+len(c) != 36 || len(b) != 18 {
-		t.Fatalf("after vigil-0 died: vigil-1 %d, vigil-2 %d; want 18 each", len(b), len(c))
+	if len(b) != 15 || len(c) != 15 {
+		t.Fatalf("after vigil-0 died: vigil-1 %d, vigil-2 %d; want 15 each", len(b), len(c))
 	}
 	failovers := 0
-	for _, l := range b {
-		if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
-			failovers++
+	for _, m := range []map[string]store.Lease{b, c} {
+		for _, l := range m {
+			if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
+				failovers++
+			}
 		}
 	}
-	for _, l := range c {
-		if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
-			failovers++
-		}
-	}
-	if failovers != 30 {
-		t.Fatalf("%d leases say failover from vigil-0, want 30", failovers)
+	if failovers != 10 {
+		t.Fatalf("%d leases say failover from vigil-0, want 10", failovers)
 	}
 	placed := testutil.ToFloat64(nodes[1].metrics.placed.WithLabelValues(ReasonFailover)) +
 		testutil.ToFloat64(nodes[2].metrics.placed.WithLabelValues(ReasonFailover))
-	if placed != 30 {
+	if placed != 10 {
 		t.Fatalf("vigil_cluster_placements_total{reason=failover}: %v", placed)
 	}
 	// vigil-2 stops cleanly: vigil-1 takes its cameras at its next round.
 	nodes[2].Close()
 	round(1)
-	if got := owners[1].cameras(); len(got) != 36 || !strings.HasPrefix(got["cam036"].Reason, "hand-over: node vigil-2") &&
-		!strings.HasPrefix(got["cam035"].Reason, "hand-over: node vigil-2") {
-		t.Fatalf("after vigil-2 stopped: vigil-1 owns %d", len(got))
+	got := owners[1].cameras()
+	handOvers := 0
+	for _, l := range got {
+		if strings.HasPrefix(l.Reason, "hand-over: node vigil-2 stopped") {
+			handOvers++
+		}
 	}
-	if n, _ := testutil.GatherAndCount(regs[1], "vigil_cluster_cameras_owned"); n != 1 || testutil.ToFloat64(nodes[1].metrics.owned) != 36 {
+	if len(got) != 30 || handOvers != 15 {
+		t.Fatalf("after vigil-2 stopped: vigil-1 owns %d, %d handed over", len(got), handOvers)
+	}
+	if n, _ := testutil.GatherAndCount(regs[1], "vigil_cluster_cameras_owned"); n != 1 || testutil.ToFloat64(nodes[1].metrics.owned) != 30 {
 		t.Fatalf("vigil_cluster_cameras_owned: %v", testutil.ToFloat64(nodes[1].metrics.owned))
 	}
 }

@@ -15,10 +15,16 @@ type Grant struct {
 	ReadEpoch int64
 }
 
-// Plan is what placement decided: leases to grant and to drop.
+// Plan is what placement decided: leases to grant and to drop, and at
+// most one camera to move for balance.
 type Plan struct {
 	Grants []Grant
 	Drops  []store.Lease
+	// Move, when not nil, is a camera to move to a less loaded node (its
+	// MovingTo set): a rebalance, one camera at a time.
+	Move *store.Lease
+	// Unmarks are moves whose target is no longer live.
+	Unmarks []store.Lease
 	// Unowned are enabled cameras no node can take (none alive, or all
 	// full): they are not recorded.
 	Unowned []string
@@ -48,12 +54,14 @@ func Place(now time.Time, ttl time.Duration, nodes []store.NodeRecord, cams []st
 		}
 	}
 	lease := map[string]store.Lease{}
+	var kept []store.Lease // of enabled cameras
 	for _, l := range leases {
 		if !enabled[l.Camera] {
 			plan.Drops = append(plan.Drops, l)
 			continue
 		}
 		lease[l.Camera] = l
+		kept = append(kept, l)
 		if l.Expires.After(now) {
 			load[l.Node]++
 		}
@@ -81,7 +89,60 @@ func Place(now time.Time, ttl time.Duration, nodes []store.NodeRecord, cams []st
 		}
 		plan.Grants = append(plan.Grants, g)
 	}
+	if len(plan.Grants) == 0 && len(plan.Unowned) == 0 {
+		plan.Move, plan.Unmarks = rebalance(now, live, kept, load)
+	}
 	return plan
+}
+
+// rebalance picks one camera to move from the most loaded live node to
+// the least loaded, when that evens them out, and none is moving yet.
+func rebalance(now time.Time, live []store.NodeRecord, leases []store.Lease, load map[string]int) (*store.Lease, []store.Lease) {
+	isLive := map[string]store.NodeRecord{}
+	for _, n := range live {
+		isLive[n.ID] = n
+	}
+	var unmarks []store.Lease
+	moving := false
+	for _, l := range leases {
+		if l.MovingTo == "" {
+			continue
+		}
+		if _, ok := isLive[l.MovingTo]; !ok {
+			unmarks = append(unmarks, l)
+			continue
+		}
+		moving = true
+	}
+	if moving || len(live) < 2 {
+		return nil, unmarks
+	}
+	// most: the largest share of its capacity (ties: the higher id).
+	most := live[0]
+	for _, n := range live[1:] {
+		if load[n.ID]*most.Capacity > load[most.ID]*n.Capacity ||
+			load[n.ID]*most.Capacity == load[most.ID]*n.Capacity && n.ID > most.ID {
+			most = n
+		}
+	}
+	to, ok := leastLoaded(live, load)
+	// Worth it when the move leaves the target's share below the source's:
+	// load[most]/cap[most] > (load[to]+1)/cap[to].
+	if !ok || to == most.ID || load[most.ID]*isLive[to].Capacity <= (load[to]+1)*most.Capacity {
+		return nil, unmarks
+	}
+	var pick *store.Lease
+	for i, l := range leases {
+		if l.Node == most.ID && l.Expires.After(now) && (pick == nil || l.Camera > pick.Camera) {
+			pick = &leases[i]
+		}
+	}
+	if pick == nil {
+		return nil, unmarks
+	}
+	m := *pick
+	m.MovingTo = to
+	return &m, unmarks
 }
 
 // leastLoaded is the live node with room whose load after one more camera
@@ -112,7 +173,8 @@ func whyMoved(old store.Lease, from store.NodeRecord) string {
 
 // Why a camera came to its node: a lease's Reason starts with one of these.
 const (
-	ReasonNew      = "new"
-	ReasonFailover = "failover"
-	ReasonHandOver = "hand-over"
+	ReasonNew       = "new"
+	ReasonFailover  = "failover"
+	ReasonHandOver  = "hand-over"
+	ReasonRebalance = "rebalance"
 )

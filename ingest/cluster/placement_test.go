@@ -133,3 +133,38 @@ func TestStoppedNodeHandsOverDisabledCamerasAreDroppedFullNodesLeaveCamerasUnown
 		t.Fatalf("no nodes: %+v", p)
 	}
 }
+
+func TestRebalanceMovesOneCameraAtATime(t *testing.T) {
+	nodes := []store.NodeRecord{node("vigil-0", 100, t0), node("vigil-1", 100, t0)}
+	leases := apply(nil, Place(t0, ttl, nodes[:1], cameras(4), nil))
+	p := Place(t0, ttl, nodes, cameras(4), leases)
+	if len(p.Grants) != 0 || p.Move == nil || p.Move.Camera != "cam004" || p.Move.Node != "vigil-0" || p.Move.MovingTo != "vigil-1" {
+		t.Fatalf("move %+v, grants %+v", p.Move, p.Grants)
+	}
+	// While one is moving, no other is.
+	for i := range leases {
+		if leases[i].Camera == "cam004" {
+			leases[i].MovingTo = "vigil-1"
+		}
+	}
+	if p := Place(t0, ttl, nodes, cameras(4), leases); p.Move != nil {
+		t.Fatalf("a second move while one is under way: %+v", p.Move)
+	}
+	// The target died: the mark goes, and no move is made to it.
+	nodes[1].Seen = t0.Add(-time.Minute)
+	if p := Place(t0, ttl, nodes, cameras(4), leases); len(p.Unmarks) != 1 || p.Unmarks[0].Camera != "cam004" || p.Move != nil {
+		t.Fatalf("unmarks %+v, move %+v", p.Unmarks, p.Move)
+	}
+	// Balanced enough: 3 against 2 stays.
+	nodes[1].Seen = t0
+	for i := range leases {
+		leases[i].MovingTo = ""
+		if leases[i].Camera >= "cam004" {
+			leases[i].Node = "vigil-1"
+		}
+	}
+	leases = append(leases, store.Lease{Camera: "cam005", Node: "vigil-1", Epoch: 1, Expires: t0.Add(ttl)})
+	if p := Place(t0, ttl, nodes, cameras(5), leases); p.Move != nil {
+		t.Fatalf("3 against 2 moved %+v", p.Move)
+	}
+}

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
 )
 
 // NodeRecord is one node of several sharing the store: where the others
@@ -31,6 +34,13 @@ type Lease struct {
 	// Reason says why the camera came to this node: "new", "failover: …",
 	// "rebalance: …", "hand-over: …".
 	Reason string
+	// MovingTo is the node a rebalance is moving the camera to ("" when
+	// none): it gets ready while the owner cuts its recording.
+	MovingTo string
+	// Cut is where the previous owner's recording ended, on a keyframe,
+	// when the camera was handed over by a rebalance: the new owner's
+	// begins there.
+	Cut time.Time
 }
 
 // Heartbeat records that a node is alive at n.Seen (making its row the
@@ -80,13 +90,14 @@ func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
 	})
 }
 
-const leaseColumns = `camera, node, epoch, acquired_us, expires_us, reason`
+const leaseColumns = `camera, node, epoch, acquired_us, expires_us, reason, moving_to, cut_us`
 
 func scanLease(r scanner) (Lease, error) {
 	var l Lease
 	var acquired, expires int64
-	err := r.Scan(&l.Camera, &l.Node, &l.Epoch, &acquired, &expires, &l.Reason)
-	l.Acquired, l.Expires = fromMicros(acquired), fromMicros(expires)
+	var cut sql.NullInt64
+	err := r.Scan(&l.Camera, &l.Node, &l.Epoch, &acquired, &expires, &l.Reason, &l.MovingTo, &cut)
+	l.Acquired, l.Expires, l.Cut = fromMicros(acquired), fromMicros(expires), timeOf(cut)
 	return l, err
 }
 
@@ -127,12 +138,12 @@ func (s *Store) GrantLease(ctx context.Context, l Lease, readEpoch int64) (bool,
 	var res sql.Result
 	var err error
 	if readEpoch == 0 {
-		res, err = s.db.ExecContext(ctx, `INSERT INTO camera_leases (`+leaseColumns+`) VALUES ($1,$2,1,$3,$4,$5)
-			ON CONFLICT (camera) DO NOTHING`, l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason)
+		res, err = s.db.ExecContext(ctx, `INSERT INTO camera_leases (camera, node, epoch, acquired_us, expires_us, reason)
+			VALUES ($1,$2,1,$3,$4,$5) ON CONFLICT (camera) DO NOTHING`, l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason)
 	} else {
 		res, err = s.db.ExecContext(ctx, `UPDATE camera_leases SET node = $2, epoch = epoch + 1, acquired_us = $3,
-			expires_us = $4, reason = $5 WHERE camera = $1 AND epoch = $6`,
-			l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason, readEpoch)
+			expires_us = $4, reason = $5, moving_to = '', cut_us = $7 WHERE camera = $1 AND epoch = $6`,
+			l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason, readEpoch, nullMicros(l.Cut))
 	}
 	if err != nil {
 		return false, fmt.Errorf("lease of %s to %s: %w", l.Camera, l.Node, err)
@@ -148,4 +159,83 @@ func (s *Store) DropLease(ctx context.Context, camera string, readEpoch int64) e
 		return fmt.Errorf("drop lease of %s: %w", camera, err)
 	}
 	return nil
+}
+
+// MarkMove starts a rebalance: the camera is to move to node to, if its
+// lease is still the one read and is moving nowhere yet. It says whether
+// it did. Its owner hands it over (GrantLease with Cut) when ready, or
+// anyone drops the mark (MarkMove with to "") when to is gone.
+func (s *Store) MarkMove(ctx context.Context, camera string, readEpoch int64, to string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE camera_leases SET moving_to = $3
+		WHERE camera = $1 AND epoch = $2 AND (moving_to = '') <> ($3 = '')`, camera, readEpoch, to)
+	if err != nil {
+		return false, fmt.Errorf("move %s to %s: %w", camera, to, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// IncomingLeases lists the leases being moved to node by a rebalance.
+func (s *Store) IncomingLeases(ctx context.Context, node string) ([]Lease, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+leaseColumns+` FROM camera_leases WHERE moving_to = $1 ORDER BY camera`, node)
+	if err != nil {
+		return nil, fmt.Errorf("leases moving to %s: %w", node, err)
+	}
+	return collect(rows, scanLease)
+}
+
+// ReportedStatus is a camera's health as the node that runs it last
+// reported it.
+type ReportedStatus struct {
+	Node   string
+	At     time.Time
+	Status ingest.CameraStatus
+}
+
+// ReportStatuses records the health of the cameras node runs, at at.
+func (s *Store) ReportStatuses(ctx context.Context, node string, at time.Time, sts []ingest.CameraStatus) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, st := range sts {
+		raw, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO camera_status (camera, node, status, updated_us) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (camera) DO UPDATE SET node = excluded.node, status = excluded.status, updated_us = excluded.updated_us`,
+			st.ID, node, string(raw), toMicros(at)); err != nil {
+			return fmt.Errorf("report status of %s: %w", st.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ReportedStatuses is every camera's last reported health, by camera.
+func (s *Store) ReportedStatuses(ctx context.Context) (map[string]ReportedStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT camera, node, status, updated_us FROM camera_status`)
+	if err != nil {
+		return nil, fmt.Errorf("reported statuses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]ReportedStatus{}
+	for rows.Next() {
+		var id, raw string
+		var r ReportedStatus
+		var at int64
+		if err := rows.Scan(&id, &r.Node, &raw, &at); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &r.Status); err != nil {
+			return nil, fmt.Errorf("reported status of %s: %w", id, err)
+		}
+		r.At = fromMicros(at)
+		out[id] = r
+	}
+	return out, rows.Err()
 }

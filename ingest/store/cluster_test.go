@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vigil-cctv/vigil/ingest"
 )
 
 func TestNodesAndLeases(t *testing.T) { bothBackends(t, testNodesAndLeases) }
@@ -127,5 +129,27 @@ func testSegmentsBelongToTheirNode(t *testing.T) {
 	}
 	if cams, _ := b.RecordedCameras(ctx); len(cams) != 1 {
 		t.Fatalf("vigil-1's recorded cameras: %v", cams)
+	}
+}
+
+func TestReportedStatuses(t *testing.T) { bothBackends(t, testReportedStatuses) }
+
+func testReportedStatuses(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	online := ingest.CameraStatus{ID: "cam001", Enabled: true, Streams: []ingest.StreamStatus{{Stream: "main", State: ingest.StateOnline, FPS: 25, LastFrame: t0}}}
+	if err := s.ReportStatuses(ctx, "vigil-0", t0, []ingest.CameraStatus{online}); err != nil {
+		t.Fatal(err)
+	}
+	online.Streams[0].State = ingest.StateOffline
+	if err := s.ReportStatuses(ctx, "vigil-1", t0.Add(time.Second), []ingest.CameraStatus{online}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReportedStatuses(ctx)
+	r := got["cam001"]
+	if err != nil || len(got) != 1 || r.Node != "vigil-1" || !r.At.Equal(t0.Add(time.Second)) || r.Status.Streams[0].State != ingest.StateOffline ||
+		!r.Status.Streams[0].LastFrame.Equal(t0) {
+		t.Fatalf("reported: %+v %v", got, err)
 	}
 }

@@ -373,7 +373,12 @@ var migrations = []string{
 	// and how many cameras it may own; each enabled camera is owned by one
 	// node through a lease it renews, whose epoch goes up at every change
 	// of owner (a fencing token: a node that lost a camera finds out at
-	// its next renewal). A segment's file is on the disk of the node that
+	// its next renewal). A rebalance marks a lease moving_to another node,
+	// which gets ready; the owner cuts its recording before a keyframe and
+	// hands the lease over with that keyframe's time (cut_us), where the
+	// new owner's recording begins. camera_status is each camera's health
+	// as its owner last reported it (JSON), for the other nodes to show.
+	// A segment's file is on the disk of the node that
 	// recorded it ('' = the single node of a site that never had several).
 	`CREATE TABLE nodes (
 		id         TEXT PRIMARY KEY,
@@ -389,9 +394,17 @@ var migrations = []string{
 		epoch       INTEGER NOT NULL,
 		acquired_us INTEGER NOT NULL,
 		expires_us  INTEGER NOT NULL,
-		reason      TEXT NOT NULL
+		reason      TEXT NOT NULL,
+		moving_to   TEXT NOT NULL DEFAULT '',
+		cut_us      INTEGER
 	);
 	CREATE INDEX camera_leases_node ON camera_leases(node);
+	CREATE TABLE camera_status (
+		camera     TEXT PRIMARY KEY,
+		node       TEXT NOT NULL,
+		status     TEXT NOT NULL,
+		updated_us INTEGER NOT NULL
+	);
 	ALTER TABLE segments ADD COLUMN node TEXT NOT NULL DEFAULT '';
 	CREATE INDEX segments_node ON segments(node, start_us);`,
 }

@@ -207,6 +207,7 @@ func (a *App) startCameras(ctx context.Context) error {
 	}
 	a.node = &cluster.Node{ID: cl.NodeID, URL: cl.AdvertiseURL, Capacity: cl.Capacity, LeaseTTL: cl.LeaseTTL,
 		Store: a.store, Owner: a.registry, Registerer: a.metrics, Logger: a.logger.With("component", "cluster")}
+	a.registry.node, a.registry.staleAfter = cl.NodeID, 2*cl.LeaseTTL
 	if err := a.node.Initialize(ctx); err != nil {
 		a.node = nil
 		return fmt.Errorf("cluster: %w", err)

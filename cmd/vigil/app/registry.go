@@ -32,6 +32,14 @@ type registry struct {
 	// owned: in a cluster, the cameras this node runs, and the lease
 	// epoch it runs each under.
 	owned map[string]int64
+	// node and reported: in a cluster, this node's id, and every camera's
+	// health as its node last reported it (refreshed each round), for the
+	// cameras run elsewhere; a report older than staleAfter is a node
+	// that stopped reporting.
+	node       string
+	staleAfter time.Duration
+	reportMu   sync.Mutex
+	reported   map[string]store.ReportedStatus
 
 	mu sync.Mutex // serializes writes so store and supervisor agree
 }
@@ -109,13 +117,13 @@ func (r *registry) apply(c store.Camera) {
 		return
 	}
 	r.sup.Upsert(ingestCamera(c))
-	r.record(c, "")
+	r.record(c, movedHere{})
 }
 
 // record makes the recorder follow a camera: enabled cameras are recorded
-// from their main stream's hub (which survives ingest restarts). movedWhy
+// from their main stream's hub (which survives ingest restarts). moved
 // says why a camera recorded by another node until now came here.
-func (r *registry) record(c store.Camera, movedWhy string) {
+func (r *registry) record(c store.Camera, moved movedHere) {
 	r.analyse(c)
 	if r.rec == nil {
 		return
@@ -125,8 +133,8 @@ func (r *registry) record(c store.Camera, movedWhy string) {
 		r.rec.Stop(c.ID)
 		return
 	}
-	if movedWhy != "" {
-		r.rec.TakeOver(c.ID, hub, movedWhy)
+	if moved.why != "" {
+		r.rec.TakeOver(c.ID, hub, moved.why, moved.cut)
 		return
 	}
 	r.rec.Record(c.ID, hub)
@@ -157,8 +165,28 @@ func (r *registry) writable(ctx context.Context, id string) error {
 	return nil
 }
 
+// Status is a camera's health: from this node's ingest when it runs the
+// camera, else as the node that runs it last reported (in a cluster). A
+// report gone stale says that node is not reporting.
 func (r *registry) Status(id string) (ingest.CameraStatus, bool) {
-	return r.sup.Status(id)
+	if st, ok := r.sup.Status(id); ok || r.cluster == nil {
+		return st, ok
+	}
+	r.reportMu.Lock()
+	rep, ok := r.reported[id]
+	r.reportMu.Unlock()
+	if !ok || rep.Node == r.node {
+		return ingest.CameraStatus{}, false
+	}
+	if since := time.Since(rep.At); since > r.staleAfter {
+		st := ingest.CameraStatus{ID: id, Enabled: true}
+		for _, s := range rep.Status.Streams {
+			st.Streams = append(st.Streams, ingest.StreamStatus{Stream: s.Stream, State: ingest.StateOffline,
+				Error: fmt.Sprintf("node %s has not reported since %s", rep.Node, rep.At.UTC().Format(time.RFC3339)), LastFrame: s.LastFrame})
+		}
+		return st, true
+	}
+	return rep.Status, true
 }
 
 func (r *registry) Outages(ctx context.Context, id string, from, to time.Time) ([]ingest.Outage, error) {
@@ -224,49 +252,103 @@ func (r *registry) startAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.run(all, nil)
+	r.run(all, nil, nil)
 	return nil
 }
 
-// Own implements cluster.Owner: the node runs exactly the cameras it
-// holds leases of. A camera new here that another node had is recorded
-// with the gap since that node's last segment, and the lease's reason.
-func (r *registry) Own(ctx context.Context, leases []store.Lease) error {
+// Own implements cluster.Owner: the node records exactly the cameras it
+// holds leases of, and ingests those a rebalance is moving (warm). A
+// camera new here that another node had is recorded with the gap since
+// that node's last segment and the lease's reason, or from the keyframe
+// it was handed over at.
+func (r *registry) Own(ctx context.Context, owned, warm []store.Lease) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	all, err := r.store.ListCameras(ctx)
-	if err != nil && len(leases) > 0 {
+	if err != nil && len(owned)+len(warm) > 0 {
 		return err
 	}
 	// (With no leases, as when the store is out of reach, every camera
 	// stops whatever the error.)
-	owned := make(map[string]int64, len(leases))
-	moved := map[string]string{}
-	for _, l := range leases {
-		owned[l.Camera] = l.Epoch
+	now := make(map[string]int64, len(owned))
+	moved := map[string]movedHere{}
+	for _, l := range owned {
+		now[l.Camera] = l.Epoch
 		if _, ran := r.owned[l.Camera]; !ran && l.Reason != cluster.ReasonNew {
-			moved[l.Camera] = l.Reason
+			moved[l.Camera] = movedHere{why: l.Reason, cut: l.Cut}
 		}
 	}
-	var mine []store.Camera
+	warming := map[string]bool{}
+	for _, l := range warm {
+		warming[l.Camera] = true
+	}
+	var rec, ingestOnly []store.Camera
 	for _, c := range all {
-		if _, ok := owned[c.ID]; ok {
-			mine = append(mine, c)
+		if _, ok := now[c.ID]; ok {
+			rec = append(rec, c)
+		} else if warming[c.ID] {
+			ingestOnly = append(ingestOnly, c)
 		}
 	}
-	r.owned = owned
-	r.run(mine, moved)
+	r.owned = now
+	r.run(rec, ingestOnly, moved)
+	r.report(ctx, rec)
 	return nil
 }
 
-// run makes the supervisor, recorder and analytics follow exactly cams.
-func (r *registry) run(cams []store.Camera, moved map[string]string) {
-	ic := make([]ingest.Camera, len(cams))
-	for i, c := range cams {
-		ic[i] = ingestCamera(c)
+// report shares the health of the cameras this node records with the
+// other nodes, and takes theirs.
+func (r *registry) report(ctx context.Context, cams []store.Camera) {
+	sts := make([]ingest.CameraStatus, 0, len(cams))
+	for _, c := range cams {
+		if st, ok := r.sup.Status(c.ID); ok {
+			sts = append(sts, st)
+		}
+	}
+	if err := r.store.ReportStatuses(ctx, r.node, time.Now(), sts); err != nil {
+		return // the round's own store calls say why; health waits a round
+	}
+	all, err := r.store.ReportedStatuses(ctx)
+	if err != nil {
+		return
+	}
+	r.reportMu.Lock()
+	r.reported = all
+	r.reportMu.Unlock()
+}
+
+// HandOff implements cluster.Owner: the recording ends before the
+// camera's next keyframe (ingest goes on until the lease has moved).
+func (r *registry) HandOff(ctx context.Context, camera string) time.Time {
+	if r.rec == nil {
+		return time.Now()
+	}
+	return r.rec.HandOff(ctx, camera)
+}
+
+// movedHere is why a camera came to this node, and where a rebalance's
+// previous owner stopped recording it.
+type movedHere struct {
+	why string
+	cut time.Time
+}
+
+// run makes the supervisor ingest exactly cams and ingestOnly, and the
+// recorder and analytics follow cams (ingestOnly are being handed over:
+// the hand-off stops their recording).
+func (r *registry) run(cams, ingestOnly []store.Camera, moved map[string]movedHere) {
+	ic := make([]ingest.Camera, 0, len(cams)+len(ingestOnly))
+	for _, c := range cams {
+		ic = append(ic, ingestCamera(c))
+	}
+	for _, c := range ingestOnly {
+		ic = append(ic, ingestCamera(c))
 	}
 	r.sup.Apply(ic)
 	known := map[string]bool{}
+	for _, c := range ingestOnly {
+		known[c.ID] = true
+	}
 	for _, c := range cams {
 		known[c.ID] = true
 		r.record(c, moved[c.ID])

@@ -1,0 +1,215 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
+)
+
+// failoverWithin is the issue's promise: a dead node's cameras record
+// again on the others within 15 s.
+const failoverWithin = 15 * time.Second
+
+// TestFailoverEndToEnd runs three vigil serve nodes as processes (their
+// own data directories, one PostgreSQL) over 30 simulated cameras, kills
+// one with SIGKILL, and checks that all its cameras record again on the
+// others within 15 s, that each has a failover gap, that playback across
+// the failover works, and that every node's evidence log checks.
+func TestFailoverEndToEnd(t *testing.T) {
+	tmp := t.TempDir()
+	bin, _ := buildVigil(t, tmp)
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	dsn := pg.DSN("vigil")
+	cams := simtest.Start(t, 30)
+
+	nodes := make([]*served, 3)
+	for i := range nodes {
+		port := freePort(t)
+		nodes[i] = serveVigilOn(t, bin, port, fmt.Sprintf(`analytics: {enabled: false}
+store: {dsn: %q}
+cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6s}
+`, dsn, i, port))
+	}
+	admin := nodes[0].admin(t)
+	for i := 1; i <= 30; i++ {
+		admin.json(t, "POST", "/api/v1/cameras", map[string]any{"id": fmt.Sprintf("cam%03d", i), "name": fmt.Sprintf("Camera %d", i),
+			"main_url": cams.URL(i, "main")}, 201, nil)
+	}
+
+	st, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("cam%03d", i+1)
+	}
+	// Every camera recorded by its node: a sealed segment each, and the
+	// cameras spread over the three nodes.
+	owner := map[string]string{}
+	waitFor(t, 90*time.Second, "every camera recording, spread over three nodes", func() bool {
+		leases, err := st.Leases(ctx)
+		if err != nil || len(leases) != 30 {
+			return false
+		}
+		perNode := map[string]int{}
+		for _, l := range leases {
+			owner[l.Camera] = l.Node
+			perNode[l.Node]++
+		}
+		if len(perNode) != 3 || perNode["vigil-1"] < 5 {
+			return false
+		}
+		for _, id := range ids {
+			segs, _ := st.Segments(ctx, id, time.Time{}, time.Time{})
+			if len(segs) == 0 || segs[len(segs)-1].Node != owner[id] {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Any node shows every camera's health, as its node reports it.
+	for _, id := range ids {
+		var cam struct{ Status string }
+		getJSON(t, admin, "/api/v1/cameras/"+id, &cam)
+		if cam.Status != "online" {
+			t.Fatalf("%s (on %s) is %q on vigil-0", id, owner[id], cam.Status)
+		}
+	}
+
+	// vigil-1 dies, without a word to the others.
+	var victims []string
+	for _, id := range ids {
+		if owner[id] == "vigil-1" {
+			victims = append(victims, id)
+		}
+	}
+	killed := time.Now().UTC()
+	if err := nodes[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	nodes[1].cmd.Wait()
+
+	// Each of its cameras records again on another node: a segment of the
+	// new owner's that begins within 15 s of the kill.
+	resumed := map[string]time.Time{}
+	waitFor(t, 60*time.Second, "vigil-1's cameras recording on the others", func() bool {
+		for _, id := range victims {
+			if _, ok := resumed[id]; ok {
+				continue
+			}
+			segs, _ := st.Segments(ctx, id, killed, time.Time{})
+			for _, s := range segs {
+				if s.Node != "vigil-1" && s.Start.After(killed) {
+					resumed[id] = s.Start
+					break
+				}
+			}
+		}
+		return len(resumed) == len(victims)
+	})
+	var slowest time.Duration
+	for _, id := range victims {
+		d := resumed[id].Sub(killed)
+		slowest = max(slowest, d)
+		if d > failoverWithin {
+			t.Errorf("%s recorded again %v after the kill, more than %v", id, d.Round(time.Millisecond), failoverWithin)
+		}
+		gaps, _ := st.Gaps(ctx, id, killed.Add(-time.Minute), time.Time{})
+		found := false
+		for _, g := range gaps {
+			found = found || strings.HasPrefix(g.Reason, "failover: node vigil-1")
+		}
+		if !found {
+			t.Errorf("%s has no failover gap: %+v", id, gaps)
+		}
+	}
+	t.Logf("%d cameras of the dead node recording again on the others after %v at the most", len(victims), slowest.Round(time.Millisecond))
+	waitFor(t, 10*time.Second, "vigil-0 shows the dead node's cameras online again", func() bool {
+		for _, id := range victims {
+			var cam struct{ Status string }
+			getJSON(t, admin, "/api/v1/cameras/"+id, &cam)
+			if cam.Status != "online" {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Playback over the failover, on the camera's new node: the index
+	// shows the gap; the footage after it plays.
+	cam := victims[0]
+	lease, err := st.Lease(ctx, cam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now *served
+	for i, n := range nodes {
+		if fmt.Sprintf("vigil-%d", i) == lease.Node {
+			now = n
+		}
+	}
+	// Sessions and people are in the shared store: one made on vigil-0
+	// signs in on the camera's node.
+	var u struct {
+		Temp string `json:"temporary_password"`
+	}
+	admin.json(t, "POST", "/api/v1/users", map[string]any{"username": "olly.op", "display_name": "Olly Operator", "roles": []string{"operator"}}, 201, &u)
+	op := newSite(t, now.port, now.data)
+	op.signIn(t, "olly.op", u.Temp)
+	op.newPassword(t, u.Temp)
+	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	var index struct {
+		Spans []struct{ Start, End time.Time }
+		Gaps  []struct {
+			Start, End time.Time
+			Reason     string
+		}
+	}
+	getJSON(t, op, "/api/v1/cameras/"+cam+"/recordings?from="+url.QueryEscape(rfc(killed.Add(-time.Minute))), &index)
+	gapShown := false
+	for _, g := range index.Gaps {
+		gapShown = gapShown || strings.HasPrefix(g.Reason, "failover")
+	}
+	if len(index.Spans) < 2 || !gapShown {
+		t.Fatalf("recordings over the failover: %+v", index)
+	}
+	q := url.Values{"from": {rfc(resumed[cam])}, "to": {rfc(resumed[cam].Add(time.Second))}, "reason": {"failover test"}, "format": {"mp4"}}
+	if code, body := op.do(t, "GET", "/api/v1/cameras/"+cam+"/playback?"+q.Encode(), nil); code != 200 || len(body) < 1000 {
+		t.Fatalf("playback after the failover: %d, %d bytes: %.200s", code, len(body), body)
+	}
+
+	// Every node's evidence log checks, the dead one's too.
+	for i, n := range nodes {
+		n.cmd.Process.Signal(syscall.SIGTERM)
+		n.cmd.Wait()
+		if out, err := exec.Command(bin, "evidence", "check", "-config", n.cfg).CombinedOutput(); err != nil {
+			t.Errorf("vigil-%d: vigil evidence check: %v\n%s", i, err, out)
+		}
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after within.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", within, what)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

@@ -192,6 +192,43 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		t.Fatalf("playback after the failover: %d, %d bytes: %.200s", code, len(body), body)
 	}
 
+	// vigil-1 comes back: rebalancing hands cameras back to it one at a
+	// time, each cut on a keyframe: the footage runs on without a gap.
+	rejoined := time.Now().UTC()
+	nodes[1].restart(t, bin)
+	var back []string
+	waitFor(t, 90*time.Second, "three cameras handed back to vigil-1 and recorded there", func() bool {
+		leases, _ := st.Leases(ctx)
+		back = back[:0]
+		for _, l := range leases {
+			if l.Node != "vigil-1" || !strings.HasPrefix(l.Reason, "rebalance") {
+				continue
+			}
+			segs, _ := st.Segments(ctx, l.Camera, rejoined, time.Time{})
+			for _, s := range segs {
+				if s.Node == "vigil-1" {
+					back = append(back, l.Camera)
+					break
+				}
+			}
+		}
+		return len(back) >= 3
+	})
+	for _, id := range back {
+		segs, _ := st.Segments(ctx, id, rejoined, time.Time{})
+		for i := 1; i < len(segs); i++ {
+			if segs[i].Node == "vigil-1" && segs[i-1].Node != "vigil-1" {
+				if d := segs[i].Start.Sub(segs[i-1].End); d < -600*time.Millisecond || d > 600*time.Millisecond {
+					t.Errorf("%s: %s's footage ends at %v, vigil-1's begins %v later", id, segs[i-1].Node, segs[i-1].End, d)
+				}
+			}
+		}
+		gaps, _ := st.Gaps(ctx, id, rejoined, time.Time{})
+		if len(gaps) > 0 {
+			t.Errorf("%s: gaps at the hand-over: %+v", id, gaps)
+		}
+	}
+
 	// Every node's evidence log checks, the dead one's too.
 	for i, n := range nodes {
 		n.cmd.Process.Signal(syscall.SIGTERM)

@@ -71,5 +71,17 @@ evidence: {origin: vigil.test-council.gov.uk/evidence, checkpoint_interval: 1s, 
 	return s
 }
 
+// restart starts bin serve again on the same config and data directory
+// (after a kill), and waits until it answers.
+func (s *served) restart(t *testing.T, bin string) {
+	t.Helper()
+	s.cmd = exec.Command(bin, "serve", "-config", s.cfg)
+	s.cmd.Stdout, s.cmd.Stderr = s.stdout, &syncBuffer{}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitHTTP(t, s.port)
+}
+
 // admin signs in as the first administrator.
 func (s *served) admin(t *testing.T) *site { return firstAdmin(t, s.port, s.data, s.stdout) }

@@ -223,6 +223,9 @@ type gate struct {
 	logins  *prometheus.CounterVec
 	// onLoginEnd ends what hangs on a sign-in (live views); may be nil.
 	onLoginEnd func(key string)
+	// nodes forwards requests to the node that can answer them (nil on a
+	// single node).
+	nodes Nodes
 
 	// warns: a scanner hammering the API must not flood the log.
 	warns ratelog.Logger
@@ -231,7 +234,7 @@ type gate struct {
 func newGate(s *Server) *gate {
 	cfg := s.Auth
 	cfg.defaults()
-	g := &gate{id: s.Identity, cameras: s.Cameras, audit: s.Audit, people: s.People, cfg: cfg, now: s.Now, logger: s.Logger,
+	g := &gate{id: s.Identity, cameras: s.Cameras, audit: s.Audit, people: s.People, cfg: cfg, now: s.Now, logger: s.Logger, nodes: s.Nodes,
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_refused_total",
 			Help: "Requests refused by sign-in or access rules, by status (401, 403)."}, []string{"status"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_auth_logins_total",

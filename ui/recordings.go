@@ -58,6 +58,9 @@ func (a *cameraAPI) snapshot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.FootageNode(r.Context(), id, at)) {
+		return // the footage is on another node's disk: it logs and answers
+	}
 	// A thumbnail is footage too: logged, with why.
 	reason, ref, ok := accessReason(w, r)
 	if !ok || !a.gate.footageAllowed(w, r, id, at, at) {

@@ -56,6 +56,9 @@ type Server struct {
 	TLS *tls.Config
 	// Live serves live views over WebRTC (*live.Server); may be nil.
 	Live Live
+	// Nodes, in a cluster, forwards live views and snapshots of cameras
+	// run by another node to it; nil on a single node.
+	Nodes Nodes
 	// Records are bookmarks and saved walls (*store.Store); may be nil.
 	Records Records
 	// Analytics serves analytics settings, events and hotspots (*store.Store);

@@ -59,6 +59,9 @@ func loginKey(p *principal) string {
 
 func (a *liveAPI) start(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.CameraNode(r.Context(), id)) {
+		return // another node runs the camera: the picture flows from it
+	}
 	stream := r.URL.Query().Get("stream")
 	if stream == "" {
 		stream = ingest.StreamMain
@@ -103,6 +106,9 @@ func (a *liveAPI) start(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *liveAPI) stop(w http.ResponseWriter, r *http.Request) {
+	if a.gate.forward(w, r, sessionNode(r.PathValue("session"))) {
+		return
+	}
 	if err := a.live.Stop(r.PathValue("session"), who(r).name()); err != nil {
 		a.fail(w, err)
 		return

@@ -3,12 +3,16 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -90,6 +94,30 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 
+	// The operator, on vigil-0, sees a camera that vigil-2 runs: a live
+	// view (forwarded to vigil-2, whose picture reaches a real WebRTC
+	// peer) and a snapshot of its footage on vigil-2's disk.
+	var u struct {
+		Temp string `json:"temporary_password"`
+	}
+	admin.json(t, "POST", "/api/v1/users", map[string]any{"username": "olly.op", "display_name": "Olly Operator", "roles": []string{"operator"}}, 201, &u)
+	op0 := newSite(t, nodes[0].port, nodes[0].data)
+	op0.signIn(t, "olly.op", u.Temp)
+	opPassword := op0.newPassword(t, u.Temp)
+	var far string
+	for _, id := range ids {
+		if owner[id] == "vigil-2" {
+			far = id
+		}
+	}
+	liveViewElsewhere(t, op0, far, "vigil-2")
+	segs, _ := st.Segments(ctx, far, time.Time{}, time.Time{})
+	at := segs[0].Start.Add(500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	code, jpeg := op0.do(t, "GET", "/api/v1/cameras/"+far+"/snapshot?"+url.Values{"at": {at}, "reason": {"cluster test"}}.Encode(), nil)
+	if code != 200 || len(jpeg) < 2 || jpeg[0] != 0xff || jpeg[1] != 0xd8 {
+		t.Fatalf("snapshot of %s's footage on vigil-2, asked of vigil-0: %d %.200s", far, code, jpeg)
+	}
+
 	// vigil-1 dies, without a word to the others.
 	var victims []string
 	for _, id := range ids {
@@ -162,15 +190,10 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 			now = n
 		}
 	}
-	// Sessions and people are in the shared store: one made on vigil-0
-	// signs in on the camera's node.
-	var u struct {
-		Temp string `json:"temporary_password"`
-	}
-	admin.json(t, "POST", "/api/v1/users", map[string]any{"username": "olly.op", "display_name": "Olly Operator", "roles": []string{"operator"}}, 201, &u)
+	// Sessions and people are in the shared store: the operator made on
+	// vigil-0 signs in on the camera's node.
 	op := newSite(t, now.port, now.data)
-	op.signIn(t, "olly.op", u.Temp)
-	op.newPassword(t, u.Temp)
+	op.signIn(t, "olly.op", opPassword)
 	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 	var index struct {
 		Spans []struct{ Start, End time.Time }
@@ -248,5 +271,69 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 			t.Fatalf("not within %v: %s", within, what)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// liveViewElsewhere starts a live view of camera through s's node, which
+// forwards it to node: the session is node's, and RTP packets reach a
+// real pion peer. It then stops it through s's node.
+func liveViewElsewhere(t *testing.T, s *site, camera, node string) {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	packets := make(chan struct{}, 1)
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			select {
+			case packets <- struct{}{}:
+			default:
+			}
+		}
+	})
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/cameras/"+camera+"/whep", strings.NewReader(pc.LocalDescription().SDP))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != 201 || !strings.HasPrefix(loc, "/api/v1/live/"+node+".") {
+		t.Fatalf("live view of %s: %d, session %q: %s", camera, res.StatusCode, loc, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-packets:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no RTP from %s's live view of %s in 15 s", node, camera)
+	}
+	if code, body := s.do(t, "DELETE", loc, nil); code != 204 {
+		t.Fatalf("stopping %s through another node: %d %s", loc, code, body)
 	}
 }

@@ -49,6 +49,7 @@ const fastRound = 250 * time.Millisecond
 type Node struct {
 	ID       string
 	URL      string // where the other nodes reach this one
+	Cert     string // its TLS certificate (PEM), which they pin; "" without TLS
 	Capacity int    // how many cameras it may own
 	LeaseTTL time.Duration
 	Store    *store.Store
@@ -169,7 +170,7 @@ func (n *Node) Round(ctx context.Context) error {
 	n.roundMu.Lock()
 	defer n.roundMu.Unlock()
 	now := n.Now()
-	if err := n.Store.Heartbeat(ctx, store.NodeRecord{ID: n.ID, URL: n.URL, Capacity: n.Capacity, Started: n.started, Seen: now}); err != nil {
+	if err := n.Store.Heartbeat(ctx, store.NodeRecord{ID: n.ID, URL: n.URL, Cert: n.Cert, Capacity: n.Capacity, Started: n.started, Seen: now}); err != nil {
 		return err
 	}
 	if err := n.place(ctx, now); err != nil {

@@ -15,8 +15,11 @@ import (
 // reach it, how many cameras it may own, and when it last said it was
 // alive.
 type NodeRecord struct {
-	ID       string
-	URL      string
+	ID  string
+	URL string
+	// Cert is the node's TLS certificate (PEM; "" without TLS): the
+	// others pin it when they forward requests there.
+	Cert     string
 	Capacity int
 	Started  time.Time
 	Seen     time.Time
@@ -46,11 +49,11 @@ type Lease struct {
 // Heartbeat records that a node is alive at n.Seen (making its row the
 // first time, or again after a stop).
 func (s *Store) Heartbeat(ctx context.Context, n NodeRecord) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO nodes (id, url, capacity, started_us, seen_us) VALUES ($1,$2,$3,$4,$5)
-		ON CONFLICT (id) DO UPDATE SET url = excluded.url, capacity = excluded.capacity, seen_us = excluded.seen_us,
+	_, err := s.db.ExecContext(ctx, `INSERT INTO nodes (id, url, cert, capacity, started_us, seen_us) VALUES ($1,$2,$6,$3,$4,$5)
+		ON CONFLICT (id) DO UPDATE SET url = excluded.url, cert = excluded.cert, capacity = excluded.capacity, seen_us = excluded.seen_us,
 			started_us = CASE WHEN nodes.stopped_us IS NULL THEN nodes.started_us ELSE excluded.started_us END,
 			stopped_us = NULL`,
-		n.ID, n.URL, n.Capacity, toMicros(n.Started), toMicros(n.Seen))
+		n.ID, n.URL, n.Capacity, toMicros(n.Started), toMicros(n.Seen), n.Cert)
 	if err != nil {
 		return fmt.Errorf("heartbeat of node %s: %w", n.ID, err)
 	}
@@ -76,7 +79,7 @@ func (s *Store) StopNode(ctx context.Context, id string, at time.Time) error {
 
 // Nodes lists every node that has run, by id.
 func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, url, capacity, started_us, seen_us, stopped_us FROM nodes ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, url, cert, capacity, started_us, seen_us, stopped_us FROM nodes ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
 	}
@@ -84,7 +87,7 @@ func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
 		var n NodeRecord
 		var started, seen int64
 		var stopped sql.NullInt64
-		err := r.Scan(&n.ID, &n.URL, &n.Capacity, &started, &seen, &stopped)
+		err := r.Scan(&n.ID, &n.URL, &n.Cert, &n.Capacity, &started, &seen, &stopped)
 		n.Started, n.Seen, n.Stopped = fromMicros(started), fromMicros(seen), timeOf(stopped)
 		return n, err
 	})

@@ -383,6 +383,7 @@ var migrations = []string{
 	`CREATE TABLE nodes (
 		id         TEXT PRIMARY KEY,
 		url        TEXT NOT NULL,
+		cert       TEXT NOT NULL,
 		capacity   INTEGER NOT NULL,
 		started_us INTEGER NOT NULL,
 		seen_us    INTEGER NOT NULL,

@@ -57,6 +57,9 @@ type Config struct {
 	NAT1To1IPs []string
 	// ICEServers are STUN/TURN servers (optional).
 	ICEServers []ICEServer
+	// SessionPrefix starts every session id: a cluster node's id and a
+	// dot, so that any node can tell which one runs a session.
+	SessionPrefix string
 }
 
 // Defaults.
@@ -309,7 +312,7 @@ func (s *Server) start(ctx context.Context, r Request, began time.Time) (Session
 	if hub == nil {
 		return Session{}, fmt.Errorf("%w: camera %q stream %q", ErrNoStream, r.Camera, r.Stream)
 	}
-	v := newViewer(s, uuid.NewString(), r, began)
+	v := newViewer(s, s.SessionPrefix+uuid.NewString(), r, began)
 
 	s.mu.Lock()
 	switch {

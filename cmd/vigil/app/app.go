@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -141,15 +143,15 @@ func (a *App) Initialize() (err error) {
 	if _, err = a.syncConfigCameras(ctx); err != nil {
 		return err
 	}
-	if err = a.startCameras(ctx); err != nil {
+	tlsConfig, err := a.serverTLS()
+	if err != nil {
+		return err
+	}
+	if err = a.startCameras(ctx, tlsConfig); err != nil {
 		return err
 	}
 
 	if err = a.startLive(); err != nil {
-		return err
-	}
-	tlsConfig, err := a.serverTLS()
-	if err != nil {
 		return err
 	}
 	ac := a.Config.Access
@@ -168,6 +170,9 @@ func (a *App) Initialize() (err error) {
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
+	}
+	if cl := a.Config.Cluster; cl.NodeID != "" {
+		a.server.Nodes = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, logger: a.logger.With("component", "cluster")}
 	}
 	if a.rec != nil {
 		a.startExports()
@@ -200,12 +205,16 @@ func (a *App) Initialize() (err error) {
 
 // startCameras runs the cameras: every one on a single node; in a
 // cluster, those this node leases, from its first round on.
-func (a *App) startCameras(ctx context.Context) error {
+func (a *App) startCameras(ctx context.Context, tlsConfig *tls.Config) error {
 	cl := a.Config.Cluster
 	if cl.NodeID == "" {
 		return a.registry.startAll(ctx)
 	}
-	a.node = &cluster.Node{ID: cl.NodeID, URL: cl.AdvertiseURL, Capacity: cl.Capacity, LeaseTTL: cl.LeaseTTL,
+	var cert string // the others pin it when they forward requests here
+	if tlsConfig != nil && len(tlsConfig.Certificates) > 0 {
+		cert = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsConfig.Certificates[0].Certificate[0]}))
+	}
+	a.node = &cluster.Node{ID: cl.NodeID, URL: cl.AdvertiseURL, Cert: cert, Capacity: cl.Capacity, LeaseTTL: cl.LeaseTTL,
 		Store: a.store, Owner: a.registry, Registerer: a.metrics, Logger: a.logger.With("component", "cluster")}
 	a.registry.node, a.registry.staleAfter = cl.NodeID, 2*cl.LeaseTTL
 	if err := a.node.Initialize(ctx); err != nil {

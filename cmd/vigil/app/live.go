@@ -12,6 +12,9 @@ func (a *App) startLive() error {
 	lc := a.Config.Live
 	cfg := live.Config{MaxViewers: lc.MaxViewers, MaxViewersPerUser: lc.MaxViewersPerUser,
 		UDPPort: lc.UDPPort, TCPPort: lc.TCPPort, NAT1To1IPs: lc.NAT1To1IPs}
+	if id := a.Config.Cluster.NodeID; id != "" {
+		cfg.SessionPrefix = id + "." // any node can tell which one runs a live view
+	}
 	for _, is := range lc.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, live.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
 	}

@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Nodes, in a cluster of nodes sharing the store, finds the node that can
+// answer a request about a camera, and forwards requests there. Sessions
+// and people are in the shared store, so the node forwarded to signs the
+// person in, checks their access and logs it, as if asked directly.
+type Nodes interface {
+	// Self is this node's id.
+	Self() string
+	// CameraNode is the node that runs camera now; "" when it is this
+	// node, or no live node runs it.
+	CameraNode(ctx context.Context, camera string) string
+	// FootageNode is the node whose disk holds camera's footage at t (the
+	// one running it, for footage not yet sealed); "" when it is this one.
+	FootageNode(ctx context.Context, camera string, at time.Time) string
+	// Forward sends r to node and copies the answer to w.
+	Forward(w http.ResponseWriter, r *http.Request, node string)
+}
+
+// ForwardedHeader marks a request one node forwarded to another: it is
+// answered there, never forwarded again.
+const ForwardedHeader = "X-Vigil-Forwarded-By"
+
+// forward sends r to node when that is another node, and says whether it
+// did: the caller then has nothing more to do.
+func (g *gate) forward(w http.ResponseWriter, r *http.Request, node string) bool {
+	if g.nodes == nil || node == "" || node == g.nodes.Self() || r.Header.Get(ForwardedHeader) != "" {
+		return false
+	}
+	g.nodes.Forward(w, r, node)
+	return true
+}
+
+// sessionNode is the node that runs a live session: its id starts with
+// the node's name and a dot (live.Config.SessionPrefix).
+func sessionNode(id string) string {
+	node, _, ok := strings.Cut(id, ".")
+	if !ok {
+		return ""
+	}
+	return node
+}

@@ -109,7 +109,7 @@ func TestEveryRouteRefusesWhoItShould(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := store.Hold{Camera: "cam001", Start: now.Add(-time.Hour), End: now, Reason: "r", CreatedBy: "supervisor1",
-		RequestedBy: "PC 1", ReviewAt: now.Add(24 * time.Hour)}
+		RequestedBy: "PC 1", ReviewAt: now.Add(24 * time.Hour), CreatedAt: now}
 	if err := rg.st.AddHold(ctx, &h); err != nil {
 		t.Fatal(err)
 	}

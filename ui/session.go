@@ -240,8 +240,10 @@ func (a *sessionAPI) start(w http.ResponseWriter, r *http.Request, p *principal)
 		return false
 	}
 	p.session = &se
+	// Max-Age, not Expires: the browser counts the session's life from
+	// its own clock, which need not agree with the server's.
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
-		Secure: a.gate.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, Expires: se.Expires})
+		Secure: a.gate.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(a.gate.cfg.SessionMax / time.Second)})
 	return true
 }
 

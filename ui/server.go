@@ -59,6 +59,9 @@ type Server struct {
 	// Nodes, in a cluster, forwards live views and snapshots of cameras
 	// run by another node to it; nil on a single node.
 	Nodes Nodes
+	// Internal answers the other nodes of a cluster (their own signed
+	// requests, under /internal/); nil on a single node.
+	Internal http.Handler
 	// Records are bookmarks and saved walls (*store.Store); may be nil.
 	Records Records
 	// Analytics serves analytics settings, events and hotspots (*store.Store);
@@ -225,6 +228,9 @@ func (s *Server) build() (http.Handler, []Route) {
 	app := web.Handler()
 	rt.handle("GET /{$}", public, app.ServeHTTP)
 	rt.handle("GET /static/", public, app.ServeHTTP)
+	if s.Internal != nil {
+		rt.mux.Handle("/internal/", s.Internal)
+	}
 	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
 	})

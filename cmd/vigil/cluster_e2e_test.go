@@ -6,7 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -86,13 +89,19 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 	})
 
 	// Any node shows every camera's health, as its node reports it.
-	for _, id := range ids {
-		var cam struct{ Status string }
-		getJSON(t, admin, "/api/v1/cameras/"+id, &cam)
-		if cam.Status != "online" {
-			t.Fatalf("%s (on %s) is %q on vigil-0", id, owner[id], cam.Status)
+	allOnline := func(ids []string) func() bool {
+		return func() bool {
+			for _, id := range ids {
+				var cam struct{ Status string }
+				getJSON(t, admin, "/api/v1/cameras/"+id, &cam)
+				if cam.Status != "online" {
+					return false
+				}
+			}
+			return true
 		}
 	}
+	waitFor(t, 20*time.Second, "vigil-0 shows every camera online", allOnline(ids))
 
 	// The operator, on vigil-0, sees a camera that vigil-2 runs: a live
 	// view (forwarded to vigil-2, whose picture reaches a real WebRTC
@@ -166,16 +175,7 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 	t.Logf("%d cameras of the dead node recording again on the others after %v at the most", len(victims), slowest.Round(time.Millisecond))
-	waitFor(t, 10*time.Second, "vigil-0 shows the dead node's cameras online again", func() bool {
-		for _, id := range victims {
-			var cam struct{ Status string }
-			getJSON(t, admin, "/api/v1/cameras/"+id, &cam)
-			if cam.Status != "online" {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, 20*time.Second, "vigil-0 shows the dead node's cameras online again", allOnline(victims))
 
 	// Playback over the failover, on the camera's new node: the index
 	// shows the gap; the footage after it plays.
@@ -252,10 +252,33 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 
+	// Back, vigil-1 has indexed the segment it was writing when killed
+	// (repaired). Playback over the failover, asked of vigil-0: footage
+	// from vigil-1's disk up to the kill, the gap, then the new owner's,
+	// read from the nodes that hold it.
+	before, _ := st.Segments(ctx, cam, killed.Add(-3*time.Second), killed)
+	if len(before) == 0 || before[len(before)-1].Node != "vigil-1" {
+		t.Fatalf("%s's footage before the kill: %+v", cam, before)
+	}
+	q = url.Values{"from": {rfc(killed.Add(-3 * time.Second))}, "to": {rfc(resumed[cam].Add(3 * time.Second))},
+		"reason": {"failover test"}, "format": {"mp4"}}
+	code, mp4 := op0.do(t, "GET", "/api/v1/cameras/"+cam+"/playback?"+q.Encode(), nil)
+	if code != 200 {
+		t.Fatalf("playback over the failover on vigil-0: %d %.300s", code, mp4)
+	}
+	clip := filepath.Join(tmp, "failover.mp4")
+	os.WriteFile(clip, mp4, 0o600)
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", clip).CombinedOutput()
+	if n, _ := strconv.Atoi(strings.TrimSpace(string(out))); err != nil || n < 100 {
+		t.Fatalf("the failover's playback has %q packets (%v): want both sides of the gap", out, err)
+	}
+
 	// Every node's evidence log checks, the dead one's too.
 	for i, n := range nodes {
-		n.cmd.Process.Signal(syscall.SIGTERM)
-		n.cmd.Wait()
+		if !n.stop(30 * time.Second) {
+			t.Errorf("vigil-%d did not stop within 30 s of SIGTERM", i)
+		}
 		if out, err := exec.Command(bin, "evidence", "check", "-config", n.cfg).CombinedOutput(); err != nil {
 			t.Errorf("vigil-%d: vigil evidence check: %v\n%s", i, err, out)
 		}

@@ -240,7 +240,7 @@ func freePort(t *testing.T) int {
 // will do).
 func waitHTTP(t *testing.T, port int) {
 	t.Helper()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // buildVigil builds vigil and vigil-verify into dir.
@@ -81,6 +83,22 @@ func (s *served) restart(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	waitHTTP(t, s.port)
+}
+
+// stop asks the service to stop (SIGTERM) and waits for it, killing it
+// after within; it says whether it stopped by itself.
+func (s *served) stop(within time.Duration) bool {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(within):
+		s.cmd.Process.Kill()
+		<-done
+		return false
+	}
 }
 
 // admin signs in as the first administrator.

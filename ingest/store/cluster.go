@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -241,4 +242,18 @@ func (s *Store) ReportedStatuses(ctx context.Context) (map[string]ReportedStatus
 		out[id] = r
 	}
 	return out, rows.Err()
+}
+
+// ClusterSecret is the key the nodes sign their requests to each other
+// with: made by the first node to ask, the same for all.
+func (s *Store) ClusterSecret(ctx context.Context) ([]byte, error) {
+	key := make([]byte, 32)
+	rand.Read(key) // never fails
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO cluster_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, key); err != nil {
+		return nil, fmt.Errorf("cluster secret: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT secret FROM cluster_secret WHERE id = 1`).Scan(&key); err != nil {
+		return nil, fmt.Errorf("cluster secret: %w", err)
+	}
+	return key, nil
 }

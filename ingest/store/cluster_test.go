@@ -153,3 +153,17 @@ func testReportedStatuses(t *testing.T) {
 		t.Fatalf("reported: %+v %v", got, err)
 	}
 }
+
+func TestClusterSecretIsMadeOnce(t *testing.T) { bothBackends(t, testClusterSecretIsMadeOnce) }
+
+func testClusterSecretIsMadeOnce(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	a, err := s.ClusterSecret(ctx)
+	if err != nil || len(a) != 32 {
+		t.Fatalf("secret %x %v", a, err)
+	}
+	if b, _ := s.ClusterSecret(ctx); string(a) != string(b) {
+		t.Fatal("the secret changed")
+	}
+}

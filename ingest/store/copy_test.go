@@ -78,6 +78,8 @@ func seedEveryTable(t *testing.T, s *Store) {
 	must(s.Heartbeat(ctx, NodeRecord{ID: "vigil-0", URL: "https://vigil-0.vigil-nodes:8080", Capacity: 150, Started: now, Seen: now}))
 	_, err = s.GrantLease(ctx, Lease{Camera: "cam001", Node: "vigil-0", Acquired: now, Expires: now.Add(6 * time.Second), Reason: "new"}, 0)
 	must(err)
+	_, err = s.ClusterSecret(ctx)
+	must(err)
 	must(s.ReportStatuses(ctx, "vigil-0", now, []ingest.CameraStatus{{ID: "cam001", Enabled: true,
 		Streams: []ingest.StreamStatus{{Stream: "main", State: ingest.StateOnline, FPS: 25}}}}))
 }
@@ -85,7 +87,7 @@ func seedEveryTable(t *testing.T, s *Store) {
 // tableRows is every row of a table as text, in id (or first column) order.
 func tableRows(t *testing.T, s *Store, table string) []string {
 	t.Helper()
-	rows, err := s.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+	rows, err := s.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -400,6 +400,10 @@ var migrations = []string{
 		cut_us      INTEGER
 	);
 	CREATE INDEX camera_leases_node ON camera_leases(node);
+	CREATE TABLE cluster_secret (
+		id     INTEGER PRIMARY KEY CHECK (id = 1),
+		secret BLOB NOT NULL
+	);
 	CREATE TABLE camera_status (
 		camera     TEXT PRIMARY KEY,
 		node       TEXT NOT NULL,

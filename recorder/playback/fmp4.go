@@ -23,7 +23,7 @@ func (p *Player) WriteFMP4(ctx context.Context, w io.Writer, r *Range) error {
 	if err := checkLength(r, p.MaxStream, DefaultMaxStream, "a stream"); err != nil {
 		return err
 	}
-	wk := newWalker(p.Dir, r, true)
+	wk := newWalker(p.opener(), r, true)
 	defer wk.close()
 	var head []byte
 	var seq uint32

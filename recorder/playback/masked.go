@@ -72,7 +72,7 @@ func (p *Player) WriteMaskedMP4(ctx context.Context, w io.Writer, r *Range, mask
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 
-	wk := newWalker(p.Dir, r, true)
+	wk := newWalker(p.opener(), r, true)
 	defer wk.close()
 	m := &masker{wk: wk, masks: masks, spool: bufio.NewWriterSize(spool, 1<<20), firstSeg: -1}
 	defer m.close()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 
 	"github.com/vigil-cctv/vigil/recorder/mp4box"
 )
@@ -81,7 +80,7 @@ func (p *Player) WriteMP4(ctx context.Context, w io.Writer, r *Range) error {
 	if err := checkLength(r, p.MaxDownload, DefaultMaxDownload, "a download"); err != nil {
 		return err
 	}
-	wk := newWalker(p.Dir, r, false)
+	wk := newWalker(p.opener(), r, false)
 	defer wk.close()
 	var t tables
 	for {
@@ -114,7 +113,7 @@ func (p *Player) WriteMP4(ctx context.Context, w io.Writer, r *Range) error {
 // copyChunks is the second pass: the sample data of every chunk, in order.
 func copyChunks(ctx context.Context, w io.Writer, wk *walker, t *tables) error {
 	buf := make([]byte, 64<<10)
-	var f *os.File
+	var f File
 	cur := -1
 	defer func() {
 		if f != nil {
@@ -131,7 +130,7 @@ func copyChunks(ctx context.Context, w io.Writer, wk *walker, t *tables) error {
 				f = nil
 			}
 			var err error
-			if f, err = os.Open(wk.segmentPath(&wk.r.Segments[c.seg])); err != nil {
+			if f, err = wk.openFile(&wk.r.Segments[c.seg]); err != nil {
 				return wk.segErr(c.seg, err)
 			}
 			cur = c.seg

@@ -280,7 +280,7 @@ func TestStartMidSegmentScansWindowThenRest(t *testing.T) {
 	}
 	r := plan(t, st, "cam001", start.Add(20500*time.Millisecond), start.Add(90*time.Second))
 
-	w := newWalker(dir, r, false)
+	w := newWalker((&Player{Dir: dir}).opener(), r, false)
 	o, err := w.open(0, r.From)
 	if err != nil {
 		t.Fatal(err)

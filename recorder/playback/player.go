@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 // Default bounds on the length of a range.
@@ -19,6 +23,11 @@ const (
 type Player struct {
 	// Dir is the recordings directory the index's paths are relative to.
 	Dir string
+
+	// Open opens a segment for reading; nil opens its file under Dir. (A
+	// node of a cluster reads the segments on other nodes' disks over the
+	// network.)
+	Open func(s *store.Segment) (File, error)
 
 	// MaxStream bounds the range of WriteFMP4; zero means DefaultMaxStream.
 	MaxStream time.Duration
@@ -57,4 +66,41 @@ func WriteFMP4(ctx context.Context, w io.Writer, dir string, r *Range) error {
 func WriteMP4(ctx context.Context, w io.Writer, dir string, r *Range) error {
 	p := &Player{Dir: dir}
 	return p.WriteMP4(ctx, w, r)
+}
+
+// File is a segment opened for reading.
+type File interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// diskFile is a segment file on this machine's disk.
+type diskFile struct {
+	*os.File
+	size int64
+}
+
+func (f diskFile) Size() int64 { return f.size }
+
+// OpenFile opens the segment file at path.
+func OpenFile(path string) (File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return diskFile{f, st.Size()}, nil
+}
+
+// opener is how p opens segments.
+func (p *Player) opener() func(s *store.Segment) (File, error) {
+	if p.Open != nil {
+		return p.Open
+	}
+	return func(s *store.Segment) (File, error) { return OpenFile(filepath.Join(p.Dir, filepath.FromSlash(s.Path))) }
 }

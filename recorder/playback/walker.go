@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,7 +39,7 @@ type chunk struct {
 // openSeg is the segment being read.
 type openSeg struct {
 	n       int // index in Range.Segments
-	f       *os.File
+	f       File
 	size    int64
 	idx     *segment.Index
 	partial bool // idx covers a window of the file: more follows
@@ -55,7 +53,7 @@ type openSeg struct {
 // walker reads a Range fragment by fragment and lays its samples on one
 // continuous output timeline (see the package doc).
 type walker struct {
-	dir      string
+	openFile func(s *store.Segment) (File, error)
 	r        *Range
 	withData bool // read each chunk's sample data
 
@@ -79,8 +77,8 @@ type walker struct {
 	ch   chunk
 }
 
-func newWalker(dir string, r *Range, withData bool) *walker {
-	return &walker{dir: dir, r: r, withData: withData}
+func newWalker(open func(s *store.Segment) (File, error), r *Range, withData bool) *walker {
+	return &walker{openFile: open, r: r, withData: withData}
 }
 
 func (w *walker) close() {
@@ -119,7 +117,7 @@ func (w *walker) noFootage() error {
 // keyframe.
 func (w *walker) open(n int, from time.Time) (*openSeg, error) {
 	s := &w.r.Segments[n]
-	f, err := os.Open(filepath.Join(w.dir, filepath.FromSlash(s.Path)))
+	f, err := w.openFile(s)
 	if err != nil {
 		return nil, err
 	}
@@ -131,12 +129,9 @@ func (w *walker) open(n int, from time.Time) (*openSeg, error) {
 	return o, nil
 }
 
-func (w *walker) index(n int, f *os.File, from time.Time) (*openSeg, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	o := &openSeg{n: n, f: f, size: st.Size()}
+func (w *walker) index(n int, f File, from time.Time) (*openSeg, error) {
+	var err error
+	o := &openSeg{n: n, f: f, size: f.Size()}
 	if o.init, err = readInit(f, o.size); err != nil {
 		// Let Scan say what is wrong.
 		if _, serr := segment.Scan(f, o.size); serr != nil {
@@ -390,9 +385,4 @@ func (w *walker) init() []byte {
 		binary.BigEndian.PutUint64(b[p+52:], uint64(w.origin.UnixNano()))
 	}
 	return b
-}
-
-// segmentPath is where segment n is on disk.
-func (w *walker) segmentPath(s *store.Segment) string {
-	return filepath.Join(w.dir, filepath.FromSlash(s.Path))
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/vigil-cctv/vigil/recorder/segment"
@@ -101,7 +100,7 @@ func (o *openSeg) scanWindow(start, end int64) (*segment.Index, error) {
 
 // findFragment returns the offset of the first fragment magic at or after
 // off.
-func findFragment(f *os.File, off, size int64) (int64, bool) {
+func findFragment(f io.ReaderAt, off, size int64) (int64, bool) {
 	buf := make([]byte, 64<<10)
 	for p := off; p < size && p < off+maxResync; p += int64(len(buf) - len(fragmentMagic)) {
 		n, _ := f.ReadAt(buf, p)

@@ -171,8 +171,15 @@ func (a *App) Initialize() (err error) {
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
 	}
+	var router *nodeRouter
 	if cl := a.Config.Cluster; cl.NodeID != "" {
-		a.server.Nodes = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, logger: a.logger.With("component", "cluster")}
+		secret, err := a.store.ClusterSecret(ctx)
+		if err != nil {
+			return err
+		}
+		router = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, secret: secret,
+			recordings: filepath.Join(a.Config.DataDir, "recordings"), logger: a.logger.With("component", "cluster")}
+		a.server.Nodes, a.server.Internal = router, router
 	}
 	if a.rec != nil {
 		a.startExports()
@@ -180,6 +187,9 @@ func (a *App) Initialize() (err error) {
 		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
 		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
+		if router != nil { // footage on other nodes' disks is read from them
+			a.server.Player = &player{rec: a.rec, dir: a.rec.Dir, open: router.OpenSegment}
+		}
 	}
 	if a.analytics != nil {
 		a.server.AnalyticsEngine = a.analytics

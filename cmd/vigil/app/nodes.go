@@ -30,8 +30,13 @@ type nodeRouter struct {
 	leaseTTL time.Duration
 	logger   *slog.Logger
 
-	mu      sync.Mutex
-	proxies map[string]*httputil.ReverseProxy // by node, URL and certificate
+	// recordings is this node's recordings directory; secret signs the
+	// nodes' requests to each other (store.ClusterSecret).
+	recordings string
+	secret     []byte
+
+	mu    sync.Mutex
+	peers map[string]*peer // by node, URL and certificate
 }
 
 var _ ui.Nodes = (*nodeRouter)(nil)
@@ -58,7 +63,7 @@ func (n *nodeRouter) FootageNode(ctx context.Context, camera string, at time.Tim
 // lease TTLs; otherwise the person is told which node holds what they
 // asked for.
 func (n *nodeRouter) Forward(w http.ResponseWriter, r *http.Request, node string) {
-	p, err := n.proxy(r.Context(), node)
+	p, err := n.peer(r.Context(), node)
 	if err != nil {
 		n.logger.Warn("cannot forward a request to the node that can answer it", "node", node, "path", r.URL.Path, "error", err)
 		w.Header().Set("Content-Type", "application/json")
@@ -67,10 +72,18 @@ func (n *nodeRouter) Forward(w http.ResponseWriter, r *http.Request, node string
 		return
 	}
 	r.Header.Set(ui.ForwardedHeader, n.self)
-	p.ServeHTTP(w, r)
+	p.proxy.ServeHTTP(w, r)
 }
 
-func (n *nodeRouter) proxy(ctx context.Context, id string) (*httputil.ReverseProxy, error) {
+// peer is how to reach another node: its URL, and a transport that pins
+// the certificate it registered.
+type peer struct {
+	url   *url.URL
+	tr    *http.Transport
+	proxy *httputil.ReverseProxy
+}
+
+func (n *nodeRouter) peer(ctx context.Context, id string) (*peer, error) {
 	nodes, err := n.store.Nodes(ctx)
 	if err != nil {
 		return nil, err
@@ -92,7 +105,7 @@ func (n *nodeRouter) proxy(ctx context.Context, id string) (*httputil.ReversePro
 	key := rec.ID + " " + rec.URL + " " + rec.Cert
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if p, ok := n.proxies[key]; ok {
+	if p, ok := n.peers[key]; ok {
 		return p, nil
 	}
 	target, err := url.Parse(rec.URL)
@@ -115,18 +128,19 @@ func (n *nodeRouter) proxy(ctx context.Context, id string) (*httputil.ReversePro
 				return nil
 			}}
 	}
-	p := httputil.NewSingleHostReverseProxy(target)
-	p.Transport = tr
-	p.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = tr
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		n.logger.Warn("forwarding to another node failed", "node", id, "path", r.URL.Path, "error", err)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadGateway)
 		json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf("node %s, which holds this, did not answer: try again shortly", id)})
 	}
-	if n.proxies == nil {
-		n.proxies = map[string]*httputil.ReverseProxy{}
+	if n.peers == nil {
+		n.peers = map[string]*peer{}
 	}
-	n.proxies[key] = p
+	p := &peer{url: target, tr: tr, proxy: rp}
+	n.peers[key] = p
 	return p, nil
 }
 

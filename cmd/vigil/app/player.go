@@ -22,6 +22,9 @@ type footage interface {
 type player struct {
 	rec footage
 	dir string // the recordings root
+	// open opens a segment (nil: from dir): a cluster's node reads the
+	// segments on the others' disks from them.
+	open func(*store.Segment) (playback.File, error)
 }
 
 var _ ui.Player = (*player)(nil)
@@ -44,7 +47,7 @@ func (p *player) Play(ctx context.Context, w io.Writer, camera string, from, to 
 		return err
 	}
 	rng.Camera = camera
-	out := &playback.Player{Dir: p.dir}
+	out := &playback.Player{Dir: p.dir, Open: p.open}
 	switch format {
 	case "fmp4":
 		return out.WriteFMP4(ctx, w, rng)

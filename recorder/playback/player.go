@@ -102,5 +102,7 @@ func (p *Player) opener() func(s *store.Segment) (File, error) {
 	if p.Open != nil {
 		return p.Open
 	}
-	return func(s *store.Segment) (File, error) { return OpenFile(filepath.Join(p.Dir, filepath.FromSlash(s.Path))) }
+	return func(s *store.Segment) (File, error) {
+		return OpenFile(filepath.Join(p.Dir, filepath.FromSlash(s.Path)))
+	}
 }

@@ -111,7 +111,9 @@ func takeover(ctx context.Context, o options, pg *pgtest.Server, n, i int, p *pr
 
 	// Cameras are added as through the API, which kicks the node that
 	// served the request; the node they are given to starts them at its
-	// own next round.
+	// own next round. They come at a random point of the last node's
+	// round, not just after its first.
+	time.Sleep(time.Duration(rng.Int64N(int64(o.ttl / 3))))
 	made := map[string]time.Time{}
 	for c := range n {
 		cam := store.Camera{ID: cameraID(c), MainURL: fmt.Sprintf("rtsp://10.0.%d.%d:554/main", c/250, c%250+1),

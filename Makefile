@@ -91,14 +91,17 @@ fuzz:
 		$(GO) test -run XXX -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
 	done
 
-# The 300-camera ingest benchmark, then the Go benchmarks (segment writer,
-# decoder, playback, masked working copies against ffmpeg, analytics decode +
-# motion against ffmpeg -threads 1, the plate reader's detection and
-# recognition), each against a baseline measured in the same run.
+# The 300-camera ingest benchmark; the evidence, live-view and scale-out
+# (takeover after a node dies, PostgreSQL against SQLite) benchmarks; then
+# the Go benchmarks (segment writer, decoder, playback, masked working
+# copies against ffmpeg, analytics decode + motion against ffmpeg -threads
+# 1, the plate reader's detection and recognition), each against a baseline
+# measured in the same run.
 bench: build clips
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
 	$(GO) run ./cmd/livebench
+	$(GO) run ./cmd/clusterbench
 	$(GO) test -run '^$$' -bench . -skip BenchmarkWriteMaskedMP4 -benchtime 2s ./recorder/... ./ingest/decode/
 	$(GO) test -run '^$$' -bench BenchmarkWriteMaskedMP4 -benchtime 1x ./recorder/playback/
 	$(GO) test -run '^$$' -bench . -skip 'BenchmarkPlatesCamera|BenchmarkMainLook' -benchtime 3000x ./ingest/analytics/

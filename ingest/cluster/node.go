@@ -128,6 +128,19 @@ func (n *Node) Close() {
 	}
 }
 
+// Abandon stops the node's rounds without leaving the cluster, as a crash
+// looks to the others: its heartbeat and leases are left to expire, and the
+// others take its cameras then. For tests and benchmarks; a service leaves
+// with Close. A Close after Abandon does nothing.
+func (n *Node) Abandon() {
+	if n.cancel == nil {
+		return
+	}
+	n.cancel()
+	<-n.done
+	n.cancel = nil
+}
+
 // Kick asks for a round soon: a camera was added, changed or removed.
 func (n *Node) Kick() {
 	select {

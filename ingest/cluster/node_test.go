@@ -230,3 +230,99 @@ func TestANodeCutOffFromTheStoreStopsItsCameras(t *testing.T) {
 		t.Fatal("a node cut off from the store for a whole TTL still runs its cameras")
 	}
 }
+
+// A node abandoned (a crash, as the others see it) runs no more rounds and
+// does not leave: its cameras move to the other node as failovers once its
+// leases expire, and its record is not marked stopped, even by a Close
+// after. Rounds run on the nodes' own loops, in real time, on a short TTL.
+func TestAbandonedNodeIsTakenOverOnItsLeasesExpiry(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	ctx := context.Background()
+	admin := openStore(t, pg.DSN("vigil"))
+	const ttl = 600 * time.Millisecond
+	var owners []*counted
+	var nodes []*Node
+	for i := range 2 {
+		o := &counted{}
+		n := &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: ttl, Store: openStore(t, pg.DSN("vigil")),
+			Owner: o, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if err := n.Initialize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		owners, nodes = append(owners, o), append(nodes, n)
+	}
+	for i := range 6 {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		if err := admin.CreateCamera(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nodes[0].Kick()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * ttl); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("the cameras to spread", func() bool { return len(owners[0].cameras()) == 3 && len(owners[1].cameras()) == 3 })
+
+	abandoned := time.Now()
+	nodes[0].Abandon()
+	calls := owners[0].rounds()
+	lost, err := admin.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expires time.Time
+	for _, l := range lost {
+		if l.Node == "vigil-0" && l.Expires.After(expires) {
+			expires = l.Expires
+		}
+	}
+	waitFor("vigil-1 to take every camera", func() bool { return len(owners[1].cameras()) == 6 })
+	if took := time.Now(); took.Before(expires) {
+		t.Fatalf("taken over %v after the abandon, before vigil-0's leases expired (%v after)", took.Sub(abandoned), expires.Sub(abandoned))
+	}
+	failovers := 0
+	for _, l := range owners[1].cameras() {
+		if strings.HasPrefix(l.Reason, "failover: node vigil-0") {
+			failovers++
+		}
+	}
+	nodes[0].Close()
+	if more := owners[0].rounds() - calls; more != 0 {
+		t.Fatalf("the abandoned node ran %d more rounds", more)
+	}
+	if failovers != 3 {
+		t.Fatalf("%d cameras moved as failovers from vigil-0, want 3", failovers)
+	}
+	all, err := admin.Nodes(ctx)
+	if err != nil || len(all) != 2 || !all[0].Stopped.IsZero() {
+		t.Fatalf("nodes %+v (%v): vigil-0 must not be stopped, even after Close", all, err)
+	}
+}
+
+// counted is running that also counts its Own calls: the node's rounds.
+type counted struct {
+	running
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *counted) Own(ctx context.Context, ls []store.Lease) error {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	return c.running.Own(ctx, ls)
+}
+
+func (c *counted) rounds() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}

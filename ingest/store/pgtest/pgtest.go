@@ -48,9 +48,21 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+// Options change how New starts a server.
+type Options struct {
+	// Durable keeps PostgreSQL's own durability settings (fsync,
+	// full_page_writes and synchronous_commit on, as a production server
+	// runs), which a test server turns off to go faster: for benchmarks
+	// that weigh commits.
+	Durable bool
+}
+
 // New starts a server that lives until Close: for a TestMain that shares
 // one server among a package's tests.
-func New() (*Server, error) {
+func New() (*Server, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions starts a server with options o that lives until Close.
+func NewWithOptions(o Options) (*Server, error) {
 	s := &Server{}
 	for _, d := range BinDirs {
 		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
@@ -90,8 +102,11 @@ func New() (*Server, error) {
 		return nil, err
 	}
 	// Sockets in the data directory (not /var/run/postgresql), TCP on
-	// loopback only, no fsync: a test server, fast and private.
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off", s.Port, s.Dir)
+	// loopback only, no fsync unless asked: a test server, fast and private.
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", s.Port, s.Dir)
+	if !o.Durable {
+		opts += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+	}
 	if err := s.run("pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "60", "start"); err != nil {
 		os.RemoveAll(root)
 		return nil, err

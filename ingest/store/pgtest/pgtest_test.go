@@ -35,3 +35,33 @@ func TestStartsPostgreSQL(t *testing.T) {
 		t.Fatalf("insert: %d %v", id, err)
 	}
 }
+
+// A test server runs without fsync; a durable one keeps PostgreSQL's
+// defaults.
+func TestDurable(t *testing.T) {
+	for _, durable := range []bool{false, true} {
+		s, err := NewWithOptions(Options{Durable: durable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.CreateDB("vigil_test"); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("pgx", s.DSN("vigil_test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		want := map[bool]string{false: "off", true: "on"}[durable]
+		for _, name := range []string{"fsync", "full_page_writes", "synchronous_commit"} {
+			var v string
+			if err := db.QueryRow("SHOW " + name).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if v != want {
+				t.Errorf("durable %v: %s = %s, want %s", durable, name, v, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,186 @@
+// Command clusterbench is the scale-out benchmark (issue 10, make bench).
+// On this machine, with real PostgreSQL 15 servers started by pgtest, it
+// measures, each against a baseline measured in the same run:
+//
+//  1. takeover: three cluster.Node (each with its own store connections,
+//     the real lease TTL, rounds on their own loops) share N cameras, for
+//     N in -cameras. Once every camera runs and they are spread, one node
+//     is abandoned (Node.Abandon: its rounds stop, it does not leave, as a
+//     crash looks to the others) at a random point of its renewal cycle,
+//     and each of its cameras is timed from then until a live node runs it
+//     (the Own call that first names it there: where the service's camera
+//     registry would start it; the camera's RTSP connect is not counted).
+//     Max and median per camera, against the lease TTL: the floor, since
+//     no takeover can beat the life the dead node's leases had left (also
+//     shown). Each N runs -trials times, on a new database each, killing
+//     each node in turn.
+//
+//  2. rounds: one node's Round over N cameras, steady (renewing its own,
+//     placing none) and taking over (placing a third of them), against a
+//     single store.Heartbeat.
+//
+//  3. store operations per second that the service does at scale, from 1
+//     and 8 goroutines: AddSegment (the recorder), Segments (playback's
+//     lookup), RenewLeases of 100 cameras (every node, every TTL/3),
+//     AddPlateRead (ANPR) and AddActivity (analytics), on PostgreSQL
+//     against SQLite (a file on disk, with the service's settings: WAL,
+//     synchronous=NORMAL). pgtest's servers run with fsync off; a second
+//     server keeps PostgreSQL's durable defaults (fsync on), and both are
+//     shown.
+//
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 4 minutes
+//     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
+//     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
+//
+// Exit status is non-zero only on a harness error, never on a missed target.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-cctv/vigil/ingest/cluster"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "clusterbench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are one run's settings.
+type options struct {
+	cameras  []int         // N of the takeover trials
+	trials   int           // per N
+	ttl      time.Duration // the nodes' lease TTL
+	rounds   int           // timed Round and Heartbeat calls per trial and kind
+	window   time.Duration // each store operation measurement
+	writers  []int         // goroutines of the store operations
+	playback int           // cameras with an hour of segments for the lookups
+	dir      string        // parent of the SQLite file's directory
+	durable  bool          // also a PostgreSQL with fsync on
+	takeover bool          // phases to run
+	ops      bool
+	seed     uint64 // of the kill times
+}
+
+func defaultOptions() options {
+	return options{
+		cameras:  []int{10, 100, 300},
+		trials:   3,
+		ttl:      cluster.DefaultLeaseTTL,
+		rounds:   10,
+		window:   2 * time.Second,
+		writers:  []int{1, 8},
+		playback: 100,
+		dir:      os.TempDir(),
+		durable:  true,
+		takeover: true,
+		ops:      true,
+		seed:     1,
+	}
+}
+
+// quickOptions are -quick's: a smoke run of every phase.
+func quickOptions(o options) options {
+	o.cameras, o.trials, o.rounds, o.window, o.playback = []int{10}, 1, 3, 200*time.Millisecond, 10
+	return o
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	o := defaultOptions()
+	fs := flag.NewFlagSet("clusterbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras")
+	cameras := fs.String("cameras", "10,100,300", "camera counts N of the takeover trials")
+	writers := fs.String("writers", "1,8", "goroutines of the store operation measurements")
+	phases := fs.String("phases", "takeover,ops", "phases to run: takeover (with the rounds), ops")
+	fs.IntVar(&o.trials, "trials", o.trials, "takeover trials per N, each on a new database")
+	fs.DurationVar(&o.ttl, "ttl", o.ttl, "the nodes' lease TTL (they renew every third of it)")
+	fs.IntVar(&o.rounds, "rounds", o.rounds, "timed Round and Heartbeat calls per trial and kind")
+	fs.DurationVar(&o.window, "window", o.window, "length of each store operation measurement")
+	fs.IntVar(&o.playback, "playback-cameras", o.playback, "cameras given an hour of 60 s segments for the lookups")
+	fs.StringVar(&o.dir, "dir", o.dir, "parent of the SQLite store's temporary directory (a disk, not tmpfs)")
+	fs.BoolVar(&o.durable, "durable", o.durable, "also measure the store operations on a PostgreSQL with fsync on")
+	fs.Uint64Var(&o.seed, "seed", o.seed, "seed of the random kill times")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var err error
+	if o.cameras, err = ints(*cameras, 3, 10000); err != nil {
+		return fmt.Errorf("-cameras: %w", err)
+	}
+	if o.writers, err = ints(*writers, 1, 64); err != nil {
+		return fmt.Errorf("-writers: %w", err)
+	}
+	o.takeover, o.ops = false, false
+	for _, p := range strings.Split(*phases, ",") {
+		switch strings.TrimSpace(p) {
+		case "takeover":
+			o.takeover = true
+		case "ops":
+			o.ops = true
+		default:
+			return fmt.Errorf("-phases: %q is not takeover or ops", p)
+		}
+	}
+	if *quick {
+		o = quickOptions(o)
+	}
+	if o.ttl < 300*time.Millisecond || o.ttl > 5*time.Minute {
+		return fmt.Errorf("-ttl %v: want 300ms to 5m", o.ttl)
+	}
+	if o.trials < 1 || o.trials > 20 {
+		return fmt.Errorf("-trials %d: want 1 to 20", o.trials)
+	}
+	if o.rounds < 1 || o.rounds > 1000 {
+		return fmt.Errorf("-rounds %d: want 1 to 1000", o.rounds)
+	}
+	if o.window < 10*time.Millisecond || o.window > 5*time.Minute {
+		return fmt.Errorf("-window %v: want 10ms to 5m", o.window)
+	}
+	if o.playback < 1 || o.playback > 1000 {
+		return fmt.Errorf("-playback-cameras %d: want 1 to 1000", o.playback)
+	}
+	res, err := bench(context.Background(), o, newProgress(stderr))
+	if err != nil {
+		return err
+	}
+	res.print(stdout)
+	return nil
+}
+
+// ints parses a comma-separated list of integers in [lo, hi].
+func ints(s string, lo, hi int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < lo || n > hi {
+			return nil, fmt.Errorf("%q: want numbers from %d to %d, comma-separated", f, lo, hi)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// progress prints timestamped progress lines.
+type progress struct {
+	w     io.Writer
+	start time.Time
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
+
+func (p *progress) logf(format string, a ...any) {
+	fmt.Fprintf(p.w, "clusterbench %6.1fs  %s\n", time.Since(p.start).Seconds(), fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestQuick runs the -quick benchmark end to end (one takeover of 10
+// cameras on the real lease TTL, the rounds, every store operation on
+// SQLite and both PostgreSQL servers) and checks its figures are sane and
+// its tables printed.
+func TestQuick(t *testing.T) {
+	o := quickOptions(defaultOptions())
+	o.dir = t.TempDir()
+	var log bytes.Buffer
+	r, err := bench(context.Background(), o, newProgress(&log))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if len(r.trials) != 1 {
+		t.Fatalf("%d trials, want 1", len(r.trials))
+	}
+	tr := r.trials[0]
+	if tr.lost < 3 || len(tr.takeover) != tr.lost || tr.to == nil || len(tr.spread) != nodeCount {
+		t.Fatalf("implausible trial: %+v", tr)
+	}
+	// A takeover cannot beat the dead node's leases (takeover checks it
+	// camera by camera), nor should it take three TTLs.
+	if tr.takeover[0] < tr.leftMin || tr.max() >= 3*o.ttl || tr.beyond < 0 {
+		t.Fatalf("taken over in %v to %v (floor %v to %v, beyond %v), TTL %v", tr.takeover[0], tr.max(), tr.leftMin, tr.left, tr.beyond, o.ttl)
+	}
+	if len(tr.heartbeat) != o.rounds || len(tr.steady) != o.rounds || len(tr.taking) != o.rounds ||
+		median(tr.heartbeat) <= 0 || median(tr.taking) <= 0 || tr.placing < 3 {
+		t.Fatalf("rounds: %+v", tr)
+	}
+	if want := len(ops(o)) * len(o.writers); len(r.ops) != want || len(r.backends) != 3 {
+		t.Fatalf("%d operation figures on %v, want %d on 3 stores", len(r.ops), r.backends, want)
+	}
+	for _, f := range r.ops {
+		for i, rt := range f.rates {
+			if rt.ops == 0 || rt.errs != 0 || rt.perSec() <= 0 {
+				t.Fatalf("%s %s x%d: %d ops, %d failed (%v)", r.backends[i], f.op.name, f.writers, rt.ops, rt.errs, rt.err)
+			}
+		}
+	}
+	var out bytes.Buffer
+	r.print(&out)
+	for _, want := range []string{"1. Takeover", "takeover, 10 cameras", "(lease TTL)", "round over 10 cameras, steady",
+		"round over 10 cameras, taking over", "store.Heartbeat", "2. Store operations", "PostgreSQL fsync off", "PostgreSQL fsync on",
+		"fsync=off", "fsync=on", "AddSegment", "Segments", "RenewLeases", "AddPlateRead", "AddActivity", "verdict: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if testing.Verbose() {
+		t.Log(out.String())
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{{"-cameras", "2"}, {"-cameras", "x"}, {"-ttl", "1ms"}, {"-trials", "0"},
+		{"-phases", "nope"}, {"-writers", "0"}, {"extra"}} {
+		if err := run(args, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

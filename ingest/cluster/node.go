@@ -138,6 +138,7 @@ func (n *Node) Abandon() {
 	}
 	n.cancel()
 	<-n.done
+	n.busy.Wait()
 	n.cancel = nil
 }
 

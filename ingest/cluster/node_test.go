@@ -148,8 +148,7 @@ func TestNodesShareAndTakeOverCameras(t *testing.T) {
 	}
 
 	// vigil-0 dies: its loop stops, it never leaves the cluster.
-	nodes[0].cancel()
-	<-nodes[0].done
+	nodes[0].Abandon()
 	clk.add(4 * time.Second)
 	round(1, 2)
 	if _, b, c := counts(); b+c != 20 {
@@ -314,11 +313,11 @@ type counted struct {
 	calls int
 }
 
-func (c *counted) Own(ctx context.Context, ls []store.Lease) error {
+func (c *counted) Own(ctx context.Context, ls, warm []store.Lease) error {
 	c.mu.Lock()
 	c.calls++
 	c.mu.Unlock()
-	return c.running.Own(ctx, ls)
+	return c.running.Own(ctx, ls, warm)
 }
 
 func (c *counted) rounds() int {

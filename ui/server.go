@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,6 +86,12 @@ type Server struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (tests set it); nil is time.Now.
 	Now func() time.Time
+	// Ready is /readyz's check: nil when the service can serve requests,
+	// else an error whose text (short, no secrets: anyone may read it) says
+	// why. nil Ready: always ready. /healthz (liveness) never calls it, so
+	// an outage of a dependency takes a node out of load balancing without
+	// getting it restarted.
+	Ready func(context.Context) error
 
 	srv  *http.Server
 	ln   net.Listener
@@ -223,6 +230,7 @@ func (s *Server) build() (http.Handler, []Route) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	rt.handle("GET /readyz", public, s.readyz)
 	// The web app's page and files hold no data (every datum comes from the
 	// API, signed in), so they are public: the sign-in page must load.
 	app := web.Handler()
@@ -235,4 +243,25 @@ func (s *Server) build() (http.Handler, []Route) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
 	})
 	return rt.mux, rt.routes
+}
+
+// readyTimeout bounds Ready: a probe waits no longer for an answer.
+const readyTimeout = 3 * time.Second
+
+// readyz answers 200 "ready" when Ready passes, 503 with its reason
+// otherwise (one line, plain text).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			reason, _, _ := strings.Cut(err.Error(), "\n")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("not ready: " + reason + "\n"))
+			return
+		}
+	}
+	w.Write([]byte("ready\n"))
 }

@@ -60,7 +60,8 @@ func IsPostgresURL(target string) bool {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers: the service's readiness check
+// (GET /readyz) calls it.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("store %s: %w", s.where, err)

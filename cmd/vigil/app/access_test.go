@@ -244,6 +244,9 @@ func TestTLSAndFirstSignIn(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Strict-Transport-Security"), "max-age=") {
 		t.Fatalf("https /healthz: %d %v %s", res.StatusCode, res.Header, body)
 	}
+	if res, body := anon.send("GET", "/readyz", ""); res.StatusCode != http.StatusOK || string(body) != "ready\n" {
+		t.Fatalf("https /readyz: %d %s", res.StatusCode, body)
+	}
 	if code, _, raw := anon.do("GET", "/api/v1/cameras", ""); code != http.StatusUnauthorized {
 		t.Errorf("unauthenticated GET /api/v1/cameras: %d %s", code, raw)
 	}

@@ -67,6 +67,8 @@ type App struct {
 	tasking *tasking.Service
 	// node: issue 10, this process's place among several (nil: alone).
 	node *cluster.Node
+	// readiness: issue 10 (GET /readyz).
+	readiness readiness
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -165,7 +167,7 @@ func (a *App) Initialize() (err error) {
 		// Every request is signed in; every hold, access to footage, sign-in
 		// and refusal is logged under a pseudonym from the store.
 		Identity: a.store, Holds: a.store, Audit: a.evlog, AuditLog: a.evlog, People: a.store, Checkpoints: a.evlog,
-		Records: a.store, GrafanaURL: a.Config.GrafanaURL, Live: a.live,
+		Records: a.store, GrafanaURL: a.Config.GrafanaURL, Live: a.live, Ready: a.ready,
 		Analytics: a.store, Alerts: a.alerts, Plates: a.store,
 		Auth: ui.AuthConfig{SessionIdle: ac.SessionIdle, SessionMax: ac.SessionMax,
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
@@ -277,6 +279,7 @@ func (a *App) URL() string {
 
 // Close stops everything, newest first.
 func (a *App) Close() {
+	a.readiness.closing.Store(true)
 	if a.server != nil {
 		a.server.Close()
 	}

@@ -74,12 +74,8 @@ func copyTable(ctx context.Context, dst, src *Store, table string) (int64, error
 	var n int64
 	var args []any
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(cols))
+		if err != nil {
 			return n, err
 		}
 		args = append(args, vals...)
@@ -103,6 +99,16 @@ func copyTable(ctx context.Context, dst, src *Store, table string) (int64, error
 		}
 	}
 	return n, tx.Commit()
+}
+
+// scanRow reads a row of n columns as the driver gives them.
+func scanRow(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
 }
 
 // insertBatch inserts rows of cols, their values one after the other.

@@ -95,12 +95,8 @@ func tableRows(t *testing.T, s *Store, table string) []string {
 	cols, _ := rows.Columns()
 	var out []string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(cols))
+		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, fmt.Sprintf("%v", vals))

@@ -2,25 +2,21 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
-	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
 )
 
 // One node of a cluster runs the cameras it leases, and a change made
 // through the API reaches it through its round: a camera disabled loses
 // its lease and stops; enabled again, it is leased and runs again.
 func TestClusterNodeRunsItsLeasedCameras(t *testing.T) {
-	pg := pgtest.Start(t)
-	pg.Create(t, "vigil")
-	a, _ := startApp(t, fmt.Sprintf("store: {dsn: %q}\ncluster: {node_id: vigil-0, lease_ttl: 3s}\n", pg.DSN("vigil")))
+	a, dsn := startAppOnPostgres(t, "cluster: {node_id: vigil-0, lease_ttl: 3s}\n")
 	c := team(t, a, "http://"+a.Addr(), nil, "engineer")["engineer"]
 	waitUntil(t, 30*time.Second, "demo cameras online", func() bool { return c.camera("cam002")["status"] == "online" })
-	st, err := store.Open(pg.DSN("vigil"))
+	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

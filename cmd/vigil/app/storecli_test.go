@@ -17,16 +17,14 @@ import (
 // The whole service runs on PostgreSQL: store.dsn set, the demo cameras
 // come online, people are added and a bookmark is kept.
 func TestServiceOnPostgreSQL(t *testing.T) {
-	pg := pgtest.Start(t)
-	pg.Create(t, "vigil")
-	a, _ := startApp(t, fmt.Sprintf("store: {dsn: %q}\n", pg.DSN("vigil")))
+	a, dsn := startAppOnPostgres(t, "")
 	c := team(t, a, "http://"+a.Addr(), nil, "operator")["operator"]
 	waitUntil(t, 30*time.Second, "demo cameras online", func() bool { return c.camera("cam001")["status"] == "online" })
 	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 	if code, out, raw := c.do("POST", "/api/v1/bookmarks", `{"at":"`+at+`","cameras":["cam001"],"note":"Moped on the pavement"}`); code != http.StatusCreated {
 		t.Fatalf("bookmark: %d %v %s", code, out, raw)
 	}
-	st, err := store.Open(pg.DSN("vigil"))
+	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +36,16 @@ func TestServiceOnPostgreSQL(t *testing.T) {
 	if bs, err := st.Bookmarks(ctx, store.BookmarkQuery{Text: "MOPED"}); err != nil || len(bs) != 1 {
 		t.Fatalf("bookmarks in PostgreSQL: %v, %v", bs, err)
 	}
+}
+
+// startAppOnPostgres is startApp on a new PostgreSQL database, whose URL
+// it gives too; configBody follows the store's settings.
+func startAppOnPostgres(t *testing.T, configBody string) (*App, string) {
+	t.Helper()
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	a, _ := startApp(t, fmt.Sprintf("store: {dsn: %q}\n", pg.DSN("vigil"))+configBody)
+	return a, pg.DSN("vigil")
 }
 
 // A single-node site moves to PostgreSQL: migrate-store copies it, and the

@@ -78,6 +78,12 @@ var vigilMetrics = []string{
 	// BJAG deployments (ingest/tasking): per node
 	"vigil_deployments",
 	"vigil_deployment_reviews_overdue",
+	// several nodes (ingest/cluster): per node
+	"vigil_cluster_cameras_owned",
+	"vigil_cluster_nodes_live",
+	"vigil_cluster_cameras_unowned",
+	"vigil_cluster_placements_total",
+	"vigil_cluster_round_errors_total",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

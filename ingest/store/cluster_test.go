@@ -130,6 +130,19 @@ func testSegmentsBelongToTheirNode(t *testing.T) {
 	if cams, _ := b.RecordedCameras(ctx); len(cams) != 1 {
 		t.Fatalf("vigil-1's recorded cameras: %v", cams)
 	}
+	// Each node logs its own segments, and their deletions, in its evidence log.
+	if un, _ := a.UnloggedSegments(ctx, 10); len(un) != 1 || un[0].Node != "vigil-0" {
+		t.Fatalf("vigil-0's unlogged segments: %+v", un)
+	}
+	if err := b.DeleteSegment(ctx, onlySegment(t, b, "cam001"), "retention", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if un, _ := a.UnloggedDeletions(ctx, 10); len(un) != 0 {
+		t.Fatalf("vigil-0 would log vigil-1's deletion: %+v", un)
+	}
+	if un, _ := b.UnloggedDeletions(ctx, 10); len(un) != 1 {
+		t.Fatalf("vigil-1's unlogged deletions: %+v", un)
+	}
 }
 
 func TestReportedStatuses(t *testing.T) { bothBackends(t, testReportedStatuses) }
@@ -166,4 +179,14 @@ func testClusterSecretIsMadeOnce(t *testing.T) {
 	if b, _ := s.ClusterSecret(ctx); string(a) != string(b) {
 		t.Fatal("the secret changed")
 	}
+}
+
+// onlySegment is the one segment of camera on s's node.
+func onlySegment(t *testing.T, s *Store, camera string) Segment {
+	t.Helper()
+	segs, err := s.SegmentsEndingBefore(context.Background(), camera, time.Now().Add(24*365*time.Hour), 10)
+	if err != nil || len(segs) != 1 {
+		t.Fatalf("segments of %s on %s: %+v %v", camera, s.Node(), segs, err)
+	}
+	return segs[0]
 }

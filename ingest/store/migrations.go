@@ -379,7 +379,8 @@ var migrations = []string{
 	// new owner's recording begins. camera_status is each camera's health
 	// as its owner last reported it (JSON), for the other nodes to show.
 	// A segment's file is on the disk of the node that
-	// recorded it ('' = the single node of a site that never had several).
+	// recorded it ('' = the single node of a site that never had several),
+	// and so is a deletion's: each node logs its own in its evidence log.
 	`CREATE TABLE nodes (
 		id         TEXT PRIMARY KEY,
 		url        TEXT NOT NULL,
@@ -411,5 +412,6 @@ var migrations = []string{
 		updated_us INTEGER NOT NULL
 	);
 	ALTER TABLE segments ADD COLUMN node TEXT NOT NULL DEFAULT '';
+	ALTER TABLE deletions ADD COLUMN node TEXT NOT NULL DEFAULT '';
 	CREATE INDEX segments_node ON segments(node, start_us);`,
 }

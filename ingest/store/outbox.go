@@ -7,11 +7,11 @@ import (
 
 // The evidence log's outbox: segments and deletions not yet logged.
 
-// UnloggedSegments returns up to n sealed segments whose segment.sealed
-// entry is not in the evidence log yet, oldest first.
+// UnloggedSegments returns up to n sealed segments on this node's disk
+// whose segment.sealed entry is not in its evidence log yet, oldest first.
 func (s *Store) UnloggedSegments(ctx context.Context, n int) ([]Segment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
-		WHERE sealed_seq IS NULL ORDER BY id LIMIT $1`, n)
+		WHERE sealed_seq IS NULL AND node = $2 ORDER BY id LIMIT $1`, n, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("unlogged segments: %w", err)
 	}
@@ -26,11 +26,12 @@ func (s *Store) SetSealedSeq(ctx context.Context, id int64, seq uint64) error {
 	return nil
 }
 
-// UnloggedDeletions returns up to n deletion records without their
-// segment.deleted tombstone in the evidence log, oldest first.
+// UnloggedDeletions returns up to n deletion records of this node's
+// segments without their segment.deleted tombstone in its evidence log,
+// oldest first.
 func (s *Store) UnloggedDeletions(ctx context.Context, n int) ([]Deletion, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deletionColumns+` FROM deletions
-		WHERE logged_seq IS NULL ORDER BY id LIMIT $1`, n)
+		WHERE logged_seq IS NULL AND node = $2 ORDER BY id LIMIT $1`, n, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("unlogged deletions: %w", err)
 	}

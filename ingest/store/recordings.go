@@ -139,10 +139,10 @@ func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, a
 	defer tx.Rollback()
 	// Delete first: that takes SQLite's write lock, so no hold can be
 	// placed between the check below and the commit.
-	var camera string
+	var camera, node string
 	var start, end int64
-	err = tx.QueryRowContext(ctx, `DELETE FROM segments WHERE id = $1 RETURNING camera_id, start_us, end_us`,
-		seg.ID).Scan(&camera, &start, &end)
+	err = tx.QueryRowContext(ctx, `DELETE FROM segments WHERE id = $1 RETURNING camera_id, start_us, end_us, node`,
+		seg.ID).Scan(&camera, &start, &end, &node)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("segment %d (%s): %w", seg.ID, seg.Path, ErrNotFound)
 	}
@@ -160,9 +160,9 @@ func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, a
 		return fmt.Errorf("holds of %s: %w", camera, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO deletions
-		(camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		(camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us, node) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
 		seg.Camera, toMicros(seg.Start), toMicros(seg.End), seg.Path, seg.Bytes,
-		hex.EncodeToString(seg.SHA256[:]), reason, toMicros(at))
+		hex.EncodeToString(seg.SHA256[:]), reason, toMicros(at), node)
 	if err != nil {
 		return fmt.Errorf("record deletion of %s: %w", seg.Path, err)
 	}

@@ -34,7 +34,14 @@ type Owner interface {
 	// HandOff ends a camera's recording before its next keyframe and
 	// gives the keyframe's wall time, where the next owner begins.
 	HandOff(ctx context.Context, camera string) time.Time
+	// Ready says whether a warm camera's picture is here (a keyframe
+	// came): it can take the camera over from that keyframe on.
+	Ready(camera string) bool
 }
+
+// moveTimeout calls off a move whose target never got the camera's
+// picture (it cannot reach the camera): the owner keeps recording it.
+func moveTimeout(ttl time.Duration) time.Duration { return 3 * ttl }
 
 // handOffWait bounds how long a hand-off waits for a keyframe: cameras
 // send one every few seconds at most.
@@ -202,23 +209,45 @@ func (n *Node) Round(ctx context.Context) error {
 	n.fast = len(incoming) > 0
 	warm := incoming
 	var keep []store.Lease
+	var callOff []store.Lease
 	n.mu.Lock()
 	for _, l := range owned {
 		switch {
 		case n.handing[l.Camera]:
 			warm = append(warm, l)
-		case l.MovingTo != "":
+		case l.MovingTo != "" && l.MovingReady:
+			// The target has the picture: cut on the next keyframe.
 			n.handing[l.Camera] = true
 			warm = append(warm, l)
 			n.busy.Add(1)
 			go n.handOff(n.life, l)
-		default:
+		case l.MovingTo != "" && now.Sub(l.MovingSince) > moveTimeout(n.LeaseTTL):
+			callOff = append(callOff, l)
 			keep = append(keep, l)
+		default:
+			keep = append(keep, l) // recorded here until the target is ready
 		}
 	}
 	n.mu.Unlock()
+	for _, l := range callOff {
+		n.Logger.Warn("rebalance: the target never got the camera's picture; the camera stays", "camera", l.Camera, "to", l.MovingTo)
+		if _, err := n.Store.MarkMove(ctx, l.Camera, l.Epoch, "", time.Time{}); err != nil {
+			return err
+		}
+	}
 	n.metrics.owned.Set(float64(len(keep)))
-	return n.Owner.Own(ctx, keep, warm)
+	if err := n.Owner.Own(ctx, keep, warm); err != nil {
+		return err
+	}
+	// Cameras coming here: say so once their picture is here.
+	for _, l := range incoming {
+		if !l.MovingReady && n.Owner.Ready(l.Camera) {
+			if err := n.Store.MoveReady(ctx, l.Camera, n.ID, l.Epoch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // handOff moves a camera to the node a rebalance chose: its recording
@@ -301,12 +330,12 @@ func (n *Node) place(ctx context.Context, now time.Time) error {
 		}
 	}
 	for _, u := range plan.Unmarks {
-		if _, err := n.Store.MarkMove(ctx, u.Camera, u.Epoch, ""); err != nil {
+		if _, err := n.Store.MarkMove(ctx, u.Camera, u.Epoch, "", time.Time{}); err != nil {
 			return err
 		}
 	}
 	if m := plan.Move; m != nil {
-		if _, err := n.Store.MarkMove(ctx, m.Camera, m.Epoch, m.MovingTo); err != nil {
+		if _, err := n.Store.MarkMove(ctx, m.Camera, m.Epoch, m.MovingTo, now); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,9 @@ func (r *running) Own(_ context.Context, ls, warm []store.Lease) error {
 	return nil
 }
 
+// Ready: the picture is here at once (there is no stream in this test).
+func (r *running) Ready(string) bool { return true }
+
 // HandOff cuts "now": there is no stream in this test.
 func (r *running) HandOff(_ context.Context, camera string) time.Time {
 	r.mu.Lock()
@@ -324,4 +327,55 @@ func (c *counted) rounds() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.calls
+}
+
+// blind is an owner whose warm cameras never show a picture (the camera is
+// out of its reach).
+type blind struct{ running }
+
+func (b *blind) Ready(string) bool { return false }
+
+// A move waits for its target to have the camera's picture: a target that
+// never gets it takes nothing, and the owner goes on recording.
+func TestAMoveWaitsForItsTargetsPicture(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	ctx := context.Background()
+	admin := openStore(t, pg.DSN("vigil"))
+	for i := range 2 {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		admin.CreateCamera(ctx, &c)
+	}
+	clk := &clock{t: time.Now().UTC()}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	owner, target := &running{}, &blind{}
+	a := &Node{ID: "vigil-0", Capacity: 10, Store: openStore(t, pg.DSN("vigil")), Owner: owner, Now: clk.now, Logger: quiet}
+	if err := a.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := &Node{ID: "vigil-1", Capacity: 10, Store: openStore(t, pg.DSN("vigil")), Owner: target, Now: clk.now, Logger: quiet}
+	if err := b.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	marked := false
+	for range 12 { // 24 s of rounds: past the move's timeout (18 s)
+		for _, n := range []*Node{b, a} {
+			if err := n.Round(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l, _ := admin.Lease(ctx, "cam002"); l.MovingTo == "vigil-1" {
+			marked = true
+		}
+		clk.add(2 * time.Second)
+	}
+	owner.mu.Lock()
+	handed := len(owner.handedOff)
+	owner.mu.Unlock()
+	if !marked || handed != 0 || len(owner.cameras()) != 2 || len(target.cameras()) != 0 {
+		t.Fatalf("marked %v, handed off %d; vigil-0 records %d, vigil-1 %d", marked, handed, len(owner.cameras()), len(target.cameras()))
+	}
 }

@@ -39,8 +39,11 @@ type Lease struct {
 	// "rebalance: …", "hand-over: …".
 	Reason string
 	// MovingTo is the node a rebalance is moving the camera to ("" when
-	// none): it gets ready while the owner cuts its recording.
-	MovingTo string
+	// none), since MovingSince; MovingReady once that node has the
+	// camera's picture, and the owner may cut its recording.
+	MovingTo    string
+	MovingSince time.Time
+	MovingReady bool
 	// Cut is where the previous owner's recording ended, on a keyframe,
 	// when the camera was handed over by a rebalance: the new owner's
 	// begins there.
@@ -94,14 +97,14 @@ func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
 	})
 }
 
-const leaseColumns = `camera, node, epoch, acquired_us, expires_us, reason, moving_to, cut_us`
+const leaseColumns = `camera, node, epoch, acquired_us, expires_us, reason, moving_to, moving_us, moving_ready, cut_us`
 
 func scanLease(r scanner) (Lease, error) {
 	var l Lease
 	var acquired, expires int64
-	var cut sql.NullInt64
-	err := r.Scan(&l.Camera, &l.Node, &l.Epoch, &acquired, &expires, &l.Reason, &l.MovingTo, &cut)
-	l.Acquired, l.Expires, l.Cut = fromMicros(acquired), fromMicros(expires), timeOf(cut)
+	var cut, since sql.NullInt64
+	err := r.Scan(&l.Camera, &l.Node, &l.Epoch, &acquired, &expires, &l.Reason, &l.MovingTo, &since, &l.MovingReady, &cut)
+	l.Acquired, l.Expires, l.Cut, l.MovingSince = fromMicros(acquired), fromMicros(expires), timeOf(cut), timeOf(since)
 	return l, err
 }
 
@@ -146,7 +149,8 @@ func (s *Store) GrantLease(ctx context.Context, l Lease, readEpoch int64) (bool,
 			VALUES ($1,$2,1,$3,$4,$5) ON CONFLICT (camera) DO NOTHING`, l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason)
 	} else {
 		res, err = s.db.ExecContext(ctx, `UPDATE camera_leases SET node = $2, epoch = epoch + 1, acquired_us = $3,
-			expires_us = $4, reason = $5, moving_to = '', cut_us = $7 WHERE camera = $1 AND epoch = $6`,
+			expires_us = $4, reason = $5, moving_to = '', moving_us = NULL, moving_ready = 0, cut_us = $7
+			WHERE camera = $1 AND epoch = $6`,
 			l.Camera, l.Node, toMicros(l.Acquired), toMicros(l.Expires), l.Reason, readEpoch, nullMicros(l.Cut))
 	}
 	if err != nil {
@@ -165,18 +169,29 @@ func (s *Store) DropLease(ctx context.Context, camera string, readEpoch int64) e
 	return nil
 }
 
-// MarkMove starts a rebalance: the camera is to move to node to, if its
-// lease is still the one read and is moving nowhere yet. It says whether
-// it did. Its owner hands it over (GrantLease with Cut) when ready, or
-// anyone drops the mark (MarkMove with to "") when to is gone.
-func (s *Store) MarkMove(ctx context.Context, camera string, readEpoch int64, to string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE camera_leases SET moving_to = $3
-		WHERE camera = $1 AND epoch = $2 AND (moving_to = '') <> ($3 = '')`, camera, readEpoch, to)
+// MarkMove starts a rebalance at at: the camera is to move to node to, if
+// its lease is still the one read and is moving nowhere yet. It says
+// whether it did. The target says when it is ready (MoveReady), and the
+// owner then hands the camera over (GrantLease with Cut); a move is
+// called off with to "".
+func (s *Store) MarkMove(ctx context.Context, camera string, readEpoch int64, to string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE camera_leases SET moving_to = $3, moving_us = $4, moving_ready = 0
+		WHERE camera = $1 AND epoch = $2 AND (moving_to = '') <> ($3 = '')`, camera, readEpoch, to, nullMicros(at))
 	if err != nil {
 		return false, fmt.Errorf("move %s to %s: %w", camera, to, err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// MoveReady records that node, the target of a camera's move, has the
+// camera's picture: its owner may hand it over.
+func (s *Store) MoveReady(ctx context.Context, camera, node string, readEpoch int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE camera_leases SET moving_ready = 1
+		WHERE camera = $1 AND moving_to = $2 AND epoch = $3`, camera, node, readEpoch); err != nil {
+		return fmt.Errorf("%s ready for %s: %w", node, camera, err)
+	}
+	return nil
 }
 
 // IncomingLeases lists the leases being moved to node by a rebalance.

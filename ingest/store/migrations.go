@@ -373,8 +373,9 @@ var migrations = []string{
 	// and how many cameras it may own; each enabled camera is owned by one
 	// node through a lease it renews, whose epoch goes up at every change
 	// of owner (a fencing token: a node that lost a camera finds out at
-	// its next renewal). A rebalance marks a lease moving_to another node,
-	// which gets ready; the owner cuts its recording before a keyframe and
+	// its next renewal). A rebalance marks a lease moving_to another node
+	// (at moving_us), which gets ready (moving_ready: it has the camera's
+	// picture); then the owner cuts its recording before a keyframe and
 	// hands the lease over with that keyframe's time (cut_us), where the
 	// new owner's recording begins. camera_status is each camera's health
 	// as its owner last reported it (JSON), for the other nodes to show.
@@ -398,6 +399,8 @@ var migrations = []string{
 		expires_us  INTEGER NOT NULL,
 		reason      TEXT NOT NULL,
 		moving_to   TEXT NOT NULL DEFAULT '',
+		moving_us   INTEGER,
+		moving_ready INTEGER NOT NULL DEFAULT 0,
 		cut_us      INTEGER
 	);
 	CREATE INDEX camera_leases_node ON camera_leases(node);

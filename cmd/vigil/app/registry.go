@@ -326,6 +326,13 @@ func (r *registry) HandOff(ctx context.Context, camera string) time.Time {
 	return r.rec.HandOff(ctx, camera)
 }
 
+// Ready implements cluster.Owner: a camera being moved here has sent its
+// main stream's first keyframe, so recording can begin from the cut.
+func (r *registry) Ready(camera string) bool {
+	hub := r.sup.Hub(camera, ingest.StreamMain)
+	return hub != nil && hub.LatestKeyframe() != nil
+}
+
 // movedHere is why a camera came to this node, and where a rebalance's
 // previous owner stopped recording it.
 type movedHere struct {

@@ -77,6 +77,7 @@ type Node struct {
 	handing map[string]bool
 	busy    sync.WaitGroup // hand-offs under way
 	fast    bool           // a camera is coming in: round again soon
+	leaving bool           // draining: no heartbeat, cameras handed off
 	kick    chan struct{}
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -149,6 +150,77 @@ func (n *Node) Abandon() {
 	n.cancel = nil
 }
 
+// Drain hands every camera of this node to the others before it stops,
+// each cut on a keyframe as in a rebalance, so that a planned stop (an
+// upgrade, a node taken out) loses no footage. It returns when none is
+// left here or ctx ends (Close then gives the rest up at once). With no
+// other live node it does nothing.
+func (n *Node) Drain(ctx context.Context) {
+	if n.cancel == nil {
+		return
+	}
+	n.roundMu.Lock()
+	now := n.Now()
+	nodes, err := n.Store.Nodes(ctx)
+	var leases []store.Lease
+	if err == nil {
+		leases, err = n.Store.Leases(ctx)
+	}
+	if err != nil {
+		n.roundMu.Unlock()
+		n.Logger.Error("cluster: cannot plan the hand-over of this node's cameras", "error", err)
+		return
+	}
+	var others []store.NodeRecord
+	for _, nd := range nodes {
+		if nd.ID != n.ID && nd.Stopped.IsZero() && nd.Seen.After(now.Add(-n.LeaseTTL)) {
+			others = append(others, nd)
+		}
+	}
+	load := map[string]int{}
+	for _, l := range leases {
+		if l.Expires.After(now) {
+			load[l.Node]++
+		}
+	}
+	moving := 0
+	for _, l := range leases {
+		if l.Node != n.ID || !l.Expires.After(now) {
+			continue
+		}
+		to, ok := leastLoaded(others, load)
+		if !ok {
+			break
+		}
+		load[to]++
+		if ok, err := n.Store.MarkMove(ctx, l.Camera, l.Epoch, to, now); err == nil && ok {
+			moving++
+		}
+	}
+	if moving > 0 {
+		err = n.Store.LeaveNode(ctx, n.ID, now)
+		n.leaving = err == nil
+	}
+	n.roundMu.Unlock()
+	if moving == 0 || err != nil {
+		return
+	}
+	n.Logger.Info("cluster: handing this node's cameras over before stopping", "cameras", moving)
+	for {
+		n.Kick()
+		select {
+		case <-ctx.Done():
+			n.Logger.Warn("cluster: stopping before every camera was handed over; the others take the rest now")
+			return
+		case <-time.After(fastRound):
+		}
+		if left, err := n.Store.RenewLeases(ctx, n.ID, n.Now(), n.Now().Add(n.LeaseTTL)); err == nil && len(left) == 0 {
+			n.busy.Wait()
+			return
+		}
+	}
+}
+
 // Kick asks for a round soon: a camera was added, changed or removed.
 func (n *Node) Kick() {
 	select {
@@ -191,12 +263,23 @@ func (n *Node) Round(ctx context.Context) error {
 	n.roundMu.Lock()
 	defer n.roundMu.Unlock()
 	now := n.Now()
+	if n.leaving {
+		// Leaving: no heartbeat (placement gives this node nothing), the
+		// leases are still renewed while their moves complete.
+		return n.renewAndRun(ctx, now)
+	}
 	if err := n.Store.Heartbeat(ctx, store.NodeRecord{ID: n.ID, URL: n.URL, Cert: n.Cert, Capacity: n.Capacity, Started: n.started, Seen: now}); err != nil {
 		return err
 	}
 	if err := n.place(ctx, now); err != nil {
 		return err
 	}
+	return n.renewAndRun(ctx, now)
+}
+
+// renewAndRun renews this node's leases, hands off those a move is ready
+// for, and runs the rest, and the cameras coming here warm.
+func (n *Node) renewAndRun(ctx context.Context, now time.Time) error {
 	owned, err := n.Store.RenewLeases(ctx, n.ID, now, now.Add(n.LeaseTTL))
 	if err != nil {
 		return err
@@ -265,8 +348,13 @@ func (n *Node) handOff(ctx context.Context, l store.Lease) {
 	cut := n.Owner.HandOff(wctx, l.Camera)
 	cancel()
 	now := n.Now()
-	moved := store.Lease{Camera: l.Camera, Node: l.MovingTo, Acquired: now, Expires: now.Add(n.LeaseTTL),
-		Reason: fmt.Sprintf("%s: from node %s", ReasonRebalance, n.ID), Cut: cut}
+	why := fmt.Sprintf("%s: from node %s", ReasonRebalance, n.ID)
+	n.roundMu.Lock()
+	if n.leaving {
+		why = fmt.Sprintf("%s: node %s stopping, cut on a keyframe", ReasonHandOver, n.ID)
+	}
+	n.roundMu.Unlock()
+	moved := store.Lease{Camera: l.Camera, Node: l.MovingTo, Acquired: now, Expires: now.Add(n.LeaseTTL), Reason: why, Cut: cut}
 	ok, err := n.Store.GrantLease(ctx, moved, l.Epoch)
 	switch {
 	case err != nil:
@@ -274,7 +362,8 @@ func (n *Node) handOff(ctx context.Context, l store.Lease) {
 	case !ok:
 		n.Logger.Warn("rebalance: the lease changed meanwhile; the camera stays where placement put it", "camera", l.Camera)
 	default:
-		n.metrics.placed.WithLabelValues(ReasonRebalance).Inc()
+		kind, _, _ := strings.Cut(why, ":")
+		n.metrics.placed.WithLabelValues(kind).Inc()
 		n.Logger.Info("camera handed over", "camera", l.Camera, "to", l.MovingTo, "cut", cut)
 	}
 }

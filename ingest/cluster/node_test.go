@@ -379,3 +379,57 @@ func TestAMoveWaitsForItsTargetsPicture(t *testing.T) {
 		t.Fatalf("marked %v, handed off %d; vigil-0 records %d, vigil-1 %d", marked, handed, len(owner.cameras()), len(target.cameras()))
 	}
 }
+
+// A node stopping hands its cameras to the others first, each on a
+// keyframe (its owner's HandOff), then leaves.
+func TestDrainHandsEveryCameraOver(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Create(t, "vigil")
+	ctx := context.Background()
+	admin := openStore(t, pg.DSN("vigil"))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var nodes []*Node
+	var owners []*running
+	for i := range 3 {
+		o := &running{}
+		n := &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: 3 * time.Second, Store: openStore(t, pg.DSN("vigil")), Owner: o, Logger: quiet}
+		if err := n.Initialize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		nodes, owners = append(nodes, n), append(owners, o)
+	}
+	for i := range 6 {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		admin.CreateCamera(ctx, &c)
+	}
+	nodes[0].Kick()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(owners[0].cameras()) == 0 || len(owners[1].cameras())+len(owners[2].cameras()) != 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("cameras not spread: %d %d %d", len(owners[0].cameras()), len(owners[1].cameras()), len(owners[2].cameras()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mine := owners[0].cameras()
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	nodes[0].Drain(dctx)
+	if dctx.Err() != nil {
+		t.Fatal("the drain did not finish")
+	}
+	nodes[0].Close()
+	owners[0].mu.Lock()
+	handed := len(owners[0].handedOff)
+	owners[0].mu.Unlock()
+	if handed != len(mine) {
+		t.Fatalf("vigil-0 handed off %d of its %d cameras", handed, len(mine))
+	}
+	for id := range mine {
+		l, err := admin.Lease(ctx, id)
+		if err != nil || l.Node == "vigil-0" || !strings.HasPrefix(l.Reason, "hand-over: node vigil-0 stopping, cut on a keyframe") || l.Cut.IsZero() {
+			t.Fatalf("%s after the drain: %+v %v", id, l, err)
+		}
+	}
+}

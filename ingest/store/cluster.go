@@ -81,6 +81,16 @@ func (s *Store) StopNode(ctx context.Context, id string, at time.Time) error {
 	return tx.Commit()
 }
 
+// LeaveNode records that a node is leaving (stopped for placement: no
+// camera is given or moved to it) while it still holds its leases and
+// hands its cameras over one by one.
+func (s *Store) LeaveNode(ctx context.Context, id string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE nodes SET stopped_us = $2 WHERE id = $1`, id, toMicros(at)); err != nil {
+		return fmt.Errorf("node %s leaving: %w", id, err)
+	}
+	return nil
+}
+
 // Nodes lists every node that has run, by id.
 func (s *Store) Nodes(ctx context.Context) ([]NodeRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, url, cert, capacity, started_us, seen_us, stopped_us FROM nodes ORDER BY id`)

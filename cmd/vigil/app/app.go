@@ -215,6 +215,10 @@ func (a *App) Initialize() (err error) {
 	return nil
 }
 
+// drainFor bounds how long a stopping node spends handing its cameras
+// over (within Kubernetes' 60 s grace, with time to seal and log).
+const drainFor = 20 * time.Second
+
 // startCameras runs the cameras: every one on a single node; in a
 // cluster, those this node leases, from its first round on.
 func (a *App) startCameras(ctx context.Context, tlsConfig *tls.Config) error {
@@ -280,6 +284,13 @@ func (a *App) URL() string {
 // Close stops everything, newest first.
 func (a *App) Close() {
 	a.readiness.closing.Store(true)
+	if a.node != nil {
+		// A planned stop: hand every camera to another node on a
+		// keyframe first, while this one still records and answers.
+		ctx, cancel := context.WithTimeout(context.Background(), drainFor)
+		a.node.Drain(ctx)
+		cancel()
+	}
 	if a.server != nil {
 		a.server.Close()
 	}

@@ -274,9 +274,46 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		t.Fatalf("the failover's playback has %q packets (%v): want both sides of the gap", out, err)
 	}
 
+	// vigil-0 is stopped for an upgrade (SIGTERM): it hands each of its
+	// cameras to the others on a keyframe before it goes, without a gap.
+	leases, _ := st.Leases(ctx)
+	var drained []string
+	for _, l := range leases {
+		if l.Node == "vigil-0" {
+			drained = append(drained, l.Camera)
+		}
+	}
+	if len(drained) == 0 {
+		t.Fatal("vigil-0 records no camera to hand over")
+	}
+	stopping := time.Now().UTC()
+	if !nodes[0].stop(40 * time.Second) {
+		t.Fatal("vigil-0 did not stop within 40 s of SIGTERM")
+	}
+	for _, id := range drained {
+		l, err := st.Lease(ctx, id)
+		if err != nil || !strings.HasPrefix(l.Reason, "hand-over: node vigil-0 stopping, cut on a keyframe") {
+			t.Errorf("%s after vigil-0 stopped: %+v %v", id, l, err)
+		}
+	}
+	waitFor(t, 20*time.Second, "vigil-0's cameras recorded on the others", func() bool {
+		for _, id := range drained {
+			segs, _ := st.Segments(ctx, id, stopping, time.Time{})
+			if len(segs) == 0 || segs[len(segs)-1].Node == "vigil-0" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, id := range drained {
+		if gaps, _ := st.Gaps(ctx, id, stopping.Add(-time.Second), time.Time{}); len(gaps) > 0 {
+			t.Errorf("%s: gaps when vigil-0 stopped: %+v", id, gaps)
+		}
+	}
+
 	// Every node's evidence log checks, the dead one's too.
 	for i, n := range nodes {
-		if !n.stop(30 * time.Second) {
+		if i > 0 && !n.stop(30*time.Second) {
 			t.Errorf("vigil-%d did not stop within 30 s of SIGTERM", i)
 		}
 		if out, err := exec.Command(bin, "evidence", "check", "-config", n.cfg).CombinedOutput(); err != nil {

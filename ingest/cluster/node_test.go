@@ -70,6 +70,18 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// addCameras adds enabled cameras cam001 to camNNN (n of them) to st.
+func addCameras(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	for i := range n {
+		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
+		c.Normalize()
+		if err := st.CreateCamera(context.Background(), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func openStore(t *testing.T, dsn string) *store.Store {
 	t.Helper()
 	s, err := store.Open(dsn)
@@ -88,13 +100,7 @@ func TestNodesShareAndTakeOverCameras(t *testing.T) {
 	pg.Create(t, "vigil")
 	ctx := context.Background()
 	admin := openStore(t, pg.DSN("vigil"))
-	for i := range 30 {
-		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-		c.Normalize()
-		if err := admin.CreateCamera(ctx, &c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addCameras(t, admin, 30)
 	clk := &clock{t: time.Now().UTC()}
 	var nodes []*Node
 	var owners []*running
@@ -204,9 +210,7 @@ func TestANodeCutOffFromTheStoreStopsItsCameras(t *testing.T) {
 	pg.Create(t, "vigil")
 	ctx := context.Background()
 	st := openStore(t, pg.DSN("vigil"))
-	c := store.Camera{ID: "cam001", MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-	c.Normalize()
-	st.CreateCamera(ctx, &c)
+	addCameras(t, st, 1)
 	clk := &clock{t: time.Now().UTC()}
 	o := &running{}
 	n := &Node{ID: "vigil-0", Capacity: 10, Store: st, Owner: o, Now: clk.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -255,13 +259,7 @@ func TestAbandonedNodeIsTakenOverOnItsLeasesExpiry(t *testing.T) {
 		defer n.Close()
 		owners, nodes = append(owners, o), append(nodes, n)
 	}
-	for i := range 6 {
-		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-		c.Normalize()
-		if err := admin.CreateCamera(ctx, &c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addCameras(t, admin, 6)
 	nodes[0].Kick()
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
@@ -342,11 +340,7 @@ func TestAMoveWaitsForItsTargetsPicture(t *testing.T) {
 	pg.Create(t, "vigil")
 	ctx := context.Background()
 	admin := openStore(t, pg.DSN("vigil"))
-	for i := range 2 {
-		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-		c.Normalize()
-		admin.CreateCamera(ctx, &c)
-	}
+	addCameras(t, admin, 2)
 	clk := &clock{t: time.Now().UTC()}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	owner, target := &running{}, &blind{}
@@ -399,11 +393,7 @@ func TestDrainHandsEveryCameraOver(t *testing.T) {
 		defer n.Close()
 		nodes, owners = append(nodes, n), append(owners, o)
 	}
-	for i := range 6 {
-		c := store.Camera{ID: fmt.Sprintf("cam%03d", i+1), MainURL: "rtsp://127.0.0.1/cam", Enabled: true, ManagedBy: store.ManagedByAPI}
-		c.Normalize()
-		admin.CreateCamera(ctx, &c)
-	}
+	addCameras(t, admin, 6)
 	nodes[0].Kick()
 	deadline := time.Now().Add(20 * time.Second)
 	for len(owners[0].cameras()) == 0 || len(owners[1].cameras())+len(owners[2].cameras()) != 4 {

@@ -24,6 +24,17 @@ type Nodes interface {
 	Forward(w http.ResponseWriter, r *http.Request, node string)
 }
 
+// NodeHeader names the node that answered, in a cluster: a forwarded
+// request's answer carries the node it was forwarded to.
+const NodeHeader = "X-Vigil-Node"
+
+func nodeHeader(self string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(NodeHeader, self)
+		h.ServeHTTP(w, r)
+	})
+}
+
 // ForwardedHeader marks a request one node forwarded to another: it is
 // answered there, never forwarded again.
 const ForwardedHeader = "X-Vigil-Forwarded-By"
@@ -46,4 +57,12 @@ func sessionNode(id string) string {
 		return ""
 	}
 	return node
+}
+
+// elsewhere forwards a request about a camera's recordings to the node
+// that runs the camera, when that is another: it alone has the segment
+// still being written, and reads the sealed ones from whichever node
+// holds them. It says whether it did.
+func (a *cameraAPI) elsewhere(w http.ResponseWriter, r *http.Request, camera string) bool {
+	return a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.CameraNode(r.Context(), camera))
 }

@@ -128,6 +128,9 @@ func (a *cameraAPI) recordings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if a.elsewhere(w, r, id) {
+		return
+	}
 	from, to, err := timeRange(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)

@@ -109,6 +109,9 @@ func (s *Server) Initialize() error {
 		return err
 	}
 	handler := s.Handler()
+	if s.Nodes != nil {
+		handler = nodeHeader(s.Nodes.Self(), handler)
+	}
 	if s.TLS != nil {
 		ln = NewRedirectListener(ln, s.TLS, s.Logger)
 		handler = HSTS(handler)

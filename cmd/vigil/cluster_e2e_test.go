@@ -120,6 +120,17 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 	liveViewElsewhere(t, op0, far, "vigil-2")
+	// Its recordings, asked of vigil-0, come from vigil-2, which alone has
+	// the segment it is writing: the last second plays.
+	res, body := op0.raw(t, "GET", "/api/v1/cameras/"+far+"/recordings")
+	if res.StatusCode != 200 || res.Header.Get("X-Vigil-Node") != "vigil-2" {
+		t.Fatalf("recordings of %s asked of vigil-0: %d from %q: %.200s", far, res.StatusCode, res.Header.Get("X-Vigil-Node"), body)
+	}
+	recent := url.Values{"from": {time.Now().Add(-1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)},
+		"to": {time.Now().Add(-500 * time.Millisecond).UTC().Format(time.RFC3339Nano)}, "reason": {"cluster test"}, "format": {"mp4"}}
+	if res, body := op0.raw(t, "GET", "/api/v1/cameras/"+far+"/playback?"+recent.Encode()); res.StatusCode != 200 || len(body) < 1000 {
+		t.Fatalf("the last second of %s asked of vigil-0: %d from %q: %.200s", far, res.StatusCode, res.Header.Get("X-Vigil-Node"), body)
+	}
 	segs, _ := st.Segments(ctx, far, time.Time{}, time.Time{})
 	at := segs[0].Start.Add(500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
 	code, jpeg := op0.do(t, "GET", "/api/v1/cameras/"+far+"/snapshot?"+url.Values{"at": {at}, "reason": {"cluster test"}}.Encode(), nil)

@@ -85,6 +85,26 @@ func (s *site) do(t *testing.T, method, path string, body any) (int, []byte) {
 	return res.StatusCode, out
 }
 
+// raw sends a request without a body and returns the whole
+// answer: for its headers.
+func (s *site) raw(t *testing.T, method, path string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.csrf != "" {
+		req.Header.Set("X-CSRF-Token", s.csrf)
+	}
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res, out
+}
+
 // json sends a request that must answer want, decoding the answer into v.
 func (s *site) json(t *testing.T, method, path string, body any, want int, v any) {
 	t.Helper()

@@ -72,6 +72,7 @@ func (n *nodeRouter) Forward(w http.ResponseWriter, r *http.Request, node string
 		return
 	}
 	r.Header.Set(ui.ForwardedHeader, n.self)
+	w.Header().Del(ui.NodeHeader) // the answer says which node it is from
 	p.proxy.ServeHTTP(w, r)
 }
 

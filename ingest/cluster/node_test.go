@@ -82,6 +82,21 @@ func addCameras(t *testing.T, st *store.Store, n int) {
 	}
 }
 
+// join starts n as a node of the cluster on the database at dsn (its own
+// connection, a quiet logger unless set), left when the test ends.
+func join(t *testing.T, dsn string, n *Node) *Node {
+	t.Helper()
+	n.Store = openStore(t, dsn)
+	if n.Logger == nil {
+		n.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := n.Initialize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
 func openStore(t *testing.T, dsn string) *store.Store {
 	t.Helper()
 	s, err := store.Open(dsn)
@@ -108,13 +123,8 @@ func TestNodesShareAndTakeOverCameras(t *testing.T) {
 	for i := range 3 {
 		o := &running{}
 		reg := prometheus.NewRegistry()
-		n := &Node{ID: fmt.Sprintf("vigil-%d", i), URL: fmt.Sprintf("https://vigil-%d:8080", i), Capacity: 100,
-			Store: openStore(t, pg.DSN("vigil")), Owner: o, Now: clk.now, Registerer: reg,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		if err := n.Initialize(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
+		n := join(t, pg.DSN("vigil"), &Node{ID: fmt.Sprintf("vigil-%d", i), URL: fmt.Sprintf("https://vigil-%d:8080", i),
+			Capacity: 100, Owner: o, Now: clk.now, Registerer: reg})
 		nodes, owners, regs = append(nodes, n), append(owners, o), append(regs, reg)
 	}
 	round := func(which ...int) {
@@ -251,12 +261,7 @@ func TestAbandonedNodeIsTakenOverOnItsLeasesExpiry(t *testing.T) {
 	var nodes []*Node
 	for i := range 2 {
 		o := &counted{}
-		n := &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: ttl, Store: openStore(t, pg.DSN("vigil")),
-			Owner: o, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		if err := n.Initialize(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
+		n := join(t, pg.DSN("vigil"), &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: ttl, Owner: o})
 		owners, nodes = append(owners, o), append(nodes, n)
 	}
 	addCameras(t, admin, 6)
@@ -342,18 +347,9 @@ func TestAMoveWaitsForItsTargetsPicture(t *testing.T) {
 	admin := openStore(t, pg.DSN("vigil"))
 	addCameras(t, admin, 2)
 	clk := &clock{t: time.Now().UTC()}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	owner, target := &running{}, &blind{}
-	a := &Node{ID: "vigil-0", Capacity: 10, Store: openStore(t, pg.DSN("vigil")), Owner: owner, Now: clk.now, Logger: quiet}
-	if err := a.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b := &Node{ID: "vigil-1", Capacity: 10, Store: openStore(t, pg.DSN("vigil")), Owner: target, Now: clk.now, Logger: quiet}
-	if err := b.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a := join(t, pg.DSN("vigil"), &Node{ID: "vigil-0", Capacity: 10, Owner: owner, Now: clk.now})
+	b := join(t, pg.DSN("vigil"), &Node{ID: "vigil-1", Capacity: 10, Owner: target, Now: clk.now})
 	marked := false
 	for range 12 { // 24 s of rounds: past the move's timeout (18 s)
 		for _, n := range []*Node{b, a} {
@@ -381,16 +377,11 @@ func TestDrainHandsEveryCameraOver(t *testing.T) {
 	pg.Create(t, "vigil")
 	ctx := context.Background()
 	admin := openStore(t, pg.DSN("vigil"))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var nodes []*Node
 	var owners []*running
 	for i := range 3 {
 		o := &running{}
-		n := &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: 3 * time.Second, Store: openStore(t, pg.DSN("vigil")), Owner: o, Logger: quiet}
-		if err := n.Initialize(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
+		n := join(t, pg.DSN("vigil"), &Node{ID: fmt.Sprintf("vigil-%d", i), Capacity: 10, LeaseTTL: 3 * time.Second, Owner: o})
 		nodes, owners = append(nodes, n), append(owners, o)
 	}
 	addCameras(t, admin, 6)

@@ -28,6 +28,17 @@ func createHashFile(path string) (*hashFile, error) {
 	return &hashFile{f: f}, nil
 }
 
+// createTempHashFile is a hash cache no other process can open: an
+// unlinked temporary file in dir.
+func createTempHashFile(dir string) (*hashFile, error) {
+	f, err := os.CreateTemp(dir, ".hashes-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	return &hashFile{f: f}, nil
+}
+
 func (h *hashFile) append(hs []tlog.Hash) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -2,29 +2,32 @@ package locker
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/vigil-cctv/vigil/evidence"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/vigil-cctv/vigil/evidence"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-	"golang.org/x/sys/unix"
 )
 
-// Log is the append-only evidence log in a directory. One process at a
-// time has it open (a lock file). Appends are group-committed: entries
-// arriving together share one write and one fdatasync, and Append returns
-// only once its entry is on disk.
+// Log is the append-only evidence log. On one node it is kept in a
+// directory that one process at a time has open (a lock file); in a
+// cluster it is kept in PostgreSQL (DB), written by one leader node and
+// appended to by the others through it (leader.go). Appends are
+// group-committed: entries arriving together share one write and one
+// sync, and Append returns only once its entry is durable.
 type Log struct {
-	// Dir holds the log (DATA/evidence).
+	// Dir holds the log (DATA/evidence), or with DB only its keys.
 	Dir string
 	// Origin names the log in checkpoints, e.g.
 	// vigil.example-council.gov.uk/evidence.
@@ -39,10 +42,22 @@ type Log struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
-	lock   *os.File
-	f      *os.File
-	hashes *hashFile
-	reqs   chan *appendReq
+	// DB, when set, keeps the log in this PostgreSQL database, shared by
+	// the nodes of a cluster; Node is this node's id and Forward carries
+	// its appends to the leader (leader.go).
+	DB      *sql.DB
+	Node    string
+	Forward Forwarder
+	// LeaderPoll is how often a node stands for leader, and a follower
+	// reads what the leader wrote (default 1 s).
+	LeaderPoll time.Duration
+
+	st      storage
+	shared  *sharedStorage // st, when the log is shared
+	leading atomic.Bool
+	syncMu  sync.Mutex // serialises catching up with shared storage
+	hashes  *hashFile
+	reqs    chan *appendReq
 
 	// signMu serialises signing and key rotation.
 	signMu  sync.Mutex
@@ -51,13 +66,11 @@ type Log struct {
 	mu            sync.RWMutex
 	size          int64
 	last          tlog.Hash
-	offsets       []int64
 	signed        evidence.Checkpoint
 	signedNote    []byte
 	lastCkptEntry int64   // seq of the newest log.checkpoint entry, -1 if none
 	exportSizes   []int64 // tree sizes signed for exports
 	failed        error   // a write or sync failed: no more appends
-	end           int64   // the log file's size (writer goroutine only)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -69,6 +82,8 @@ type appendReq struct {
 	seq  uint64
 	err  error
 	done chan struct{}
+	// leaderOnly: forwarded by a follower, so never forwarded again.
+	leaderOnly bool
 }
 
 // ErrClosed is returned by Append after Close.
@@ -82,9 +97,10 @@ const (
 	maxBatch       = 512
 )
 
-// Open opens (creating if needed) the log: it takes the lock, re-reads
-// every entry, recomputes the tree and checks it against the last signed
-// checkpoint, then starts the writer and the checkpoint loop.
+// Open opens (creating if needed) the log: it re-reads every entry,
+// recomputes the tree and checks it against the last signed checkpoint,
+// then starts the writer and the checkpoint loop (and, for a shared log,
+// stands for leader).
 func (l *Log) Open() (err error) {
 	if l.Logger == nil {
 		l.Logger = slog.New(slog.DiscardHandler)
@@ -94,6 +110,9 @@ func (l *Log) Open() (err error) {
 	}
 	if l.CheckpointInterval == 0 {
 		l.CheckpointInterval = 5 * time.Second
+	}
+	if l.LeaderPoll <= 0 {
+		l.LeaderPoll = time.Second
 	}
 	if err := checkOrigin(l.Origin); err != nil {
 		return err
@@ -106,42 +125,104 @@ func (l *Log) Open() (err error) {
 			l.closeFiles()
 		}
 	}()
-	if l.lock, err = lockDir(filepath.Join(l.Dir, lockFile)); err != nil {
-		return err
+	if l.DB != nil {
+		var sh *sharedStorage
+		if sh, err = openSharedStorage(l.DB, l.Node); err != nil {
+			return err
+		}
+		l.st, l.shared = sh, sh
+		if err = l.loadSharedSigner(); err != nil {
+			return err
+		}
+		// Every process on a node reads the shared log: its hash cache
+		// is its own, unnamed file.
+		l.hashes, err = createTempHashFile(l.Dir)
+	} else {
+		var fs *fileStorage
+		if fs, err = openFileStorage(l.Dir, l.Logger); err != nil {
+			return err
+		}
+		l.st = fs
+		if err = l.loadSigner(l.CreateKey); err != nil {
+			return err
+		}
+		l.hashes, err = createHashFile(filepath.Join(l.Dir, hashesFile))
 	}
-	if err = l.loadSigner(); err != nil {
-		return err
-	}
-	if l.f, err = os.OpenFile(filepath.Join(l.Dir, logFile), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
+	if err != nil {
 		return fmt.Errorf("evidence log: %w", err)
 	}
-	if l.hashes, err = createHashFile(filepath.Join(l.Dir, hashesFile)); err != nil {
-		return fmt.Errorf("evidence log: %w", err)
+	l.lastCkptEntry = -1
+	// The checkpoint first: a shared log may grow while it is read, and
+	// must not look shorter than what was signed.
+	ckpt, err := l.st.loadCheckpoint()
+	if err != nil {
+		return fmt.Errorf("evidence checkpoint: %w", err)
 	}
-	if err = l.replay(); err != nil {
+	if err = l.st.load(0, l.admit); err != nil {
+		return fmt.Errorf("evidence log %s is damaged at entry %d: %w", l.st.where(), l.size, err)
+	}
+	if err = l.hashes.flush(); err != nil {
 		return err
 	}
-	if err = l.checkSigned(); err != nil {
+	if err = l.checkSigned(ckpt); err != nil {
 		return err
 	}
 	l.reqs = make(chan *appendReq, maxBatch)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.wg.Add(1)
 	go l.writer()
+	if l.shared != nil {
+		l.standForLeader()
+		l.wg.Add(1)
+		go l.leaderLoop()
+	}
 	if l.CheckpointInterval > 0 {
 		l.wg.Add(1)
 		go l.checkpointLoop()
 	}
 	if l.Metrics != nil {
 		l.Metrics.Entries.Set(float64(l.size))
+		if l.shared == nil {
+			l.Metrics.Leader.Set(1)
+		}
 	}
 	return nil
 }
 
-func (l *Log) loadSigner() error {
+// loadSharedSigner loads this node's key and checks it is the cluster's:
+// the first node records its public key in the database, and every node
+// must hold that key (installed from one secret), or its signatures would
+// not verify against what the police were given.
+func (l *Log) loadSharedSigner() error {
+	recorded, err := l.shared.recordedKey()
+	if err != nil {
+		return fmt.Errorf("evidence log: %w", err)
+	}
+	dir := KeyDir(l.Dir)
+	if err := l.loadSigner(l.CreateKey && recorded == ""); err != nil {
+		if errors.Is(err, ErrNoKey) && recorded != "" {
+			return fmt.Errorf("%w: install the cluster's evidence key (public key %s) in %s", err, recorded, dir)
+		}
+		return err
+	}
+	pub, err := PublicKey(dir)
+	if err != nil {
+		return fmt.Errorf("evidence key: %w", err)
+	}
+	if recorded, err = l.shared.recordKey(l.Origin, pub); err != nil {
+		return fmt.Errorf("evidence log: %w", err)
+	}
+	if recorded != pub {
+		return fmt.Errorf("evidence key in %s (%s) is not the key this cluster's log is signed with (%s): install the cluster's key on every node", dir, pub, recorded)
+	}
+	return nil
+}
+
+// loadSigner loads the signing key, creating it if asked and none exists.
+func (l *Log) loadSigner(create bool) error {
 	dir := KeyDir(l.Dir)
 	s, err := LoadSigner(dir)
-	if errors.Is(err, ErrNoKey) && l.CreateKey {
+	if errors.Is(err, ErrNoKey) && create {
 		var pub string
 		if pub, err = GenerateKey(dir, l.Origin); err != nil {
 			return err
@@ -160,45 +241,9 @@ func (l *Log) loadSigner() error {
 	return nil
 }
 
-// replay reads every frame, checks each entry's sequence and chain,
-// rebuilds the hash cache, and cuts off a torn tail left by a crash.
-func (l *Log) replay() error {
-	st, err := l.f.Stat()
-	if err != nil {
-		return fmt.Errorf("evidence log: %w", err)
-	}
-	fr := frameReader{r: l.f, size: st.Size()}
-	l.lastCkptEntry = -1
-	for {
-		off := fr.off
-		raw, err := fr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if errors.Is(err, errTorn) {
-			l.Logger.Warn("evidence log: cutting off a torn last entry (a crash during an append that was never acknowledged)",
-				"entry", l.size, "offset", off, "bytes", fr.size-off)
-			if err := l.f.Truncate(off); err != nil {
-				return fmt.Errorf("evidence log: cut torn tail: %w", err)
-			}
-			if err := l.f.Sync(); err != nil {
-				return fmt.Errorf("evidence log: %w", err)
-			}
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("evidence log %s is damaged at entry %d: %w", filepath.Join(l.Dir, logFile), l.size, err)
-		}
-		if err := l.admit(raw, off); err != nil {
-			return fmt.Errorf("evidence log %s is damaged at entry %d: %w", filepath.Join(l.Dir, logFile), l.size, err)
-		}
-	}
-	l.end = fr.off
-	return l.hashes.flush()
-}
-
-// admit checks one entry read back from disk and adds it to the tree.
-func (l *Log) admit(raw []byte, off int64) error {
+// admit checks one stored entry's sequence and chain and adds it to the
+// tree. The caller holds l.mu once the writer runs.
+func (l *Log) admit(raw []byte) error {
 	e, err := evidence.DecodeEntry(raw)
 	if err != nil {
 		return err
@@ -209,13 +254,13 @@ func (l *Log) admit(raw []byte, off int64) error {
 	if e.Prev != l.last {
 		return fmt.Errorf("hash chain broken: prev does not match entry %d", l.size-1)
 	}
-	return l.add(&e, raw, evidence.LeafHash(raw), off)
+	return l.add(&e, raw, evidence.LeafHash(raw))
 }
 
-// add puts an entry on disk into the tree and the in-memory state: its
-// stored hashes, its offset, and what a checkpoint entry says. The caller
-// holds l.mu once the writer runs.
-func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash, off int64) error {
+// add puts a stored entry into the tree and the in-memory state: its
+// stored hashes, and what a checkpoint entry says. The caller holds l.mu
+// once the writer runs.
+func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash) error {
 	hs, err := tlog.StoredHashes(l.size, raw, l.hashes)
 	if err == nil {
 		err = l.hashes.append(hs)
@@ -229,7 +274,6 @@ func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash, off int64) erro
 			l.exportSizes = append(l.exportSizes, size)
 		}
 	}
-	l.offsets = append(l.offsets, off)
 	l.last = leaf
 	l.size++
 	return nil
@@ -238,41 +282,45 @@ func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash, off int64) erro
 // checkSigned compares the recomputed tree with the last signed checkpoint:
 // a log shorter than, or different from, what was signed was rolled back
 // or altered, and the service must not start on it.
-func (l *Log) checkSigned() error {
-	path := filepath.Join(l.Dir, checkpointFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+func (l *Log) checkSigned(b []byte) error {
+	if b == nil {
 		if l.size > 0 {
-			l.Logger.Warn("evidence log has entries but no checkpoint file; one is signed now", "entries", l.size)
+			l.Logger.Warn("evidence log has entries but no checkpoint; one is signed now", "entries", l.size)
 		}
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("evidence checkpoint: %w", err)
-	}
-	verifiers, err := l.knownVerifiers()
+	c, err := l.openSigned(b)
 	if err != nil {
 		return err
-	}
-	c, err := evidence.OpenCheckpoint(b, verifiers...)
-	if err != nil {
-		return fmt.Errorf("evidence checkpoint %s: %w", path, err)
-	}
-	if c.Origin != l.Origin {
-		return fmt.Errorf("evidence checkpoint %s is for log %q, not %q", path, c.Origin, l.Origin)
-	}
-	if c.Size > l.size {
-		return fmt.Errorf("evidence log has %d entries but its checkpoint signed %d: entries were lost or the log was rolled back", l.size, c.Size)
-	}
-	root, err := tlog.TreeHash(c.Size, l.hashes)
-	if err != nil {
-		return err
-	}
-	if root != c.Root {
-		return fmt.Errorf("evidence log does not match its signed checkpoint at size %d: the log was altered", c.Size)
 	}
 	l.signed, l.signedNote = c, b
 	return nil
+}
+
+// openSigned verifies a stored checkpoint note against the tree as read.
+func (l *Log) openSigned(b []byte) (evidence.Checkpoint, error) {
+	verifiers, err := l.knownVerifiers()
+	if err != nil {
+		return evidence.Checkpoint{}, err
+	}
+	c, err := evidence.OpenCheckpoint(b, verifiers...)
+	if err != nil {
+		return evidence.Checkpoint{}, fmt.Errorf("evidence checkpoint of %s: %w", l.st.where(), err)
+	}
+	if c.Origin != l.Origin {
+		return evidence.Checkpoint{}, fmt.Errorf("evidence checkpoint of %s is for log %q, not %q", l.st.where(), c.Origin, l.Origin)
+	}
+	if c.Size > l.size {
+		return evidence.Checkpoint{}, fmt.Errorf("evidence log has %d entries but its checkpoint signed %d: entries were lost or the log was rolled back", l.size, c.Size)
+	}
+	root, err := tlog.TreeHash(c.Size, l.hashes)
+	if err != nil {
+		return evidence.Checkpoint{}, err
+	}
+	if root != c.Root {
+		return evidence.Checkpoint{}, fmt.Errorf("evidence log does not match its signed checkpoint at size %d: the log was altered", c.Size)
+	}
+	return c, nil
 }
 
 // knownVerifiers are the current key and every retired one.
@@ -291,47 +339,69 @@ func (l *Log) knownVerifiers() ([]note.Verifier, error) {
 	return out, nil
 }
 
-// Append writes e to the log and returns its sequence number once it is on
-// disk. Seq and Prev are assigned; Time is set to now if zero. e is
-// updated with what was written.
+// Append writes e to the log and returns its sequence number once it is
+// durable. Seq and Prev are assigned; Time is set to now if zero. e is
+// updated with what was written. A follower of a shared log appends
+// through the leader.
 func (l *Log) Append(ctx context.Context, e *evidence.Entry) (uint64, error) {
+	r, err := l.request(e)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := l.submit(ctx, r); err != nil {
+		return 0, err
+	}
+	if err := l.outcome(r, start); err != nil {
+		return 0, err
+	}
+	*e = r.e
+	return r.seq, nil
+}
+
+// request checks e and prepares its append.
+func (l *Log) request(e *evidence.Entry) (*appendReq, error) {
 	r := &appendReq{e: *e, done: make(chan struct{})}
 	if r.e.Time.IsZero() {
 		r.e.Time = l.Now()
 	}
 	r.e.Time = r.e.Time.UTC().Truncate(time.Microsecond)
-	if err := r.e.Validate(); err != nil {
-		return 0, err
-	}
-	start := time.Now()
+	return r, r.e.Validate()
+}
+
+// submit queues r for the writer.
+func (l *Log) submit(ctx context.Context, r *appendReq) error {
 	select {
 	case l.reqs <- r:
+		return nil
 	case <-l.ctx.Done():
-		return 0, ErrClosed
+		return ErrClosed
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return ctx.Err()
 	}
-	// Once queued, wait for the outcome even if ctx ends: the entry may
-	// already be on disk, and the caller must not think otherwise.
+}
+
+// outcome waits for a queued append. Once queued, it waits even if the
+// caller's context ends: the entry may already be stored, and the caller
+// must not think otherwise.
+func (l *Log) outcome(r *appendReq, start time.Time) error {
 	<-r.done
 	if r.err != nil {
 		if l.Metrics != nil {
 			l.Metrics.AppendErrors.Inc()
 		}
-		return 0, r.err
+		return r.err
 	}
 	if l.Metrics != nil {
 		l.Metrics.AppendSeconds.Observe(time.Since(start).Seconds())
 	}
-	*e = r.e
-	return r.seq, nil
+	return nil
 }
 
 // writer commits batches of appends: one write, one fdatasync each.
 func (l *Log) writer() {
 	defer l.wg.Done()
 	batch := make([]*appendReq, 0, maxBatch)
-	var buf []byte
 	for {
 		select {
 		case r := <-l.reqs:
@@ -349,7 +419,7 @@ func (l *Log) writer() {
 				break fill
 			}
 		}
-		buf = l.commit(batch, buf[:0])
+		l.commit(batch)
 	}
 }
 
@@ -366,19 +436,23 @@ func (l *Log) drain() {
 	}
 }
 
-func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
+func (l *Log) commit(batch []*appendReq) {
+	if l.shared != nil && !l.leading.Load() {
+		l.forward(batch)
+		return
+	}
 	l.mu.RLock()
 	failed, size, prev := l.failed, l.size, l.last
 	l.mu.RUnlock()
-	fail := func(err error) []byte {
+	fail := func(err error) {
 		for _, r := range batch {
 			r.err = err
 			close(r.done)
 		}
-		return buf
 	}
 	if failed != nil {
-		return fail(failed)
+		fail(failed)
+		return
 	}
 	raws := make([][]byte, len(batch))
 	leaves := make([]tlog.Hash, len(batch))
@@ -386,36 +460,37 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 		r.e.Seq, r.e.Prev = uint64(size)+uint64(i), prev
 		raw, err := r.e.Encode()
 		if err != nil { // checked in Append; only a bug gets here
-			return fail(err)
+			fail(err)
+			return
 		}
 		raws[i] = raw
 		prev = evidence.LeafHash(raw)
 		leaves[i] = prev
-		buf = appendFrame(buf, raw)
 	}
-	_, err := l.f.Write(buf)
-	if err == nil {
-		err = unix.Fdatasync(int(l.f.Fd()))
-	}
-	if err != nil {
+	if err := l.st.write(size, raws); err != nil {
+		if l.shared != nil {
+			// Another node may write now: step down, and let the next
+			// leader (maybe this node again) go on from what is stored.
+			l.stepDown(err)
+			fail(fmt.Errorf("evidence log: write failed: %w", err))
+			return
+		}
 		err = fmt.Errorf("evidence log: write failed, no more entries accepted until restart: %w", err)
 		l.Logger.Error("evidence log write failed", "error", err)
 		l.mu.Lock()
 		l.failed = err
 		l.mu.Unlock()
-		return fail(err)
+		fail(err)
+		return
 	}
-	off := l.end
-	l.end += int64(len(buf))
 	l.mu.Lock()
 	for i, raw := range raws {
-		if err := l.add(&batch[i].e, raw, leaves[i], off); err != nil {
+		if err := l.add(&batch[i].e, raw, leaves[i]); err != nil {
 			// The entries are durable; the cache is rebuilt at the next
 			// start. Until then the log takes nothing more.
 			l.failed = fmt.Errorf("evidence log: hash cache: %w", err)
 			break
 		}
-		off += int64(len(raw)) + 8
 	}
 	l.mu.Unlock()
 	if l.Metrics != nil {
@@ -426,10 +501,9 @@ func (l *Log) commit(batch []*appendReq, buf []byte) []byte {
 		r.seq = r.e.Seq
 		close(r.done)
 	}
-	return buf
 }
 
-// Size is the number of entries on disk.
+// Size is the number of entries stored (for a follower, as last read).
 func (l *Log) Size() int64 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -451,31 +525,13 @@ func (l *Log) closeFiles() error {
 		err = l.hashes.close()
 		l.hashes = nil
 	}
-	if l.f != nil {
-		if cerr := l.f.Close(); err == nil {
+	if l.st != nil {
+		if cerr := l.st.close(); err == nil {
 			err = cerr
 		}
-		l.f = nil
-	}
-	if l.lock != nil {
-		l.lock.Close() // releases the flock
-		l.lock = nil
+		l.st = nil
 	}
 	return err
-}
-
-// lockDir takes an exclusive lock so that two processes never append to
-// one log (a second writer would fork it).
-func lockDir(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("evidence log: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("evidence log %s is in use by another Vigil process (%v): stop it, or use its API", filepath.Dir(path), err)
-	}
-	return f, nil
 }
 
 // parseCheckpointDetail reads the size from a log.checkpoint entry's detail.

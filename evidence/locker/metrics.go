@@ -10,6 +10,7 @@ type Metrics struct {
 	AppendSeconds  prometheus.Histogram
 	CheckpointSize prometheus.Gauge
 	CheckpointTime prometheus.Gauge
+	Leader         prometheus.Gauge
 }
 
 // NewMetrics registers the log's series on reg (nil: unregistered).
@@ -28,9 +29,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Tree size of the last signed checkpoint."}),
 		CheckpointTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_evidence_checkpoint_timestamp_seconds",
 			Help: "When the last checkpoint was signed (Unix time)."}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_evidence_log_writer",
+			Help: "1 while this node writes the evidence log: always on one node; in a cluster, the elected leader."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Entries, m.Batches, m.AppendErrors, m.AppendSeconds, m.CheckpointSize, m.CheckpointTime)
+		reg.MustRegister(m.Entries, m.Batches, m.AppendErrors, m.AppendSeconds, m.CheckpointSize, m.CheckpointTime, m.Leader)
 	}
 	return m
 }

@@ -10,16 +10,13 @@ import (
 
 // ReadEntry returns entry seq and its canonical bytes.
 func (l *Log) ReadEntry(seq int64) (evidence.Entry, []byte, error) {
-	l.mu.RLock()
-	if seq < 0 || seq >= l.size {
-		l.mu.RUnlock()
-		return evidence.Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, l.size)
+	if err := l.catchUpTo(seq + 1); err != nil && seq >= 0 {
+		return evidence.Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, l.Size())
 	}
-	off := l.offsets[seq]
-	l.mu.RUnlock()
-	// Only whole frames lie before l.size's end: size just bounds the read.
-	fr := frameReader{r: l.f, size: off + maxFrameEntry + 8, off: off}
-	raw, err := fr.next()
+	if n := l.Size(); seq < 0 || seq >= n {
+		return evidence.Entry{}, nil, fmt.Errorf("evidence log: no entry %d (size %d)", seq, n)
+	}
+	raw, err := l.st.read(seq)
 	if err != nil {
 		return evidence.Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
 	}
@@ -27,7 +24,7 @@ func (l *Log) ReadEntry(seq int64) (evidence.Entry, []byte, error) {
 	if err != nil {
 		return evidence.Entry{}, nil, fmt.Errorf("evidence log: entry %d: %w", seq, err)
 	}
-	return e, append([]byte(nil), raw...), nil
+	return e, raw, nil
 }
 
 // Scan calls fn for entries [from, to) in order until fn returns false.
@@ -70,6 +67,9 @@ func (l *Log) ExportCheckpointSizes() []int64 {
 }
 
 func (l *Log) checkSize(size int64) error {
+	if size > 0 {
+		l.catchUpTo(size) // a follower may not have read that far yet
+	}
 	if n := l.Size(); size < 0 || size > n {
 		return fmt.Errorf("evidence log: no tree of size %d (size %d)", size, n)
 	}

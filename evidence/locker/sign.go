@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"github.com/vigil-cctv/vigil/evidence"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -18,6 +18,9 @@ import (
 // log.checkpoint entry for it. It refuses to sign a tree that does not
 // extend the last one signed: the log never signs two inconsistent trees.
 func (l *Log) Checkpoint(ctx context.Context, ref string) (evidence.Checkpoint, []byte, error) {
+	if !l.Leading() {
+		return l.forwardCheckpoint(ref)
+	}
 	l.signMu.Lock()
 	c, signed, err := l.signLocked(l.signers...)
 	l.signMu.Unlock()
@@ -55,7 +58,10 @@ func (l *Log) signLocked(signers ...note.Signer) (evidence.Checkpoint, []byte, e
 	if err != nil {
 		return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: sign checkpoint: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(l.Dir, checkpointFile), signed, 0o644); err != nil {
+	if err := l.st.saveCheckpoint(size, signed); err != nil {
+		if l.shared != nil {
+			l.stepDown(err)
+		}
 		return evidence.Checkpoint{}, nil, fmt.Errorf("evidence log: store checkpoint: %w", err)
 	}
 	l.mu.Lock()
@@ -89,7 +95,7 @@ func (l *Log) checkpointLoop() {
 		case <-l.ctx.Done():
 			return
 		}
-		if !l.grown() {
+		if !l.Leading() || !l.grown() {
 			continue
 		}
 		if _, _, err := l.Checkpoint(l.ctx, "periodic"); err != nil && l.ctx.Err() == nil {
@@ -111,6 +117,9 @@ func (l *Log) LastCheckpoint() (evidence.Checkpoint, []byte) {
 // old key can follow to the new one, then the old private key is deleted
 // and its public key kept in keys/retired. actor is who rotated it.
 func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
+	if l.shared != nil {
+		return "", errors.New("evidence key: rotating the key of a cluster's shared log is not supported yet (every node holds the key)")
+	}
 	l.signMu.Lock()
 	defer l.signMu.Unlock()
 	skey, vkey, err := note.GenerateKey(rand.Reader, l.Origin)

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
 )
@@ -33,21 +35,32 @@ const failoverWithin = 15 * time.Second
 // the failover works, and that every node's evidence log checks.
 func TestFailoverEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
-	bin, _ := buildVigil(t, tmp)
+	bin, verify := buildVigil(t, tmp)
 	pg := pgtest.Start(t)
 	pg.Create(t, "vigil")
 	dsn := pg.DSN("vigil")
 	cams := simtest.Start(t, 30)
 
+	// One evidence log for the cluster, so one signing key: each node
+	// reads it from its copy (here, one directory).
+	keys := filepath.Join(tmp, "evidence-keys")
+	pub, err := locker.GenerateKey(keys, "vigil.test-council.gov.uk/evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VIGIL_EVIDENCE_KEY_DIR", keys)
+
+	// vigil-1 starts first: it creates the first administrator and
+	// becomes the evidence log's writer, the node killed below.
 	nodes := make([]*served, 3)
-	for i := range nodes {
+	for _, i := range []int{1, 0, 2} {
 		port := freePort(t)
 		nodes[i] = serveVigilOn(t, bin, port, fmt.Sprintf(`analytics: {enabled: false}
 store: {dsn: %q}
 cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6s}
 `, dsn, i, port))
 	}
-	admin := nodes[0].admin(t)
+	admin := firstAdmin(t, nodes[0].port, nodes[0].data, nodes[1].stdout)
 	for i := 1; i <= 30; i++ {
 		admin.json(t, "POST", "/api/v1/cameras", map[string]any{"id": fmt.Sprintf("cam%03d", i), "name": fmt.Sprintf("Camera %d", i),
 			"main_url": cams.URL(i, "main")}, 201, nil)
@@ -59,6 +72,9 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 	}
 	defer st.Close()
 	ctx := context.Background()
+	if w := logWriter(t, st); w != "vigil-1" {
+		t.Fatalf("the evidence log's writer is %q, want vigil-1 (started first)", w)
+	}
 	ids := make([]string, 30)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("cam%03d", i+1)
@@ -186,6 +202,11 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 	t.Logf("%d cameras of the dead node recording again on the others after %v at the most", len(victims), slowest.Round(time.Millisecond))
+	// The evidence log's writer died with it: another node writes now,
+	// and took over the recordings' custody entries from where it stopped.
+	if w := logWriter(t, st); w == "vigil-1" || w == "" {
+		t.Fatalf("the evidence log's writer is %q after vigil-1 was killed", w)
+	}
 	waitFor(t, 20*time.Second, "vigil-0 shows the dead node's cameras online again", allOnline(victims))
 
 	// Playback over the failover, on the camera's new node: the index
@@ -285,6 +306,20 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		t.Fatalf("the failover's playback has %q packets (%v): want both sides of the gap", out, err)
 	}
 
+	// A police export over the failover, built on vigil-0, gathers the
+	// footage from vigil-1's disk and the new owner's, with proofs from
+	// the one log; it verifies with the real verifier.
+	xFrom, xTo := killed.Add(-3*time.Second), resumed[cam].Add(3*time.Second)
+	xSegs, _ := st.Segments(ctx, cam, xFrom, xTo)
+	holders := map[string]bool{}
+	for _, s := range xSegs {
+		holders[s.Node] = true
+	}
+	if len(holders) < 2 {
+		t.Fatalf("%s's footage over the failover is on %v, want two nodes", cam, holders)
+	}
+	exportAcrossNodes(t, admin, nodes[0], verify, pub, cam, xFrom, xTo, len(xSegs), tmp)
+
 	// vigil-0 is stopped for an upgrade (SIGTERM): it hands each of its
 	// cameras to the others on a keyframe before it goes, without a gap.
 	leases, _ := st.Leases(ctx)
@@ -322,14 +357,90 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 		}
 	}
 
-	// Every node's evidence log checks, the dead one's too.
+	// The cluster's one evidence log checks, and holds every node's
+	// segments, each at its own place.
 	for i, n := range nodes {
 		if i > 0 && !n.stop(30*time.Second) {
 			t.Errorf("vigil-%d did not stop within 30 s of SIGTERM", i)
 		}
-		if out, err := exec.Command(bin, "evidence", "check", "-config", n.cfg).CombinedOutput(); err != nil {
-			t.Errorf("vigil-%d: vigil evidence check: %v\n%s", i, err, out)
+	}
+	if out, err := exec.Command(bin, "evidence", "check", "-config", nodes[2].cfg).CombinedOutput(); err != nil {
+		t.Errorf("vigil evidence check: %v\n%s", err, out)
+	}
+	seqs := map[int64]string{}
+	perNode := map[string]int{}
+	for _, id := range ids {
+		segs, _ := st.Segments(ctx, id, time.Time{}, time.Time{})
+		for _, s := range segs {
+			if s.SealedSeq < 0 {
+				t.Errorf("segment %s of %s is not in the evidence log", s.Path, s.Node)
+			} else if other, dup := seqs[s.SealedSeq]; dup {
+				t.Errorf("segments %s and %s are both entry %d", other, s.Path, s.SealedSeq)
+			}
+			seqs[s.SealedSeq] = s.Path
+			perNode[s.Node]++
 		}
+	}
+	t.Logf("one evidence log holds the sealing of %d segments recorded by %v", len(seqs), perNode)
+}
+
+// logWriter is the node that writes the cluster's evidence log.
+func logWriter(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var node string
+	if err := st.SharedDB().QueryRow(`SELECT node FROM evidence_writer WHERE id = 1`).Scan(&node); err != nil {
+		t.Fatal(err)
+	}
+	return node
+}
+
+// exportAcrossNodes has a police officer ask on node n for camera's
+// footage from from to to, a supervisor approve it, and checks that the
+// bundle downloaded from n holds masters from more than one node's disk
+// and verifies with the real verifier against the council's key pub.
+func exportAcrossNodes(t *testing.T, admin *site, n *served, verify, pub, camera string, from, to time.Time, masters int, tmp string) {
+	t.Helper()
+	police := admin.person(t, n.port, "dc.patel", "DC Patel", "police")
+	sup := admin.person(t, n.port, "sup.jones", "Supervisor Jones", "supervisor")
+	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	var x struct{ ID string }
+	police.json(t, "POST", "/api/v1/exports", map[string]any{"cameras": []string{camera}, "from": rfc(from), "to": rfc(to),
+		"crime_reference": "01/999/26", "reason": "Assault during the outage"}, 201, &x)
+	sup.json(t, "POST", "/api/v1/exports/"+x.ID+"/approve", map[string]string{"reason": "Proportionate"}, 200, nil)
+	var st struct{ Build struct{ State, Error string } }
+	waitFor(t, 90*time.Second, "the export built", func() bool {
+		getJSON(t, police, "/api/v1/exports/"+x.ID, &st)
+		if st.Build.State == "failed" {
+			t.Fatalf("export build: %+v", st)
+		}
+		return st.Build.State == "done"
+	})
+	var link struct{ URL string }
+	police.json(t, "POST", "/api/v1/exports/"+x.ID+"/links", map[string]any{}, 201, &link)
+	code, zipBody := police.do(t, "GET", link.URL, nil)
+	if code != 200 {
+		t.Fatalf("export download: %d %.200s", code, zipBody)
+	}
+	zipPath := filepath.Join(tmp, "cluster-export.zip")
+	keyFile := filepath.Join(tmp, "council.pub")
+	os.WriteFile(zipPath, zipBody, 0o600)
+	os.WriteFile(keyFile, []byte(pub+"\n"), 0o644)
+	if out, err := exec.Command(verify, "-key", keyFile, zipPath).CombinedOutput(); err != nil {
+		t.Fatalf("vigil-verify of an export gathered from several nodes: %v\n%s", err, out)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	got := 0
+	for _, f := range zr.File {
+		if strings.Contains(f.Name, "/media/"+camera+"/") {
+			got++
+		}
+	}
+	if got != masters {
+		t.Fatalf("the export holds %d masters of %s, want the %d segments on the nodes", got, camera, masters)
 	}
 }
 

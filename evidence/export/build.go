@@ -217,7 +217,16 @@ func (b *builder) masters(id string, segs []store.Segment, masked bool) error {
 			return err
 		}
 		dst := filepath.Join(b.res.Dir, filepath.FromSlash(rel))
-		sum, n, how, err := placeMaster(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.x.CopyMasters)
+		var sum [32]byte
+		var n int64
+		var how Placement
+		var err error
+		if b.x.elsewhere(&s) {
+			sum, n, err = copyOpened(dst, b.x.Open, &s)
+			how = PlacedCopy
+		} else {
+			sum, n, how, err = placeMaster(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.x.CopyMasters)
+		}
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", s.Path, err)
 		}
@@ -268,7 +277,7 @@ func (b *builder) working(ctx context.Context, id string, segs []store.Segment, 
 	}
 	w.path = filepath.Join(b.res.Dir, filepath.FromSlash(w.rel))
 	w.from, w.to = rng.From, rng.To
-	player := &playback.Player{Dir: b.x.RecordingsDir, MaxDownload: MaxRange}
+	player := &playback.Player{Dir: b.x.RecordingsDir, Open: b.x.Open, MaxDownload: MaxRange}
 	start := time.Now()
 	defer func() { w.took = time.Since(start) }()
 	w.sum, w.n, w.err = writeHashed(w.path, func(out io.Writer) error {

@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/playback"
 )
 
 // copyChunk is the unit of the copy pipeline: large enough that syscalls
@@ -86,6 +89,25 @@ func copyHashed(dst, src string) (sum [32]byte, n int64, err error) {
 	defer in.Close()
 	return writeHashed(dst, func(w io.Writer) error {
 		_, err := io.Copy(w, in) // the pipe's ReadFrom: read straight into its chunks
+		return err
+	})
+}
+
+// elsewhere says whether a segment is on another node's disk.
+func (x *Exporter) elsewhere(s *store.Segment) bool {
+	return x.Open != nil && s.Node != "" && s.Node != x.Node
+}
+
+// copyOpened copies a segment read through open (from the node whose disk
+// holds it) to a new file dst, hashing what it copies.
+func copyOpened(dst string, open func(*store.Segment) (playback.File, error), s *store.Segment) (sum [32]byte, n int64, err error) {
+	in, err := open(s)
+	if err != nil {
+		return sum, 0, err
+	}
+	defer in.Close()
+	return writeHashed(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, io.NewSectionReader(in, 0, in.Size()))
 		return err
 	})
 }

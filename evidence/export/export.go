@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/playback"
 )
 
 // Exporter writes bundles under OutDir.
@@ -28,6 +29,11 @@ type Exporter struct {
 	Log   *locker.Log
 	// RecordingsDir is the recordings root: segment paths are relative to it.
 	RecordingsDir string
+	// In a cluster, Node is this node, and Open reads a segment that
+	// another node's disk holds (the index says which); the export gathers
+	// every node's footage. Nil: every segment is under RecordingsDir.
+	Node string
+	Open func(s *store.Segment) (playback.File, error)
 	// OutDir receives the bundles (DATA/exports).
 	OutDir string
 	// VerifierDir holds vigil-verify per platform; missing binaries are

@@ -27,8 +27,11 @@ import (
 // group-committed: entries arriving together share one write and one
 // sync, and Append returns only once its entry is durable.
 type Log struct {
-	// Dir holds the log (DATA/evidence), or with DB only its keys.
+	// Dir holds the log (DATA/evidence), or with DB only a cache.
 	Dir string
+	// KeyDir holds the signing key (default Dir/keys). The nodes of a
+	// cluster share one key: each reads it from its copy of one secret.
+	KeyDir string
 	// Origin names the log in checkpoints, e.g.
 	// vigil.example-council.gov.uk/evidence.
 	Origin string
@@ -198,7 +201,7 @@ func (l *Log) loadSharedSigner() error {
 	if err != nil {
 		return fmt.Errorf("evidence log: %w", err)
 	}
-	dir := KeyDir(l.Dir)
+	dir := l.keyDir()
 	if err := l.loadSigner(l.CreateKey && recorded == ""); err != nil {
 		if errors.Is(err, ErrNoKey) && recorded != "" {
 			return fmt.Errorf("%w: install the cluster's evidence key (public key %s) in %s", err, recorded, dir)
@@ -218,9 +221,16 @@ func (l *Log) loadSharedSigner() error {
 	return nil
 }
 
+func (l *Log) keyDir() string {
+	if l.KeyDir != "" {
+		return l.KeyDir
+	}
+	return KeyDir(l.Dir)
+}
+
 // loadSigner loads the signing key, creating it if asked and none exists.
 func (l *Log) loadSigner(create bool) error {
-	dir := KeyDir(l.Dir)
+	dir := l.keyDir()
 	s, err := LoadSigner(dir)
 	if errors.Is(err, ErrNoKey) && create {
 		var pub string
@@ -325,7 +335,7 @@ func (l *Log) openSigned(b []byte) (evidence.Checkpoint, error) {
 
 // knownVerifiers are the current key and every retired one.
 func (l *Log) knownVerifiers() ([]note.Verifier, error) {
-	dir := KeyDir(l.Dir)
+	dir := l.keyDir()
 	paths, _ := filepath.Glob(filepath.Join(dir, "retired", "*.pub"))
 	paths = append(paths, filepath.Join(dir, publicKeyFile))
 	var out []note.Verifier

@@ -91,4 +91,4 @@ func (l *Log) ConsistencyProofFile(old int64) ([]byte, error) {
 }
 
 // PublicKeyText is the log's current verifier key.
-func (l *Log) PublicKeyText() (string, error) { return PublicKey(KeyDir(l.Dir)) }
+func (l *Log) PublicKeyText() (string, error) { return PublicKey(l.keyDir()) }

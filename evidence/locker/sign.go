@@ -139,7 +139,7 @@ func (l *Log) RotateKey(ctx context.Context, actor string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := KeyDir(l.Dir)
+	dir := l.keyDir()
 	if _, err = retireKey(dir, l.Now()); err != nil {
 		return "", fmt.Errorf("evidence key: retire the old key: %w", err)
 	}

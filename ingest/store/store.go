@@ -57,6 +57,15 @@ func IsPostgresURL(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
+// SharedDB is the PostgreSQL database, for what a cluster's nodes share
+// outside the store (the evidence log); nil on SQLite.
+func (s *Store) SharedDB() *sql.DB {
+	if !s.pg {
+		return nil
+	}
+	return s.db
+}
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -65,8 +65,10 @@ type App struct {
 	nuisance *nuisance.Service
 	// tasking: issue 9 (BJAG's mobile camera deployments).
 	tasking *tasking.Service
-	// node: issue 10, this process's place among several (nil: alone).
-	node *cluster.Node
+	// node: issue 10, this process's place among several (nil: alone),
+	// and router, how it reaches the others.
+	node   *cluster.Node
+	router *nodeRouter
 	// readiness: issue 10 (GET /readyz).
 	readiness readiness
 }
@@ -89,10 +91,13 @@ func (a *App) Initialize() (err error) {
 	// A node's recordings are indexed as on its disk, and its start-up
 	// reconciling sees only those: set before the recorder starts.
 	a.store.SetNode(a.Config.Cluster.NodeID)
+	ctx := context.Background()
+	if err = a.newRouter(ctx); err != nil {
+		return err
+	}
 	if err = a.openEvidence(); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	if err = a.firstAdmin(ctx); err != nil {
 		return fmt.Errorf("first administrator: %w", err)
 	}
@@ -173,14 +178,8 @@ func (a *App) Initialize() (err error) {
 			LockAfter: ac.LockAfter, LockFor: ac.LockFor, LockMax: ac.LockMax},
 		ExportPolicy: ui.ExportPolicy{RequestMaxAge: ac.ExportRequestMaxAge, GrantFor: ac.PoliceGrant, LinkTTL: ac.DownloadLinkTTL},
 	}
-	var router *nodeRouter
-	if cl := a.Config.Cluster; cl.NodeID != "" {
-		secret, err := a.store.ClusterSecret(ctx)
-		if err != nil {
-			return err
-		}
-		router = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, secret: secret,
-			recordings: filepath.Join(a.Config.DataDir, "recordings"), logger: a.logger.With("component", "cluster")}
+	router := a.router
+	if router != nil {
 		a.server.Nodes, a.server.Internal = router, router
 	}
 	if a.rec != nil {
@@ -212,6 +211,22 @@ func (a *App) Initialize() (err error) {
 	}
 	cams, _ := a.store.ListCameras(ctx)
 	a.logger.Info("vigil is running", "url", a.URL(), "cameras", len(cams), "data_dir", a.Config.DataDir)
+	return nil
+}
+
+// newRouter makes, for a node of a cluster, what reaches the other nodes
+// (requests, footage, the evidence log's writer).
+func (a *App) newRouter(ctx context.Context) error {
+	cl := a.Config.Cluster
+	if cl.NodeID == "" {
+		return nil
+	}
+	secret, err := a.store.ClusterSecret(ctx)
+	if err != nil {
+		return err
+	}
+	a.router = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, secret: secret,
+		recordings: filepath.Join(a.Config.DataDir, "recordings"), logger: a.logger.With("component", "cluster")}
 	return nil
 }
 

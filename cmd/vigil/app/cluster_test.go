@@ -25,6 +25,11 @@ func TestClusterNodeRunsItsLeasedCameras(t *testing.T) {
 	if ls, _ := st.Leases(ctx); len(ls) != 3 || ls[0].Node != "vigil-0" {
 		t.Fatalf("leases: %+v", ls)
 	}
+	// Its evidence log is the cluster's, in PostgreSQL, and it writes it.
+	var entries int
+	if err := st.SharedDB().QueryRowContext(ctx, `SELECT count(*) FROM evidence_entries`).Scan(&entries); err != nil || entries == 0 || !a.evlog.Leading() {
+		t.Fatalf("shared evidence log: %d entries (%v), this node writes it: %v", entries, err, a.evlog.Leading())
+	}
 	if code, out, raw := c.do("PATCH", "/api/v1/cameras/cam002", `{"enabled":false}`); code != http.StatusOK {
 		t.Fatalf("disable: %d %v %s", code, out, raw)
 	}

@@ -152,6 +152,10 @@ type EvidenceConfig struct {
 	Origin string `yaml:"origin"`
 	// CheckpointInterval: a checkpoint is signed this often when the log grew.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// KeyDir holds the signing key (signing.key, signing.pub); default
+	// DATA_DIR/evidence/keys. The nodes of a cluster share one log and so
+	// one key: point each at its copy of it (e.g. a mounted secret).
+	KeyDir string `yaml:"key_dir"`
 	// VerifierDir holds vigil-verify built for each platform
 	// (linux-amd64/, windows-amd64/, darwin-arm64/), copied into every
 	// export. `make build` puts them in bin/verify.

@@ -9,20 +9,38 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/export"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
+	"github.com/vigil-cctv/vigil/ingest/store"
 )
 
 // evidenceDir is where the log, its checkpoints and keys live.
 func (c *Config) evidenceDir() string { return filepath.Join(c.DataDir, "evidence") }
 
-// newEvidenceLog is the log as the service and the CLI open it.
-func newEvidenceLog(c *Config) *locker.Log {
-	return &locker.Log{Dir: c.evidenceDir(), Origin: c.Evidence.Origin, CheckpointInterval: c.Evidence.CheckpointInterval}
+// evidenceKeyDir is where the signing key is.
+func (c *Config) evidenceKeyDir() string {
+	if c.Evidence.KeyDir != "" {
+		return c.Evidence.KeyDir
+	}
+	return locker.KeyDir(c.evidenceDir())
+}
+
+// newEvidenceLog is the log as the service and the CLI open it: a node
+// of a cluster shares one log, kept in the cluster's PostgreSQL, with the
+// others (node names it; the directory keeps only its keys).
+func newEvidenceLog(c *Config, st *store.Store, node string) *locker.Log {
+	l := &locker.Log{Dir: c.evidenceDir(), KeyDir: c.evidenceKeyDir(), Origin: c.Evidence.Origin, CheckpointInterval: c.Evidence.CheckpointInterval}
+	if c.Cluster.NodeID != "" && st.SharedDB() != nil {
+		l.DB, l.Node = st.SharedDB(), node
+	}
+	return l
 }
 
 // openEvidence opens the evidence log (creating its key on first start)
 // and the exporter.
 func (a *App) openEvidence() error {
-	a.evlog = newEvidenceLog(&a.Config)
+	a.evlog = newEvidenceLog(&a.Config, a.store, a.Config.Cluster.NodeID)
+	if a.router != nil {
+		a.evlog.Forward, a.router.evlog = a.router, a.evlog
+	}
 	a.evlog.CreateKey = true
 	a.evlog.Logger = a.logger.With("component", "evidence")
 	a.evlog.Metrics = locker.NewMetrics(a.metrics)
@@ -54,6 +72,9 @@ func (a *App) startExports() {
 		OutDir: filepath.Join(a.Config.DataDir, "exports"), VerifierDir: a.Config.Evidence.VerifierDir,
 		ClockOffset: a.clockOffset, Logger: a.logger.With("component", "export"),
 	}, OnDone: a.exportDone}
+	if a.router != nil { // the footage on other nodes' disks is read from them
+		a.exports.Exporter.Node, a.exports.Exporter.Open = a.router.self, a.router.OpenSegment
+	}
 	a.exports.Initialize()
 }
 

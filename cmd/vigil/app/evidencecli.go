@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/vigil-cctv/vigil/evidence/custody"
@@ -14,15 +15,17 @@ import (
 
 // The `vigil evidence` commands work on a stopped service's data: the log
 // allows one process at a time (a running service holds it; use its API).
+// A cluster's shared log can be read while the cluster runs; it is
+// written by these commands only while no node writes it.
 
 // KeyGen creates the evidence signing key and returns its public key.
 func KeyGen(c Config) (string, error) {
-	return locker.GenerateKey(locker.KeyDir(c.evidenceDir()), c.Evidence.Origin)
+	return locker.GenerateKey(c.evidenceKeyDir(), c.Evidence.Origin)
 }
 
 // PublicKey returns the current public key.
 func PublicKey(c Config) (string, error) {
-	return locker.PublicKey(locker.KeyDir(c.evidenceDir()))
+	return locker.PublicKey(c.evidenceKeyDir())
 }
 
 // RotateKey replaces the signing key (logged, co-signed by the old key).
@@ -74,7 +77,10 @@ func withEvidence(c Config, f func(*locker.Log, *store.Store) error) error {
 		return err
 	}
 	defer st.Close()
-	l := newEvidenceLog(&c)
+	// In a cluster the command is a member of the log's own, which writes
+	// only when no node does (a stopped cluster).
+	host, _ := os.Hostname()
+	l := newEvidenceLog(&c, st, "cli@"+host)
 	l.CheckpointInterval = -1
 	if err := l.Open(); err != nil {
 		if errors.Is(err, locker.ErrNoKey) {

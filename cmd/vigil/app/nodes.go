@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ui"
 )
@@ -34,6 +35,8 @@ type nodeRouter struct {
 	// nodes' requests to each other (store.ClusterSecret).
 	recordings string
 	secret     []byte
+	// evlog is the evidence log, which this node may write for the others.
+	evlog *locker.Log
 
 	mu    sync.Mutex
 	peers map[string]*peer // by node, URL and certificate

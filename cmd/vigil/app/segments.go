@@ -32,41 +32,62 @@ const (
 	signedFor = time.Minute
 )
 
-// sign adds this node's signature to an internal request.
-func (n *nodeRouter) sign(r *http.Request) {
+// sign adds this node's signature to an internal request with body (nil
+// for none): the signature covers the body's hash.
+func (n *nodeRouter) sign(r *http.Request, body []byte) {
 	at := strconv.FormatInt(time.Now().Unix(), 10)
+	sum := sha256.Sum256(body)
 	r.Header.Set("X-Vigil-Node", n.self)
 	r.Header.Set("X-Vigil-Node-Time", at)
-	r.Header.Set("X-Vigil-Node-Signature", n.signature(n.self, r.Method, r.URL.RequestURI(), at))
+	r.Header.Set("X-Vigil-Node-Signature", n.signature(n.self, r.Method, r.URL.RequestURI(), at, sum[:]))
 }
 
-func (n *nodeRouter) signature(node, method, uri, at string) string {
+func (n *nodeRouter) signature(node, method, uri, at string, bodySum []byte) string {
 	m := hmac.New(sha256.New, n.secret)
-	fmt.Fprintf(m, "%s\n%s\n%s\n%s", node, method, uri, at)
+	fmt.Fprintf(m, "%s\n%s\n%s\n%s\n%x", node, method, uri, at, bodySum)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// authentic says whether r was signed by a node of the cluster just now.
-func (n *nodeRouter) authentic(r *http.Request) error {
+// maxInternalBody bounds what one node may send another (a batch of
+// evidence entries).
+const maxInternalBody = 8 << 20
+
+// authentic says whether r was signed by a node of the cluster just now,
+// and returns its body (read whole, within maxInternalBody).
+func (n *nodeRouter) authentic(r *http.Request) ([]byte, error) {
 	at := r.Header.Get("X-Vigil-Node-Time")
 	sec, err := strconv.ParseInt(at, 10, 64)
 	if err != nil || time.Since(time.Unix(sec, 0)).Abs() > signedFor {
-		return errors.New("not signed by a node of this cluster just now")
+		return nil, errors.New("not signed by a node of this cluster just now")
 	}
-	want := n.signature(r.Header.Get("X-Vigil-Node"), r.Method, r.URL.RequestURI(), at)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxInternalBody+1))
+	if err != nil || len(body) > maxInternalBody {
+		return nil, fmt.Errorf("request body unreadable or over %d bytes", maxInternalBody)
+	}
+	sum := sha256.Sum256(body)
+	want := n.signature(r.Header.Get("X-Vigil-Node"), r.Method, r.URL.RequestURI(), at, sum[:])
 	if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Vigil-Node-Signature"))) {
-		return errors.New("not signed by a node of this cluster")
+		return nil, errors.New("not signed by a node of this cluster")
 	}
-	return nil
+	return body, nil
 }
 
-// ServeHTTP answers the other nodes: a segment on this node's disk.
+// ServeHTTP answers the other nodes: a segment on this node's disk, and
+// appends to the evidence log while this node writes it.
 func (n *nodeRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := n.authentic(r); err != nil {
+	body, err := n.authentic(r)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	if r.URL.Path != segmentsPath || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	switch {
+	case r.URL.Path == evidenceAppendPath && r.Method == http.MethodPost:
+		n.serveEvidenceAppend(w, r, body)
+		return
+	case r.URL.Path == evidenceCheckpointPath && r.Method == http.MethodPost:
+		n.serveEvidenceCheckpoint(w, r)
+		return
+	case r.URL.Path != segmentsPath || (r.Method != http.MethodGet && r.Method != http.MethodHead):
 		http.NotFound(w, r)
 		return
 	}
@@ -157,7 +178,7 @@ func (f *remoteFile) block(i int64) ([]byte, error) {
 		return nil, err
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end))
-	f.n.sign(req)
+	f.n.sign(req, nil)
 	res, err := f.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("segment on node %s: %w", f.node, err)

@@ -52,7 +52,7 @@ func TestResetPasswordAtTheConsole(t *testing.T) {
 	if _, err := st.SessionByHash(ctx, []byte("old")); err == nil {
 		t.Fatal("a session from before the reset survived it")
 	}
-	l := newEvidenceLog(&c)
+	l := newEvidenceLog(&c, st, "test")
 	l.CheckpointInterval = -1
 	if err := l.Open(); err != nil {
 		t.Fatal(err)

@@ -171,14 +171,20 @@ func migrateStore(args []string) int {
 	fs := flag.NewFlagSet("migrate-store", flag.ContinueOnError)
 	from := fs.String("from", "", "the store now: sqlite:PATH (data_dir/vigil.db) or a postgres:// URL")
 	to := fs.String("to", "", "the new, empty store: a postgres:// URL (or sqlite:PATH)")
+	path := fs.String("config", "", "the site's config file (its data_dir holds the evidence log that moves too); without it, the demo site's")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *from == "" || *to == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: vigil migrate-store -from sqlite:PATH -to postgres://USER:PASSWORD@HOST/DB  (with the service stopped)")
+		fmt.Fprintln(os.Stderr, "usage: vigil migrate-store [-config FILE] -from sqlite:PATH -to postgres://USER:PASSWORD@HOST/DB  (with the service stopped)")
 		return 2
 	}
-	if err := app.MigrateStore(*from, *to, os.Stdout); err != nil {
+	cfg, err := loadOrDemo(*path)
+	if err != nil {
+		printConfigError(*path, err)
+		return 1
+	}
+	if err := app.MigrateStore(cfg, *from, *to, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "vigil migrate-store:", err)
 		return 1
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
 )
@@ -59,17 +60,17 @@ func TestMigrateStoreMovesASite(t *testing.T) {
 	pg := pgtest.Start(t)
 	pg.Create(t, "vigil")
 	var out bytes.Buffer
-	if err := MigrateStore("sqlite:"+lite, pg.DSN("vigil"), &out); err != nil {
+	if err := MigrateStore(a.Config, "sqlite:"+lite, pg.DSN("vigil"), &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "cameras") || !strings.Contains(out.String(), "done:") {
+	if !strings.Contains(out.String(), "cameras") || !strings.Contains(out.String(), "done:") || !strings.Contains(out.String(), "evidence log:") {
 		t.Fatalf("migrate-store said:\n%s", out.String())
 	}
 	out.Reset()
-	if err := MigrateStore("sqlite:"+lite, pg.DSN("vigil"), &out); err == nil || !strings.Contains(err.Error(), "empty") {
+	if err := MigrateStore(a.Config, "sqlite:"+lite, pg.DSN("vigil"), &out); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("a second copy into the same store: %v", err)
 	}
-	if err := MigrateStore(filepath.Join(t.TempDir(), "typo.db"), pg.DSN("vigil"), &out); err == nil {
+	if err := MigrateStore(a.Config, filepath.Join(t.TempDir(), "typo.db"), pg.DSN("vigil"), &out); err == nil {
 		t.Fatal("a missing SQLite file was taken for an empty store")
 	}
 	c := DefaultConfig()
@@ -88,6 +89,29 @@ func TestMigrateStoreMovesASite(t *testing.T) {
 	}
 	if _, err := st.UserByName(ctx, "operator"); err != nil {
 		t.Fatalf("the operator after the move: %v", err)
+	}
+
+	// The evidence log moved as it was: the site's checkpoint verifies
+	// against the shared log, which a node of the new cluster goes on
+	// writing.
+	site := newEvidenceLog(&a.Config, st, "test")
+	site.DB = nil
+	if err := site.Open(); err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := site.LastCheckpoint()
+	site.Close()
+	a.Config.Cluster.NodeID = "vigil-0"
+	shared := newEvidenceLog(&a.Config, st, "vigil-0")
+	if err := shared.Open(); err != nil {
+		t.Fatalf("the moved log does not open: %v", err)
+	}
+	defer shared.Close()
+	if got, _ := shared.LastCheckpoint(); shared.Size() != site.Size() || got != ck || ck.Size == 0 {
+		t.Fatalf("shared log: %d entries, checkpoint %+v; the site's: %d, %+v", shared.Size(), got, site.Size(), ck)
+	}
+	if _, err := shared.Append(ctx, &evidence.Entry{Action: evidence.ActionCheckpoint, Actor: evidence.ActorLog, Ref: "test"}); err != nil {
+		t.Fatalf("the moved log takes no more entries: %v", err)
 	}
 }
 

@@ -248,9 +248,15 @@ func (a *exportAPI) load(w http.ResponseWriter, r *http.Request) (store.ExportRe
 }
 
 func (a *exportAPI) get(w http.ResponseWriter, r *http.Request) {
-	if x, ok := a.load(w, r); ok {
-		writeJSON(w, http.StatusOK, a.view(x))
+	x, ok := a.load(w, r)
+	if !ok {
+		return
 	}
+	// The node building an approved export knows how far it got.
+	if x.State == store.ExportApproved && a.gate.forward(w, r, x.Node) {
+		return
+	}
+	writeJSON(w, http.StatusOK, a.view(x))
 }
 
 func (a *exportAPI) approve(w http.ResponseWriter, r *http.Request) { a.decide(w, r, true) }
@@ -389,6 +395,11 @@ func (a *exportAPI) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
+		// The bundle is on the node that built it: that node spends the
+		// link and sends it.
+		if x, xerr := a.requests.ExportRequest(r.Context(), l.RequestID); xerr == nil && a.gate.forward(w, r, x.Node) {
+			return
+		}
 		l, err = a.requests.UseDownloadLink(r.Context(), hash, a.gate.now())
 	}
 	switch {

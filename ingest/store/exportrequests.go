@@ -57,6 +57,9 @@ type ExportRequest struct {
 	GrantUntil     time.Time // zero unless approved
 	BundleDir      string    // set when the bundle is built
 	BuildError     string
+	// Node builds the bundle and holds it: the node that approved it (''
+	// on a single node).
+	Node string
 }
 
 // Covers reports whether the request's cameras and time range cover camera
@@ -149,7 +152,7 @@ func (s *Store) AddExportRequest(ctx context.Context, r *ExportRequest) error {
 }
 
 const exportRequestColumns = `id, crime_ref, cameras, start_us, end_us, reason, requested_by, officer, requested_us,
-	state, decided_by, decided_us, decision_reason, grant_until_us, bundle_dir, build_error`
+	state, decided_by, decided_us, decision_reason, grant_until_us, bundle_dir, build_error, node`
 
 func scanExportRequest(sc scanner) (ExportRequest, error) {
 	var r ExportRequest
@@ -157,7 +160,7 @@ func scanExportRequest(sc scanner) (ExportRequest, error) {
 	var start, end, requested int64
 	var decided, grant sql.NullInt64
 	err := sc.Scan(&r.ID, &r.CrimeRef, &cams, &start, &end, &r.Reason, &r.RequestedBy, &r.Officer, &requested,
-		&r.State, &r.DecidedBy, &decided, &r.DecisionReason, &grant, &r.BundleDir, &r.BuildError)
+		&r.State, &r.DecidedBy, &decided, &r.DecisionReason, &grant, &r.BundleDir, &r.BuildError, &r.Node)
 	if err != nil {
 		return ExportRequest{}, err
 	}
@@ -291,8 +294,8 @@ func (s *Store) DecideExportRequest(ctx context.Context, id string, approve bool
 		grantUntil = fromMicros(toMicros(grantUntil))
 	}
 	res, err = tx.ExecContext(ctx, `UPDATE export_requests
-		SET state = $1, decided_by = $2, decided_us = $3, decision_reason = $4, grant_until_us = $5
-		WHERE id = $6 AND state = $7`, state, by, toMicros(now), reason, nullMicros(grantUntil), id, ExportRequested)
+		SET state = $1, decided_by = $2, decided_us = $3, decision_reason = $4, grant_until_us = $5, node = $8
+		WHERE id = $6 AND state = $7`, state, by, toMicros(now), reason, nullMicros(grantUntil), id, ExportRequested, s.node)
 	if err != nil {
 		return r, fmt.Errorf("decide export request %s: %w", id, err)
 	}
@@ -303,6 +306,7 @@ func (s *Store) DecideExportRequest(ctx context.Context, id string, approve bool
 		return r, fmt.Errorf("decide export request %s: %w", id, err)
 	}
 	r.State, r.DecidedBy, r.DecidedAt, r.DecisionReason, r.GrantUntil = state, by, fromMicros(toMicros(now)), reason, grantUntil
+	r.Node = s.node
 	return r, nil
 }
 
@@ -350,11 +354,12 @@ func (s *Store) SetExportBuilt(ctx context.Context, id, bundleDir, buildError st
 	return fmt.Errorf("export request %s: %w: it is %s", id, ErrNotApproved, r.State)
 }
 
-// PendingBuilds returns the approved requests with neither a bundle nor a
-// build error, oldest decision first: those to build again after a restart.
+// PendingBuilds returns the approved requests this node builds (SetNode)
+// with neither a bundle nor a build error, oldest decision first: those
+// to build again after a restart.
 func (s *Store) PendingBuilds(ctx context.Context) ([]ExportRequest, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+exportRequestColumns+` FROM export_requests
-		WHERE state = $1 AND bundle_dir = '' AND build_error = '' ORDER BY decided_us, id`, ExportApproved)
+		WHERE state = $1 AND bundle_dir = '' AND build_error = '' AND node = $2 ORDER BY decided_us, id`, ExportApproved, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("pending builds: %w", err)
 	}

@@ -438,4 +438,22 @@ func testBuilds(t *testing.T) {
 	if ids := requestIDs(pending); !slices.Equal(ids, []string{"failed", "waiting-1", "waiting-2"}) {
 		t.Fatalf("pending builds after a retry %q", ids)
 	}
+
+	// In a cluster, the node that approves an export builds it, and the
+	// others leave it alone.
+	s.SetNode("vigil-1")
+	addExportRequest(t, s, goodExportRequest("on-vigil-1", t1))
+	if x, err := s.DecideExportRequest(ctx, "on-vigil-1", true, "sgt.khan", "ok", t1.Add(48*time.Hour), t1.Add(time.Hour), time.Hour); err != nil || x.Node != "vigil-1" {
+		t.Fatalf("approved on vigil-1: %+v %v", x, err)
+	}
+	if x, _ := s.ExportRequest(ctx, "on-vigil-1"); x.Node != "vigil-1" {
+		t.Fatalf("read back: built on %q", x.Node)
+	}
+	if pending, _ = s.PendingBuilds(ctx); !slices.Equal(requestIDs(pending), []string{"on-vigil-1"}) {
+		t.Fatalf("vigil-1's pending builds %q", requestIDs(pending))
+	}
+	s.SetNode("vigil-2")
+	if pending, _ = s.PendingBuilds(ctx); len(pending) != 0 {
+		t.Fatalf("vigil-2 would build %q", requestIDs(pending))
+	}
 }

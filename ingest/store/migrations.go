@@ -381,7 +381,7 @@ var migrations = []string{
 	// as its owner last reported it (JSON), for the other nodes to show.
 	// A segment's file is on the disk of the node that
 	// recorded it ('' = the single node of a site that never had several),
-	// and so is a deletion's: each node logs its own in its evidence log.
+	// and so is a deletion's: each node logs its own.
 	`CREATE TABLE nodes (
 		id         TEXT PRIMARY KEY,
 		url        TEXT NOT NULL,
@@ -417,4 +417,8 @@ var migrations = []string{
 	ALTER TABLE segments ADD COLUMN node TEXT NOT NULL DEFAULT '';
 	ALTER TABLE deletions ADD COLUMN node TEXT NOT NULL DEFAULT '';
 	CREATE INDEX segments_node ON segments(node, start_us);`,
+	// 11: an approved export is built on the node that approved it, whose
+	// disk then holds the bundle; the others forward its status and its
+	// download there, and do not build it too.
+	`ALTER TABLE export_requests ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
 }

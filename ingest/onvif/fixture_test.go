@@ -16,6 +16,7 @@ type fixtureData struct {
 	Token, Last, PresetToken               string
 	Op, Prefix, NS                         string
 	Code, Subcode, Subcode2, Reason        string
+	RelatesTo, UUID, XAddr                 string // discovery
 }
 
 func readFixture(t testing.TB, name string) []byte {

@@ -186,6 +186,12 @@ func digestFromParams(p map[string]string) (*digestChallenge, error) {
 	if d.nonce == "" {
 		return nil, errors.New("Digest challenge without a nonce")
 	}
+	for _, v := range []string{d.realm, d.nonce, d.opaque, d.algorithm} {
+		// They are echoed into our Authorization header.
+		if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			return nil, errors.New("Digest challenge with control characters")
+		}
+	}
 	switch strings.ToUpper(d.algorithm) {
 	case "", "MD5":
 	case "MD5-SESS":

@@ -95,6 +95,15 @@ func TestAuthDigestStaleNonce(t *testing.T) {
 	if cl.Auth() != AuthHTTPDigest {
 		t.Fatalf("Auth %v", cl.Auth())
 	}
+	stale := 0
+	for _, c := range f.callLog() {
+		if c.auth == "stale" {
+			stale++
+		}
+	}
+	if stale != 2 {
+		t.Fatalf("%d stale nonces answered; want the second and third calls to meet one each", stale)
+	}
 }
 
 func TestAuthConcurrentCalls(t *testing.T) {

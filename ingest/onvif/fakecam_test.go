@@ -52,7 +52,7 @@ type fakeCam struct {
 type fakeCall struct {
 	op     string
 	ns     string
-	auth   string // none, wsse, digest, rejected
+	auth   string // none, wsse, digest, stale (nonce), rejected
 	path   string
 	fields map[string]string // leaf text and attributes under the op, by path
 	raw    []byte
@@ -129,10 +129,11 @@ func (f *fakeCam) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, call)
 	f.mu.Unlock()
 
-	if call.auth == "rejected" {
+	if call.auth == "rejected" || call.auth == "stale" {
 		if f.dig {
+			stale := strings.ToUpper(fmt.Sprint(call.auth == "stale"))
 			w.Header().Add("WWW-Authenticate", `Basic realm="IP Camera(C1234)"`)
-			w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Digest qop="auth", realm="IP Camera(C1234)", nonce="%s", stale="FALSE", opaque="5ccc069c403ebaf9f0171e9517f40e41"`, f.newNonce()))
+			w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Digest qop="auth", realm="IP Camera(C1234)", nonce="%s", stale="%s", opaque="5ccc069c403ebaf9f0171e9517f40e41"`, f.newNonce(), stale))
 			f.fault(w, http.StatusUnauthorized, "Sender", "NotAuthorized", "", "Sender not Authorized")
 			return
 		}
@@ -152,10 +153,11 @@ func (f *fakeCam) authenticate(r *http.Request, op string, tok usernameTokenXML)
 	}
 	if f.dig {
 		if h := r.Header.Get("Authorization"); h != "" {
-			if ok, stale := f.checkDigest(h, r.Method, r.URL.RequestURI()); ok {
+			switch ok, stale := f.checkDigest(h, r.Method, r.URL.RequestURI()); {
+			case ok:
 				return "digest"
-			} else if stale {
-				return "rejected"
+			case stale:
+				return "stale"
 			}
 			return "rejected"
 		}

@@ -318,7 +318,7 @@ cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6
 	if len(holders) < 2 {
 		t.Fatalf("%s's footage over the failover is on %v, want two nodes", cam, holders)
 	}
-	exportAcrossNodes(t, admin, nodes[0], verify, pub, cam, xFrom, xTo, len(xSegs), tmp)
+	exportAcrossNodes(t, admin, nodes[0], nodes[2], verify, pub, cam, xFrom, xTo, len(xSegs), tmp)
 
 	// vigil-0 is stopped for an upgrade (SIGTERM): it hands each of its
 	// cameras to the others on a keyframe before it goes, without a gap.
@@ -395,10 +395,11 @@ func logWriter(t *testing.T, st *store.Store) string {
 }
 
 // exportAcrossNodes has a police officer ask on node n for camera's
-// footage from from to to, a supervisor approve it, and checks that the
-// bundle downloaded from n holds masters from more than one node's disk
+// footage from from to to, a supervisor approve it there, and checks that
+// the bundle, followed and downloaded through another node (forwarded to
+// n, which built it), holds all the masters, from several nodes' disks,
 // and verifies with the real verifier against the council's key pub.
-func exportAcrossNodes(t *testing.T, admin *site, n *served, verify, pub, camera string, from, to time.Time, masters int, tmp string) {
+func exportAcrossNodes(t *testing.T, admin *site, n, other *served, verify, pub, camera string, from, to time.Time, masters int, tmp string) {
 	t.Helper()
 	police := admin.person(t, n.port, "dc.patel", "DC Patel", "police")
 	sup := admin.person(t, n.port, "sup.jones", "Supervisor Jones", "supervisor")
@@ -407,6 +408,7 @@ func exportAcrossNodes(t *testing.T, admin *site, n *served, verify, pub, camera
 	police.json(t, "POST", "/api/v1/exports", map[string]any{"cameras": []string{camera}, "from": rfc(from), "to": rfc(to),
 		"crime_reference": "01/999/26", "reason": "Assault during the outage"}, 201, &x)
 	sup.json(t, "POST", "/api/v1/exports/"+x.ID+"/approve", map[string]string{"reason": "Proportionate"}, 200, nil)
+	police = police.at(t, other.port, other.data)
 	var st struct{ Build struct{ State, Error string } }
 	waitFor(t, 90*time.Second, "the export built", func() bool {
 		getJSON(t, police, "/api/v1/exports/"+x.ID, &st)
@@ -417,9 +419,9 @@ func exportAcrossNodes(t *testing.T, admin *site, n *served, verify, pub, camera
 	})
 	var link struct{ URL string }
 	police.json(t, "POST", "/api/v1/exports/"+x.ID+"/links", map[string]any{}, 201, &link)
-	code, zipBody := police.do(t, "GET", link.URL, nil)
-	if code != 200 {
-		t.Fatalf("export download: %d %.200s", code, zipBody)
+	res, zipBody := police.raw(t, "GET", link.URL)
+	if res.StatusCode != 200 || res.Header.Get("X-Vigil-Node") != "vigil-0" {
+		t.Fatalf("export download asked of another node: %d from %q: %.200s", res.StatusCode, res.Header.Get("X-Vigil-Node"), zipBody)
 	}
 	zipPath := filepath.Join(tmp, "cluster-export.zip")
 	keyFile := filepath.Join(tmp, "council.pub")

@@ -36,6 +36,14 @@ func newSite(t *testing.T, port int, data string) *site {
 		client: &http.Client{Jar: jar, Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: trustSite(t, data)}}}
 }
 
+// at is the same person, signed in, asking another node of a cluster
+// (port, data dir): sessions are shared, and the cookie is the host's.
+func (s *site) at(t *testing.T, port int, data string) *site {
+	t.Helper()
+	return &site{base: fmt.Sprintf("https://127.0.0.1:%d", port), data: data, csrf: s.csrf, token: s.token,
+		client: &http.Client{Jar: s.client.Jar, Timeout: s.client.Timeout, Transport: &http.Transport{TLSClientConfig: trustSite(t, data)}}}
+}
+
 func trustSite(t *testing.T, data string) *tls.Config {
 	t.Helper()
 	pool := x509.NewCertPool()

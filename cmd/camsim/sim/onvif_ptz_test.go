@@ -94,12 +94,14 @@ func TestONVIFPTZService(t *testing.T) {
 		t.Fatalf("nodes %+v", nodes)
 	}
 
-	// absolute: moving at first, then idle at the target
-	wsse.ok(onvifPTZPath, ptzOp("AbsoluteMove", ptzVec("Position", 0.4, -0.2, 0.3)), nil)
+	// absolute, slowly (pan 2 s, so a busy machine still sees it move): moving at first, then
+	// idle at the target
+	wsse.ok(onvifPTZPath, ptzOp("AbsoluteMove", ptzVec("Position", 0.4, -0.2, 0.3)+
+		`<tptz:Speed><tt:PanTilt x="0.2" y="0.2"/><tt:Zoom x="0.5"/></tptz:Speed>`), nil)
 	if st := c.status(); st.PanTiltMS != "MOVING" {
 		t.Fatalf("just after AbsoluteMove: %+v", st)
 	}
-	if st := c.waitIdle(5 * time.Second); !st.at(0.4, -0.2, 0.3) {
+	if st := c.waitIdle(10 * time.Second); !st.at(0.4, -0.2, 0.3) {
 		t.Fatalf("after AbsoluteMove: %+v", st)
 	}
 

@@ -4,6 +4,7 @@
 //	camsim -generate -clips ./data/clips          # only make the clips, then exit
 //	camsim -cameras 10 -fault cam003:drop=30s -fault cam004:stall=5s/60s -control 127.0.0.1:8555
 //	camsim -scene cam001:zone -scene cam002:covered  # test scenes with ground truth (see sim.Scene)
+//	camsim -onvif 127.0.0.1:8080 -ptz cam002 -discovery 239.255.255.250:3702  # ONVIF, a PTZ dome
 //
 // See package github.com/vigil-cctv/vigil/cmd/camsim/sim.
 package main
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -61,9 +63,17 @@ func run(args []string) error {
 		generate    = fs.Bool("generate", false, "generate the clips for these flags into -clips and exit")
 		logLevel    = fs.String("log-level", "info", "debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-		faults      stringList
-		scenes      stringList
+		onvif       = fs.String("onvif", "", "serve an ONVIF device service per camera from this address: cam001 on its port,\n"+
+			"cam002 on the next, ... (port 0: free ports); http://ADDR/onvif/device_service")
+		onvifLoc  = fs.String("onvif-location", d.ONVIFLocation, "location scope the cameras announce (default camsim)")
+		discovery = fs.String("discovery", "", "answer WS-Discovery probes on this UDP address (239.255.255.250:3702 joins\n"+
+			"the multicast group); needs -onvif")
+		ptzMain = fs.String("ptz-main", "", "PTZ cameras' main stream WxH@FPS (default: -main-size at most 1280 wide, at most 12 fps)")
+		faults  stringList
+		scenes  stringList
+		ptzs    stringList
 	)
+	fs.Var(&ptzs, "ptz", "PTZ cameras, repeatable or comma-separated: cam002 (live-encoded view, steered over ONVIF)")
 	fs.Var(&faults, "fault", "CAMERA:OPTIONS, repeatable: cam003:drop=30s, cam004:stall=5s/60s, cam005:corrupt=0.01,\n"+
 		"cam006:jump=10m/30s, cam007:refuse, cam008:auth=user:pass, cam009:clock=-3s, cam010:codec=h265")
 	fs.Var(&scenes, "scene", "CAMERA:SCENE, repeatable: what a camera shows, one of street (default), zone, covered, moved,\n"+
@@ -94,12 +104,30 @@ func run(args []string) error {
 	cfg.User, cfg.Pass = *user, *pass
 	cfg.SenderReportPeriod = *srPeriod
 	cfg.ControlListen = *control
+	cfg.ONVIFListen, cfg.ONVIFLocation, cfg.DiscoveryListen = *onvif, *onvifLoc, *discovery
+	for _, v := range ptzs {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				cfg.PTZ = append(cfg.PTZ, name)
+			}
+		}
+	}
 	var err error
 	if cfg.Main, err = streamSpec("main", *mainSize, *mainFPS, *mainBitrate, *gop); err != nil {
 		return err
 	}
 	if cfg.Sub, err = streamSpec("sub", *subSize, *subFPS, *subBitrate, *gop); err != nil {
 		return err
+	}
+	if *ptzMain != "" {
+		size, fpsText, ok := strings.Cut(*ptzMain, "@")
+		fps, ferr := strconv.Atoi(fpsText)
+		if !ok || ferr != nil {
+			return fmt.Errorf("-ptz-main: %q is not WxH@FPS", *ptzMain)
+		}
+		if cfg.PTZMain, err = streamSpec("ptz-main", size, fps, fmt.Sprint(min(cfg.Main.Bitrate, 2_000_000)), *gop); err != nil {
+			return err
+		}
 	}
 	if cfg.Faults, err = sim.ParseFaults(faults); err != nil {
 		return err

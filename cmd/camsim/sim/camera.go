@@ -25,6 +25,7 @@ type camera struct {
 	fault atomic.Pointer[faultState] // nil when healthy; read lock-free by the stream runners
 	main  *streamRunner
 	sub   *streamRunner
+	ptz   *ptz // nil unless a PTZ camera
 
 	// streams advertising another codec (Fault.Codec), by codec+"/"+kind; guarded by Server.mu
 	alt map[string]*gortsplib.ServerStream

@@ -124,6 +124,27 @@ type Config struct {
 	// on this loopback address, e.g. "127.0.0.1:8555" (port 0 allowed, see ControlAddr).
 	ControlListen string
 
+	// PTZ names the PTZ cameras (cam002). Their streams are drawn and encoded live: a window
+	// over a panorama of numbered blocks that pans, tilts and zooms (see PTZWindow), steered
+	// through the ONVIF PTZ service. Their main stream is PTZMain; their sub stream is Sub.
+	PTZ []string
+	// PTZMain is the main stream of PTZ cameras (live encoding costs CPU). Default: Main, at
+	// most 1280 pixels wide and 12 fps.
+	PTZMain StreamSpec
+
+	// ONVIFListen, when set, serves an ONVIF device service (device, media and, on PTZ
+	// cameras, PTZ) for every camera, each on its own port so each looks like a device:
+	// "127.0.0.1:8080" serves cam001 at http://127.0.0.1:8080/onvif/device_service, cam002
+	// on 8081, ...; port 0 gives each camera a free port (Server.ONVIFURL). Credentials are the
+	// camera's RTSP ones (User/Pass, or its auth fault); none: no authentication.
+	ONVIFListen string
+	// ONVIFLocation is the location scope cameras announce. Default "camsim".
+	ONVIFLocation string
+	// DiscoveryListen, when set, answers WS-Discovery probes on this UDP address:
+	// "239.255.255.250:3702" joins the multicast group, "127.0.0.1:0" is unicast only
+	// (Server.DiscoveryAddr). Needs ONVIFListen.
+	DiscoveryListen string
+
 	// Logger receives the simulator's logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -142,6 +163,7 @@ func DefaultConfig() Config {
 		FFmpeg:             "ffmpeg",
 		SenderReportPeriod: 2 * time.Second,
 		TCPWriteDelay:      time.Millisecond,
+		ONVIFLocation:      "camsim",
 	}
 }
 
@@ -217,6 +239,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("Scenes[%q]: %w", name, err)
 		}
 	}
+	if err := c.validateONVIF(); err != nil {
+		return err
+	}
 	if c.ControlListen != "" {
 		if err := checkLoopback(c.ControlListen); err != nil {
 			return fmt.Errorf("ControlListen: %w", err)
@@ -260,4 +285,70 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.PTZMain == (StreamSpec{}) {
+		c.PTZMain = defaultPTZMain(c.Main)
+	}
+	if c.ONVIFLocation == "" {
+		c.ONVIFLocation = "camsim"
+	}
+}
+
+// defaultPTZMain is main at most 1280 pixels wide (height kept in proportion, even) and
+// 12 fps: a live 1080p25 encoder takes half a core, 720p12 under a tenth.
+func defaultPTZMain(main StreamSpec) StreamSpec {
+	s := main
+	if s.Width > 1280 {
+		s.Height = s.Height * 1280 / s.Width &^ 1
+		s.Width = 1280
+	}
+	s.FPS = min(s.FPS, 12)
+	s.Bitrate = min(s.Bitrate, 2_000_000)
+	return s
+}
+
+// validateONVIF checks the PTZ, ONVIF and discovery fields.
+func (c *Config) validateONVIF() error {
+	seen := make(map[string]bool)
+	for _, name := range c.PTZ {
+		if i := cameraIndex(name); i == 0 || i > c.Cameras {
+			return fmt.Errorf("PTZ: %q: no such camera (cam001..%s)", name, CameraName(c.Cameras))
+		}
+		if seen[name] {
+			return fmt.Errorf("PTZ: %q listed twice", name)
+		}
+		seen[name] = true
+		if _, ok := c.Scenes[name]; ok {
+			return fmt.Errorf("PTZ: %q also has a scene (a PTZ camera shows its own)", name)
+		}
+	}
+	if len(c.PTZ) > 0 {
+		if err := c.PTZMain.Validate("PTZMain"); err != nil {
+			return err
+		}
+	}
+	if c.ONVIFListen != "" {
+		_, port, err := net.SplitHostPort(c.ONVIFListen)
+		if err != nil {
+			return fmt.Errorf("ONVIFListen: %w", err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 0 || p > 65535 {
+			return fmt.Errorf("ONVIFListen: port %q", port)
+		}
+		if p != 0 && p+c.Cameras-1 > 65535 {
+			return fmt.Errorf("ONVIFListen: ports %d.. for %d cameras run past 65535", p, c.Cameras)
+		}
+	}
+	if c.DiscoveryListen != "" {
+		if c.ONVIFListen == "" {
+			return fmt.Errorf("DiscoveryListen: set ONVIFListen too (probe matches carry its URLs)")
+		}
+		if _, err := net.ResolveUDPAddr("udp", c.DiscoveryListen); err != nil {
+			return fmt.Errorf("DiscoveryListen: %w", err)
+		}
+	}
+	if len(c.ONVIFLocation) > 128 {
+		return fmt.Errorf("ONVIFLocation: longer than 128 bytes")
+	}
+	return nil
 }

@@ -21,8 +21,8 @@ const maxControlBody = 64 << 10
 //	                        ({"stall_for":"5s","stall_every":"60s"}) or, with a non-JSON
 //	                        content type, options text ("stall=5s/60s,corrupt=0.01")
 //	DELETE /faults/cam003   clear the camera's fault
-//	GET    /stats           per-camera counters
-//	GET    /cameras         camera names and stream URLs
+//	GET    /stats           per-camera counters (PTZ cameras: position and moves)
+//	GET    /cameras         camera names, stream URLs, ONVIF device service URLs, PTZ or not
 //
 // It has no authentication: serve it on loopback only.
 func (s *Server) ControlHandler() http.Handler {
@@ -74,13 +74,16 @@ func (s *Server) ControlHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /cameras", func(w http.ResponseWriter, _ *http.Request) {
 		type cam struct {
-			Name string `json:"name"`
-			Main string `json:"main"`
-			Sub  string `json:"sub"`
+			Name  string `json:"name"`
+			Main  string `json:"main"`
+			Sub   string `json:"sub"`
+			ONVIF string `json:"onvif,omitempty"` // device service URL
+			PTZ   bool   `json:"ptz,omitempty"`
 		}
 		out := make([]cam, len(s.cameras))
 		for i, c := range s.cameras {
-			out[i] = cam{Name: c.name, Main: s.URL(i+1, StreamMain), Sub: s.URL(i+1, StreamSub)}
+			out[i] = cam{Name: c.name, Main: s.URL(i+1, StreamMain), Sub: s.URL(i+1, StreamSub),
+				ONVIF: s.ONVIFURL(i + 1), PTZ: c.ptz != nil}
 		}
 		writeJSON(w, http.StatusOK, out)
 	})

@@ -12,6 +12,17 @@
 // (covered, moved, defocus, frozen) that are tampered for the second half of their loop.
 // Each comes with a ground truth (Truth) computed from the numbers that draw it.
 //
+// PTZ cameras (Config.PTZ) are drawn live instead of looping a clip: a window over a panorama
+// of numbered coloured blocks (PTZWindow, PTZBlockAt, RenderPTZView), placed by the camera's
+// pan, tilt and zoom, rendered in Go and encoded by an ffmpeg (libx264) subprocess per stream.
+//
+// With Config.ONVIFListen every camera also has an ONVIF device service (SOAP 1.2: device,
+// media, and PTZ on PTZ cameras) on a port of its own at the standard paths
+// (http://HOST:PORT/onvif/device_service; Server.ONVIFURL), authenticated with the camera's RTSP
+// credentials (WS-Security UsernameToken digest or HTTP Digest). Config.DiscoveryListen answers
+// WS-Discovery probes with one ProbeMatch per camera. The wire format is the ONVIF subset the
+// Vigil client uses (Core, Media ver10, PTZ ver20, WS-Discovery 2005/04).
+//
 // The service runs it in-process for its demo site, integration tests run it on
 // 127.0.0.1:0, and cmd/camsim wraps it in a CLI.
 package sim

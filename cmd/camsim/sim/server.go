@@ -36,6 +36,9 @@ type Server struct {
 	ctrl     *http.Server
 	ctrlLn   net.Listener
 	ctrlDone chan struct{}
+	encoders []*liveEncoder // PTZ cameras' streams
+	onvif    *onvifService
+	disc     *discovery
 
 	writeErrs  *errorLog
 	decodeErrs *errorLog
@@ -77,8 +80,15 @@ func (s *Server) Initialize() error {
 
 	s.sessions = make(map[*gortsplib.ServerSession]*sessionInfo)
 	s.byName = make(map[string]*camera, s.Cameras)
+	ptzNames := make(map[string]bool)
+	for _, name := range s.PTZ {
+		ptzNames[name] = true
+	}
 	for i := 1; i <= s.Cameras; i++ {
 		c := &camera{name: CameraName(i), alt: make(map[string]*gortsplib.ServerStream)}
+		if ptzNames[c.name] {
+			c.ptz = newPTZ(nil)
+		}
 		if f, ok := s.Faults[c.name]; ok && !f.IsZero() {
 			c.fault.Store(&faultState{Fault: f, since: time.Now()})
 		}
@@ -119,6 +129,22 @@ func (s *Server) Initialize() error {
 	s.started.Store(true)
 	s.ready.Store(true)
 
+	if s.ONVIFListen != "" {
+		if s.onvif, err = newONVIFService(s); err == nil {
+			err = s.onvif.start()
+		}
+		if err != nil {
+			s.shutdown()
+			return fmt.Errorf("ONVIF service: %w", err)
+		}
+	}
+	if s.DiscoveryListen != "" {
+		if s.disc, err = startDiscovery(s); err != nil {
+			s.shutdown()
+			return fmt.Errorf("WS-Discovery: %w", err)
+		}
+	}
+
 	if s.ControlListen != "" {
 		if err := s.startControl(); err != nil {
 			s.shutdown()
@@ -129,6 +155,9 @@ func (s *Server) Initialize() error {
 	s.Logger.Info("camsim: serving", "cameras", s.Cameras, "addr", s.Addr(),
 		"main", s.Main.String(), "sub", s.Sub.String(),
 		"first", s.URL(1, StreamMain), "udp", s.UDPRTPAddress != "", "auth", s.User != "")
+	if s.onvif != nil {
+		s.Logger.Info("camsim: ONVIF", "first", s.ONVIFURL(1), "ptz", s.PTZ, "discovery", s.DiscoveryAddr())
+	}
 	return nil
 }
 
@@ -139,8 +168,21 @@ func (s *Server) startStreams() error {
 			clips = scene
 		}
 		for k, kind := range []string{StreamMain, StreamSub} {
-			cl := clips[k]
-			forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1, SPS: cl.sps, PPS: cl.pps}
+			var cl *clip
+			var live *liveEncoder
+			forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+			if c.ptz != nil {
+				var err error
+				live, err = startLiveEncoder(c.name+"/"+kind, s.FFmpeg, s.streamSpec(c, kind), c.ptz.Position, s.Logger)
+				if err != nil {
+					return err
+				}
+				s.encoders = append(s.encoders, live)
+				forma.SPS, forma.PPS = live.sps, live.pps
+			} else {
+				cl = clips[k]
+				forma.SPS, forma.PPS = cl.sps, cl.pps
+			}
 			st, err := s.newStream(forma)
 			if err != nil {
 				return err
@@ -150,6 +192,7 @@ func (s *Server) startStreams() error {
 				name:      c.name + "/" + kind,
 				cam:       c,
 				clip:      cl,
+				live:      live,
 				stream:    st,
 				media:     media,
 				ssrc:      st.Stats().Medias[media].Formats[forma].LocalSSRC,
@@ -157,6 +200,11 @@ func (s *Server) startStreams() error {
 				logger:    s.Logger,
 				writeErrs: s.writeErrs,
 				fromStart: scene != nil, // main and sub show the same moment
+			}
+			if live != nil {
+				if r.packer, err = forma.CreateEncoder(); err != nil {
+					return err
+				}
 			}
 			r.closeSessions = func() { s.closeSessions(c, kind) }
 			if kind == StreamMain {
@@ -206,6 +254,14 @@ func (s *Server) Close() {
 
 func (s *Server) shutdown() {
 	s.ready.Store(false)
+	if s.disc != nil {
+		s.disc.close()
+		s.disc = nil
+	}
+	if s.onvif != nil {
+		s.onvif.close()
+		s.onvif = nil
+	}
 	if s.ctrl != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		s.ctrl.Shutdown(ctx) //nolint:errcheck
@@ -218,6 +274,10 @@ func (s *Server) shutdown() {
 		r.close()
 	}
 	s.runners = nil
+	for _, e := range s.encoders {
+		e.close()
+	}
+	s.encoders = nil
 	if s.rtsp != nil {
 		s.rtsp.Close() // waits for connections and sessions
 		s.rtsp = nil
@@ -327,6 +387,7 @@ type CameraStats struct {
 	Sessions int         `json:"sessions"` // RTSP sessions on this camera (set up or playing)
 	Main     StreamStats `json:"main"`
 	Sub      StreamStats `json:"sub"`
+	PTZ      *CameraPTZ  `json:"ptz,omitempty"` // PTZ cameras only
 }
 
 // Stats returns per-camera counters, in camera order.
@@ -343,6 +404,9 @@ func (s *Server) Stats() []CameraStats {
 		if s.started.Load() {
 			cs.Main = c.main.statsSnapshot()
 			cs.Sub = c.sub.statsSnapshot()
+		}
+		if c.ptz != nil {
+			cs.PTZ = &CameraPTZ{PTZStatus: c.ptz.Status(), Moves: c.ptz.Stats()}
 		}
 		out = append(out, cs)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bluenviron/gortsplib/v4"
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
+	"github.com/bluenviron/gortsplib/v4/pkg/format/rtph264"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
@@ -33,10 +34,11 @@ type StreamStats struct {
 	CorruptedPackets uint64 `json:"corrupted_packets"` // replaced by malformed payloads
 	StalledPackets   uint64 `json:"stalled_packets"`   // not sent because of a stall
 	SenderReports    uint64 `json:"sender_reports"`
-	Drops            uint64 `json:"drops"`        // times the sessions were closed by a drop fault
-	Jumps            uint64 `json:"jumps"`        // timestamp jumps applied
-	LateSkipped      uint64 `json:"late_skipped"` // access units skipped because the sender ran late
-	WriteErrors      uint64 `json:"write_errors"` // packets not written (a reader's queue full, ...)
+	Drops            uint64 `json:"drops"`                  // times the sessions were closed by a drop fault
+	Jumps            uint64 `json:"jumps"`                  // timestamp jumps applied
+	LateSkipped      uint64 `json:"late_skipped"`           // access units skipped because the sender ran late
+	WriteErrors      uint64 `json:"write_errors"`           // packets not written (a reader's queue full, ...)
+	LiveDropped      uint64 `json:"live_dropped,omitempty"` // PTZ: encoded frames the sender had no room for
 }
 
 type streamCounters struct {
@@ -59,6 +61,9 @@ type streamRunner struct {
 	logger        *slog.Logger
 	writeErrs     *errorLog
 	fromStart     bool // start at the clip's first frame instead of a random one
+	// live, when set, is the source instead of clip (a PTZ camera); packer packetizes it
+	live   *liveEncoder
+	packer *rtph264.Encoder
 
 	readers   atomic.Int32
 	joinedAt  atomic.Int64 // UnixNano of the latest reader start
@@ -87,12 +92,16 @@ type streamRunner struct {
 
 func (r *streamRunner) initialize() {
 	r.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	r.fps = int64(r.clip.spec.FPS)
-	frame := time.Second / time.Duration(r.fps)
-	// random phase: cameras neither send at the same instant nor have aligned GOPs
-	r.t0 = time.Now().Add(time.Duration(r.rng.Int64N(int64(frame))))
-	if !r.fromStart {
-		r.phase = r.rng.IntN(len(r.clip.aus))
+	if r.live != nil {
+		r.fps = int64(r.live.spec.FPS)
+	} else {
+		r.fps = int64(r.clip.spec.FPS)
+		frame := time.Second / time.Duration(r.fps)
+		// random phase: cameras neither send at the same instant nor have aligned GOPs
+		r.t0 = time.Now().Add(time.Duration(r.rng.Int64N(int64(frame))))
+		if !r.fromStart {
+			r.phase = r.rng.IntN(len(r.clip.aus))
+		}
 	}
 	r.tsBase = r.rng.Uint32()
 	r.seq = uint16(r.rng.Uint32())
@@ -135,7 +144,15 @@ func (r *streamRunner) statsSnapshot() StreamStats {
 		Jumps:            r.stats.jumps.Load(),
 		LateSkipped:      r.stats.late.Load(),
 		WriteErrors:      r.stats.writeErrs.Load(),
+		LiveDropped:      r.liveDropped(),
 	}
+}
+
+func (r *streamRunner) liveDropped() uint64 {
+	if r.live == nil {
+		return 0
+	}
+	return r.live.dropped.Load()
 }
 
 // deadline is the capture time of frame n.
@@ -198,6 +215,10 @@ func (r *streamRunner) sleep(t *time.Timer, d time.Time, idle bool) sleepResult 
 
 func (r *streamRunner) run() {
 	defer close(r.done)
+	if r.live != nil {
+		r.runLive()
+		return
+	}
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -220,7 +241,7 @@ func (r *streamRunner) run() {
 				n = next // a reader arrived just now: send the whole frame
 				continue
 			}
-			r.prime(next)
+			r.prime(&r.clip.aus[r.pos(next)], next, r.deadline(next))
 			n = next + 1
 			continue
 		}
@@ -237,7 +258,7 @@ func (r *streamRunner) run() {
 			n += skip
 			continue
 		}
-		r.sendAU(n, d, now)
+		r.sendAU(&r.clip.aus[r.pos(n)], n, d, now)
 		n++
 	}
 }
@@ -292,22 +313,20 @@ func stalled(fs *faultState, now time.Time) bool {
 
 // prime writes the first packet of IDR frame n while nobody plays, so that gortsplib's
 // RTP-Info header (built from the last packet written) is fresh when a reader arrives.
-func (r *streamRunner) prime(n int64) {
-	au := &r.clip.aus[r.pos(n)]
+func (r *streamRunner) prime(au *accessUnit, n int64, d time.Time) {
 	r.pkt.SequenceNumber = r.seq
 	r.seq++
 	r.pkt.Timestamp = r.rtpTS(n)
 	r.pkt.Marker = len(au.payloads) == 1
 	r.pkt.Payload = au.payloads[0]
-	if err := r.stream.WritePacketRTPWithNTP(r.media, &r.pkt, r.deadline(n)); err != nil {
+	if err := r.stream.WritePacketRTPWithNTP(r.media, &r.pkt, d); err != nil {
 		r.stats.writeErrs.Add(1)
 		r.writeErrs.add(err, "stream", r.name)
 	}
 }
 
-func (r *streamRunner) sendAU(n int64, d, now time.Time) {
+func (r *streamRunner) sendAU(au *accessUnit, n int64, d, now time.Time) {
 	fs := r.syncFaults(now, true)
-	au := &r.clip.aus[r.pos(n)]
 
 	if stalled(fs, now) {
 		// the packets are "lost in the network": sequence numbers move on

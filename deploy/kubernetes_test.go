@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -29,6 +31,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/vigil-cctv/vigil/cmd/vigil/app"
+	"github.com/vigil-cctv/vigil/evidence/locker"
 )
 
 // Paths are relative to this directory, where `go test` runs.
@@ -40,6 +43,9 @@ const (
 	kustomizeApply  = "kubectl apply -k deploy/kubernetes"
 	vigilContainer  = "vigil"
 	evidenceKeyInit = "evidence-key"
+	// evidenceKeys is the Secret with the cluster's one evidence signing
+	// key pair.
+	evidenceKeys = "vigil-evidence-keys"
 	// readyTimeout is how long ui's /readyz lets its check run (ui.readyTimeout).
 	readyTimeout = 3 * time.Second
 )
@@ -57,16 +63,19 @@ var secretKeys = map[string]string{
 	"vigil-tls/ca.crt":            "",
 	"vigil-ingress-tls/tls.crt":   "",
 	"vigil-ingress-tls/tls.key":   "",
-	// one pair per pod: POD_NAME.key and POD_NAME.pub
-	"vigil-evidence-keys/vigil-0.key": "",
-	"vigil-evidence-keys/vigil-0.pub": "",
+	// one pair for the whole cluster: its nodes share one evidence log
+	evidenceKeys + "/signing.key": "",
+	evidenceKeys + "/signing.pub": "",
 }
 
-// The first pod, as the downward API describes it.
+// The first pod, as the downward API describes it, and the others of a
+// three-node cluster.
 const (
 	testPod       = "vigil-0"
 	testNamespace = "vigil"
 )
+
+var otherPods = []string{"vigil-1", "vigil-2"}
 
 // bundle is the kustomization rendered, each object strictly decoded into
 // its API type.
@@ -249,10 +258,10 @@ func configEnvNames() map[string]bool {
 }
 
 // podEnv resolves a container's environment as the kubelet does for the
-// first pod: downward API fields, Secrets (secretKeys' examples), and
+// pod named pod: downward API fields, Secrets (secretKeys' examples), and
 // $(VAR) references to variables defined earlier in the list. Anything
 // it cannot resolve fails the test.
-func podEnv(t *testing.T, c *corev1.Container) map[string]string {
+func podEnv(t *testing.T, c *corev1.Container, pod string) map[string]string {
 	t.Helper()
 	env := map[string]string{}
 	ref := regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
@@ -274,7 +283,7 @@ func podEnv(t *testing.T, c *corev1.Container) map[string]string {
 		case e.ValueFrom.FieldRef != nil:
 			switch e.ValueFrom.FieldRef.FieldPath {
 			case "metadata.name":
-				env[e.Name] = testPod
+				env[e.Name] = pod
 			case "metadata.namespace":
 				env[e.Name] = testNamespace
 			default:
@@ -345,7 +354,7 @@ func TestKubernetesManifests(t *testing.T) {
 
 	// The config file from the ConfigMap, with the pod's environment.
 	cm := the(t, "ConfigMap", b.configMaps)
-	env := podEnv(t, vigil)
+	env := podEnv(t, vigil, testPod)
 	cfg := checkConfig(t, cm, vigil, env)
 
 	t.Run("selectors", func(t *testing.T) {
@@ -496,6 +505,42 @@ func TestKubernetesManifests(t *testing.T) {
 		checkVolumes(t, b, sts, cfg)
 	})
 
+	t.Run("evidence log", func(t *testing.T) {
+		// The nodes share one log, in PostgreSQL, when each has a node id
+		// and the store is PostgreSQL (app's newEvidenceLog). Without
+		// that, each pod would keep a log of its own on its volume, all
+		// signed by the one key under the one origin: a forked log.
+		if cfg.Cluster.NodeID == "" || !strings.HasPrefix(cfg.Store.DSN, "postgres://") {
+			t.Errorf("cluster.node_id %q and store.dsn %q: the nodes share one evidence log only with a node id and a PostgreSQL store", cfg.Cluster.NodeID, cfg.Store.DSN)
+		}
+		// So one origin and one key directory for every pod, the council's
+		// name, without the pod's.
+		if cfg.Evidence.Origin == app.DefaultConfig().Evidence.Origin {
+			t.Errorf("evidence.origin is vigil's default %q: set the council's", cfg.Evidence.Origin)
+		}
+		for _, other := range otherPods {
+			oc := podConfig(t, cm, vigil, other)
+			if oc.Cluster.NodeID != other {
+				t.Errorf("pod %s: cluster.node_id %q, want the pod's name", other, oc.Cluster.NodeID)
+			}
+			if oc.Evidence.Origin != cfg.Evidence.Origin || oc.Evidence.KeyDir != cfg.Evidence.KeyDir {
+				t.Errorf("pod %s: evidence origin %q and key_dir %q, but pod %s has %q and %q: the cluster's one log has one name and one key",
+					other, oc.Evidence.Origin, oc.Evidence.KeyDir, testPod, cfg.Evidence.Origin, cfg.Evidence.KeyDir)
+			}
+		}
+		for _, pod := range append([]string{testPod}, otherPods...) {
+			if strings.Contains(cfg.Evidence.Origin, pod) {
+				t.Errorf("evidence origin %q names pod %s: the cluster's nodes share one log", cfg.Evidence.Origin, pod)
+			}
+		}
+		// The key in the Secret is made for that origin: README.md says
+		// which.
+		if secrets := readmeSection(t, "Secrets"); !strings.Contains(secrets, "origin="+cfg.Evidence.Origin+" ") {
+			t.Errorf("README.md's Secrets section does not make the key for the origin %s (origin=%s)", cfg.Evidence.Origin, cfg.Evidence.Origin)
+		}
+		checkEvidenceKey(t, sts, cfg)
+	})
+
 	t.Run("resources", func(t *testing.T) {
 		for _, c := range append(slices.Clone(pod.InitContainers), pod.Containers...) {
 			for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
@@ -537,9 +582,6 @@ func TestKubernetesManifests(t *testing.T) {
 					t.Errorf("container %s: env %s must come from a Secret, not be written in the manifest", c.Name, e.Name)
 				}
 			}
-		}
-		if !strings.HasSuffix(cfg.Evidence.Origin, "/"+testPod) {
-			t.Errorf("evidence origin %q: each pod's log needs its own (…/%s), or two logs sign under one name", cfg.Evidence.Origin, testPod)
 		}
 		if env["VIGIL_CLUSTER_NODE_ID"] != testPod {
 			t.Errorf("VIGIL_CLUSTER_NODE_ID is %q, want the pod's name", env["VIGIL_CLUSTER_NODE_ID"])
@@ -642,14 +684,31 @@ func checkConfig(t *testing.T, cm *corev1.ConfigMap, vigil *corev1.Container, en
 		t.Errorf("the demo site is on")
 	}
 	// Overrides of string fields took effect: their names are right.
-	if cfg.Evidence.Origin != env["VIGIL_EVIDENCE_ORIGIN"] {
-		t.Errorf("evidence.origin %q, but VIGIL_EVIDENCE_ORIGIN is %q", cfg.Evidence.Origin, env["VIGIL_EVIDENCE_ORIGIN"])
+	for _, f := range []struct{ env, field, value string }{
+		{"VIGIL_EVIDENCE_ORIGIN", "evidence.origin", cfg.Evidence.Origin},
+		{"VIGIL_EVIDENCE_KEY_DIR", "evidence.key_dir", cfg.Evidence.KeyDir},
+		{"VIGIL_ALERTS_WEBHOOK_SECRET", "alerts.webhook_secret", cfg.Alerts.WebhookSecret},
+		{"VIGIL_ALERTS_WEBHOOK_URL", "alerts.webhook_url", cfg.Alerts.WebhookURL},
+	} {
+		if v, ok := env[f.env]; ok && f.value != v {
+			t.Errorf("%s %q was not set from %s %q", f.field, f.value, f.env, v)
+		}
 	}
-	if s, ok := env["VIGIL_ALERTS_WEBHOOK_SECRET"]; ok && cfg.Alerts.WebhookSecret != s {
-		t.Errorf("alerts.webhook_secret was not set from VIGIL_ALERTS_WEBHOOK_SECRET")
+	return cfg
+}
+
+// podConfig is the config the pod named pod runs with: the ConfigMap's
+// file with that pod's environment (set with t.Setenv: call it in a
+// subtest, which restores the first pod's).
+func podConfig(t *testing.T, cm *corev1.ConfigMap, vigil *corev1.Container, pod string) app.Config {
+	t.Helper()
+	file := vigil.Args[2]
+	for k, v := range podEnv(t, vigil, pod) {
+		t.Setenv(k, v)
 	}
-	if s, ok := env["VIGIL_ALERTS_WEBHOOK_URL"]; ok && cfg.Alerts.WebhookURL != s {
-		t.Errorf("alerts.webhook_url was not set from VIGIL_ALERTS_WEBHOOK_URL")
+	cfg, err := app.ParseConfig(file, []byte(cm.Data[path.Base(file)]))
+	if err != nil {
+		t.Fatalf("pod %s's config: %v", pod, err)
 	}
 	return cfg
 }
@@ -699,7 +758,7 @@ func oneVigilPerNode(pod *corev1.PodSpec, podLabels labels.Set) bool {
 
 // checkVolumes: the data directory is a node-local claim per pod; every
 // mount has its volume; the config and TLS files are where the config
-// says; the evidence key lands where the evidence log looks for it.
+// says. The evidence key: checkEvidenceKey.
 func checkVolumes(t *testing.T, b *bundle, sts *appsv1.StatefulSet, cfg app.Config) {
 	pod := &sts.Spec.Template.Spec
 	vigil := container(t, pod, vigilContainer, false)
@@ -791,31 +850,175 @@ func checkVolumes(t *testing.T, b *bundle, sts *appsv1.StatefulSet, cfg app.Conf
 			t.Errorf("TLS file %s: Secret %s key %s is not in secretKeys", f, volumes[m.Name].Secret.SecretName, path.Base(f))
 		}
 	}
+}
 
-	// The evidence key: installed by the init container where the log
-	// reads it (DATA_DIR/evidence/keys/signing.key, mode 0600: evidence/locker).
+// checkEvidenceKey: the cluster's one key pair comes from the Secret
+// evidenceKeys, which only the init container mounts; it installs the
+// pair, on every start, where vigil reads it (evidence.key_dir), with a
+// mode evidence/locker accepts. The init container's script is run here
+// on a stand-in for the Secret, and its result loaded by the log's own
+// LoadSigner.
+func checkEvidenceKey(t *testing.T, sts *appsv1.StatefulSet, cfg app.Config) {
+	pod := &sts.Spec.Template.Spec
+	vigil := container(t, pod, vigilContainer, false)
 	ik := container(t, pod, evidenceKeyInit, true)
-	if m := mountAt(ik, path.Clean(cfg.DataDir)); m == nil || m.Name != dataMount.Name {
-		t.Errorf("init container %s: must mount %s at %s as vigil does", ik.Name, dataMount.Name, cfg.DataDir)
+	volumes := map[string]corev1.Volume{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v
 	}
-	script := strings.Join(append(slices.Clone(ik.Command), ik.Args...), " ")
-	keys := path.Join(cfg.DataDir, "evidence", "keys")
-	for _, want := range []string{keys, `-m 0600 "$src/$POD_NAME.key" "$keys/signing.key"`, `"$src/$POD_NAME.pub" "$keys/signing.pub"`} {
-		if !strings.Contains(script, want) {
-			t.Errorf("init container %s: its script lacks %q", ik.Name, want)
+	isKeySecret := func(m corev1.VolumeMount) bool {
+		v := volumes[m.Name]
+		return v.Secret != nil && v.Secret.SecretName == evidenceKeys
+	}
+
+	// Only the init container reads the Secret.
+	for _, c := range append(slices.Clone(pod.InitContainers), pod.Containers...) {
+		if c.Name != ik.Name && slices.ContainsFunc(c.VolumeMounts, isKeySecret) {
+			t.Errorf("container %s mounts the Secret %s: only the init container %s needs it", c.Name, evidenceKeys, ik.Name)
+		}
+		for _, e := range c.Env {
+			if r := e.ValueFrom; r != nil && r.SecretKeyRef != nil && r.SecretKeyRef.Name == evidenceKeys {
+				t.Errorf("container %s: env %s from the Secret %s", c.Name, e.Name, evidenceKeys)
+			}
+		}
+		for _, e := range c.EnvFrom {
+			if e.SecretRef != nil && e.SecretRef.Name == evidenceKeys {
+				t.Errorf("container %s: environment from the Secret %s", c.Name, evidenceKeys)
+			}
 		}
 	}
-	if !slices.ContainsFunc(ik.VolumeMounts, func(m corev1.VolumeMount) bool {
-		v := volumes[m.Name]
-		return v.Secret != nil && strings.Contains(script, "src="+m.MountPath)
-	}) {
-		t.Errorf("init container %s: it must read the keys from a mounted Secret (src=MOUNT)", ik.Name)
+	i := slices.IndexFunc(ik.VolumeMounts, isKeySecret)
+	if i < 0 {
+		t.Fatalf("init container %s: does not mount the Secret %s", ik.Name, evidenceKeys)
 	}
-	if slices.ContainsFunc(vigil.VolumeMounts, func(m corev1.VolumeMount) bool {
-		v := volumes[m.Name]
-		return v.Secret != nil && v.Secret.SecretName == "vigil-evidence-keys"
-	}) {
-		t.Errorf("the vigil container mounts the evidence keys Secret: only the init container needs it")
+	secretMount := ik.VolumeMounts[i]
+	sv := volumes[secretMount.Name].Secret
+	if sv.DefaultMode == nil || *sv.DefaultMode&0o007 != 0 || len(sv.Items) != 0 || sv.Optional != nil && *sv.Optional {
+		t.Errorf("volume %s: want the whole Secret %s, required, with no permission for others (defaultMode)", secretMount.Name, evidenceKeys)
+	}
+
+	// vigil reads the key from key_dir: an in-memory emptyDir, filled by
+	// the init container. Not the Secret itself: with fsGroup the kubelet
+	// makes a Secret's files group-readable whatever defaultMode says
+	// (kubernetes/kubernetes#57923), and the log refuses such a key. Not
+	// the data volume either: the Secret is the source of truth, and the
+	// key would outlive it on the node's disk.
+	keyDir := cfg.Evidence.KeyDir
+	if keyDir == "" {
+		keyDir = locker.KeyDir(path.Join(cfg.DataDir, "evidence"))
+	}
+	vm := mountAt(vigil, path.Clean(keyDir))
+	if vm == nil {
+		t.Fatalf("evidence.key_dir %s: nothing is mounted there in the vigil container", keyDir)
+	}
+	kv := volumes[vm.Name]
+	switch {
+	case kv.Secret != nil:
+		t.Fatalf("evidence.key_dir %s is Secret volume %s: with the pod's fsGroup its files are group-readable (kubernetes#57923) and owned by root, and evidence/locker refuses a key readable by the group", keyDir, vm.Name)
+	case kv.EmptyDir == nil || kv.EmptyDir.Medium != corev1.StorageMediumMemory:
+		t.Errorf("evidence.key_dir %s: volume %s, want an in-memory emptyDir the init container fills from the Secret on every start", keyDir, vm.Name)
+	}
+	if !vm.ReadOnly || vm.SubPath != "" {
+		t.Errorf("vigil container: mount %s at %s read-only and whole (vigil only reads the key)", vm.Name, keyDir)
+	}
+	i = slices.IndexFunc(ik.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == vm.Name })
+	if i < 0 {
+		t.Fatalf("init container %s: does not mount %s, the key_dir volume", ik.Name, vm.Name)
+	}
+	keyMount := ik.VolumeMounts[i]
+	if keyMount.ReadOnly || keyMount.SubPath != "" {
+		t.Errorf("init container %s: mount %s whole and writable", ik.Name, keyMount.Name)
+	}
+	if len(ik.VolumeMounts) != 2 {
+		t.Errorf("init container %s: mounts %d volumes; it needs the Secret and key_dir only (never the data volume: the key stays off the disk)", ik.Name, len(ik.VolumeMounts))
+	}
+	for _, c := range append(slices.Clone(pod.InitContainers), pod.Containers...) {
+		if c.Name != ik.Name && c.Name != vigil.Name && slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == vm.Name }) {
+			t.Errorf("container %s mounts %s, the installed evidence key", c.Name, vm.Name)
+		}
+	}
+	// The key is 0600 and the init container's: vigil must run as the
+	// same user to read it.
+	for _, c := range []*corev1.Container{ik, vigil} {
+		if sc := c.SecurityContext; sc != nil && (sc.RunAsUser != nil || sc.RunAsGroup != nil) {
+			t.Errorf("container %s: runs as its own user or group; the key the init container writes (0600) must be readable by vigil: use the pod's", c.Name)
+		}
+	}
+
+	// Run the script: on a stand-in for the Secret (the mode the kubelet
+	// gives it with fsGroup) and for key_dir.
+	if len(ik.Command) != 3 || ik.Command[0] != "/bin/sh" || ik.Command[1] != "-c" || len(ik.Args) != 0 {
+		t.Fatalf("init container %s: want command [/bin/sh -c SCRIPT], have %v %v", ik.Name, ik.Command, ik.Args)
+	}
+	tmp := t.TempDir()
+	src, dst := filepath.Join(tmp, "secret"), filepath.Join(tmp, "key")
+	if err := os.Mkdir(dst, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	// Longest first: one mount path may be the other's prefix.
+	paths := [][2]string{{path.Clean(secretMount.MountPath), src}, {path.Clean(keyMount.MountPath), dst}}
+	slices.SortFunc(paths, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
+	script := ik.Command[2]
+	for _, p := range paths {
+		if !strings.Contains(script, p[0]) {
+			t.Errorf("init container %s: its script does not use %s", ik.Name, p[0])
+		}
+		script = strings.ReplaceAll(script, p[0], p[1])
+	}
+	if strings.Contains(script, path.Clean(cfg.DataDir)) {
+		t.Errorf("init container %s: its script touches data_dir %s", ik.Name, cfg.DataDir)
+	}
+	makeSecret := func() string {
+		t.Helper()
+		os.RemoveAll(src)
+		pub, err := locker.GenerateKey(src, cfg.Evidence.Origin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"signing.key", "signing.pub"} {
+			if err := os.Chmod(filepath.Join(src, f), 0o440); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return pub
+	}
+	run := func() ([]byte, error) {
+		cmd := exec.Command(ik.Command[0], ik.Command[1], script)
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		for k, v := range podEnv(t, ik, testPod) {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		return cmd.CombinedOutput()
+	}
+	// Twice, the Secret changed in between: the key is installed on every
+	// start, so the Secret's pair is the one vigil reads.
+	for round := range 2 {
+		pub := makeSecret()
+		if out, err := run(); err != nil {
+			t.Fatalf("init container %s (start %d): %v\n%s", ik.Name, round+1, err, out)
+		}
+		st, err := os.Stat(filepath.Join(dst, "signing.key"))
+		if err != nil {
+			t.Fatalf("init container %s: no key in key_dir: %v", ik.Name, err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("init container %s: installs the key with mode %v, want 0600", ik.Name, st.Mode().Perm())
+		}
+		s, err := locker.LoadSigner(dst)
+		if err != nil {
+			t.Fatalf("the installed key (start %d): %v", round+1, err)
+		}
+		if got, err := locker.PublicKey(dst); err != nil || got != pub || s.Name() != cfg.Evidence.Origin {
+			t.Errorf("start %d: installed public key %q (%v), name %q; want the Secret's %q, named %q", round+1, got, err, s.Name(), pub, cfg.Evidence.Origin)
+		}
+	}
+	// A Secret without the pair stops the pod.
+	for _, f := range []string{"signing.key", "signing.pub"} {
+		makeSecret()
+		os.Remove(filepath.Join(src, f))
+		if out, err := run(); err == nil {
+			t.Errorf("init container %s: succeeds without %s in the Secret:\n%s", ik.Name, f, out)
+		}
 	}
 }
 

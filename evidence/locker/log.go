@@ -58,7 +58,8 @@ type Log struct {
 	st      storage
 	shared  *sharedStorage // st, when the log is shared
 	leading atomic.Bool
-	syncMu  sync.Mutex // serialises catching up with shared storage
+	syncMu  sync.Mutex   // serialises catching up with shared storage
+	closeMu sync.RWMutex // Close against queueing
 	hashes  *hashFile
 	reqs    chan *appendReq
 
@@ -381,6 +382,13 @@ func (l *Log) request(e *evidence.Entry) (*appendReq, error) {
 
 // submit queues r for the writer.
 func (l *Log) submit(ctx context.Context, r *appendReq) error {
+	// Checked first, under closeMu: after Close the queue has room but
+	// no writer, and nothing may be queued once Close has drained it.
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.ctx == nil || l.ctx.Err() != nil {
+		return ErrClosed
+	}
 	select {
 	case l.reqs <- r:
 		return nil
@@ -523,8 +531,11 @@ func (l *Log) Size() int64 {
 // Close stops the loops, fails appends not yet written, and closes files.
 func (l *Log) Close() error {
 	if l.cancel != nil {
+		l.closeMu.Lock()
 		l.cancel()
+		l.closeMu.Unlock()
 		l.wg.Wait()
+		l.drain() // whatever was queued as the writer stopped
 	}
 	return l.closeFiles()
 }

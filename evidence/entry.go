@@ -61,6 +61,10 @@ const (
 	ActionPlateImage       Action = "footage.plate_image"
 	ActionWatchlistChanged Action = "anpr.watchlist_changed"
 	ActionPlateReadsPruned Action = "anpr.reads_deleted"
+	// Steering a pan-tilt-zoom camera, and holding or taking its control
+	// (issue 11).
+	ActionPTZ     Action = "camera.ptz"
+	ActionPTZLock Action = "camera.ptz_lock"
 )
 
 // Actors that are parts of Vigil rather than people.
@@ -79,6 +83,9 @@ const (
 	ActorWorkflow = "system:workflow"
 	// ActorDemo is the demo site setting itself up (its first watch-list entry).
 	ActorDemo = "system:demo"
+	// ActorPTZ is Vigil stopping a dome nobody steers any more (the
+	// dead-man stop of a continuous move, a lock run out).
+	ActorPTZ = "system:ptz"
 )
 
 // Entry is one record of the log. Seq and Prev are set by the log.

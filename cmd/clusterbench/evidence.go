@@ -98,6 +98,7 @@ type logTrial struct {
 	server   string        // "fsync off", "fsync on"
 	how      string        // killClosed, killTerminated
 	took     time.Duration // the death -> the first append started after it acknowledged
+	led      time.Duration // the death -> the follower leads (Leading, polled every ms)
 	acked    int           // appends acknowledged by the follower during the trial
 	failed   int           // appends that returned an error (not acknowledged)
 	firstErr error
@@ -319,8 +320,15 @@ func logTakeover(ctx context.Context, s serverUnderTest, db, keys, dir, how stri
 		}
 		a.Close() // its loops stop; its session is gone already
 	}
-	if err := waitFor(ctx, locker.ForwardWait+5*time.Second, "append acknowledged after the leader died", func() bool { return first.Load() != 0 }); err != nil {
-		return t, err
+	// Every millisecond: does the follower lead yet, has an append started
+	// after the death been acknowledged?
+	for deadline := died.Add(locker.ForwardWait + 5*time.Second); t.led == 0 || first.Load() == 0; time.Sleep(time.Millisecond) {
+		if t.led == 0 && b.Leading() {
+			t.led = time.Since(died)
+		}
+		if time.Now().After(deadline) {
+			return t, fmt.Errorf("no append acknowledged %v after the leader died (the follower leads: %v)", time.Since(died), b.Leading())
+		}
 	}
 	t.took = time.Unix(0, first.Load()).Sub(died)
 	time.Sleep(logPoll / 2) // appends go on under the new leader
@@ -356,8 +364,8 @@ func endWriterSession(ctx context.Context, admin *sql.DB) error {
 }
 
 func (t logTrial) summary() string {
-	s := fmt.Sprintf("leader %s: first append after its death acknowledged in %s; %d acknowledged, %d failed",
-		t.how, secs(t.took), t.acked, t.failed)
+	s := fmt.Sprintf("leader %s: the follower led %s after its death, its first append started after it was acknowledged at %s; %d acknowledged, %d failed",
+		t.how, secs(t.led), secs(t.took), t.acked, t.failed)
 	if t.firstErr != nil {
 		s += fmt.Sprintf(" (first: %v)", t.firstErr)
 	}
@@ -506,8 +514,9 @@ func quietLogger() *slog.Logger {
 type logTakeoverFigures struct {
 	server, how    string
 	trials         int
-	max, median    time.Duration
+	max, median    time.Duration // of took
 	min            time.Duration
+	ledMax, led    time.Duration // max and median of led
 	acked, failed  int
 	entriesChecked int64
 }
@@ -526,13 +535,14 @@ func (r *evidenceResults) takeovers() []logTakeoverFigures {
 		f.acked, f.failed, f.entriesChecked = f.acked+t.acked, f.failed+t.failed, f.entriesChecked+t.entries
 	}
 	for i := range out {
-		var took []time.Duration
+		var took, led []time.Duration
 		for _, t := range r.trials {
 			if t.server == out[i].server && t.how == out[i].how {
-				took = append(took, t.took)
+				took, led = append(took, t.took), append(led, t.led)
+				out[i].ledMax = max(out[i].ledMax, t.led)
 			}
 		}
-		out[i].median = median(took)
+		out[i].median, out[i].led = median(took), median(led)
 	}
 	return out
 }

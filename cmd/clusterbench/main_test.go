@@ -65,7 +65,8 @@ func TestQuick(t *testing.T) {
 		t.Fatalf("%d evidence log takeovers, want 4", len(ev.trials))
 	}
 	for _, tr := range ev.trials {
-		if tr.took <= 0 || tr.took > 2*ev.poll+time.Second || tr.acked == 0 || tr.entries < int64(tr.acked) {
+		if tr.took <= 0 || tr.took > 2*ev.poll+time.Second || tr.led <= 0 || tr.led > tr.took+100*time.Millisecond ||
+			tr.acked == 0 || tr.entries < int64(tr.acked) {
 			t.Fatalf("implausible evidence log takeover: %+v", tr)
 		}
 	}
@@ -74,7 +75,7 @@ func TestQuick(t *testing.T) {
 	for _, want := range []string{"1. Takeover", "takeover, 10 cameras", "(lease TTL)", "round over 10 cameras, steady",
 		"round over 10 cameras, taking over", "store.Heartbeat", "2. Store operations", "PostgreSQL fsync off", "PostgreSQL fsync on",
 		"fsync=off", "fsync=on", "AddSegment", "Segments", "RenewLeases", "AddPlateRead", "AddActivity", "3. Evidence log appends", "follower, fsync on", "segment.sealed", "footage.playback",
-		"HTTP hop between nodes is not counted", "4. Evidence log takeover", "leader closed", "leader session ended", "(LeaderPoll)", "verdict: "} {
+		"HTTP hop between nodes is not counted", "4. Evidence log takeover", "leader closed", "leader session ended", "(LeaderPoll)", "the follower leads", "verdict: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out.String())
 		}

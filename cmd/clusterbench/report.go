@@ -301,17 +301,18 @@ directory log waits for its fdatasync.
 	tw.Flush()
 	fmt.Fprintf(w, `
 The time is from the leader's death to the first append started after it that the follower
-acknowledges; "the follower leads" is when its Leading turns true (polled every ms). "closed": the leader becomes unreachable to the forwarder and its Log is
-closed (it releases the writer lock itself). "session ended": it becomes unreachable, its
-lock's database session is ended by the server (pg_terminate_backend, as when the process
-is gone), then its loops are stopped. The follower stands for leader once per LeaderPoll
-(the baseline: the expected wait is up to one poll), raises the writer epoch, reads what the
-last leader stored; its queued appends, which retry every LeaderPoll/4 from the death on,
-are written by it at their next retry (so the time comes in steps of LeaderPoll/4, and can
-reach 1.25 LeaderPoll). After each trial the new leader signs a checkpoint, and a fresh reader opens the
-shared log as a node does at start (every entry's sequence and chain, the tree against the
-signed checkpoint): one chain, and every acknowledged append at its sequence, once. Appends
-that failed returned an error (not acknowledged, as the service answers 503); they may or
+acknowledges; "the follower leads" is when its Leading turns true (polled every ms).
+"closed": the leader becomes unreachable to the forwarder and its Log is closed (it releases
+the writer lock itself). "session ended": it becomes unreachable, its lock's database
+session is ended by the server (pg_terminate_backend, as when the process is gone), then its
+loops are stopped. The follower stands for leader once per LeaderPoll (the baseline: the
+wait is up to one poll), raises the writer epoch and reads what the last leader stored; its
+queued appends, which retry every LeaderPoll/4 from the death on, are written by it at their
+next retry (so the time comes in steps of LeaderPoll/4, and can reach 1.25 LeaderPoll).
+After each trial the new leader signs a checkpoint, and a fresh reader opens the shared log
+as a node does at start (every entry's sequence and chain, the tree against the signed
+checkpoint): one chain, and every acknowledged append at its sequence, once. Appends that
+failed returned an error (not acknowledged, as the service answers 503); they may or
 may not be stored.
 `)
 }

@@ -28,9 +28,27 @@
 //     server keeps PostgreSQL's durable defaults (fsync on), and both are
 //     shown.
 //
-//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 4 minutes
+//  4. evidence: the evidence log's appends per second from 1 and 8
+//     goroutines (segment.sealed entries with their SHA-256, as the
+//     recorder's custody feeder writes; playback entries with a reason, as
+//     the API writes), on the single-node log in a directory (group commit,
+//     fdatasync: the baseline) against the shared log in PostgreSQL (fsync
+//     off and on), appended on its leader and on a follower, which forwards
+//     to the leader (through locker.Forwarder calling the leader's
+//     AppendLeading in this process: the service's HTTP hop between nodes
+//     is not counted). Then the shared log's takeover: a follower keeps
+//     appending while the leader dies (made unreachable, and its Log
+//     closed, or its lock's session ended by pg_terminate_backend as when
+//     its process is gone); the time from the death to the first append
+//     started after it that is acknowledged, max and median of -log-trials
+//     trials, against the Log's LeaderPoll. After each trial a fresh reader
+//     reopens the shared log (every entry's sequence and chain, the signed
+//     checkpoint) and finds every acknowledged append in it.
+//
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 6 minutes
 //     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
 //     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
+//     go run ./cmd/clusterbench -phases evidence -log-trials 10
 //
 // Exit status is non-zero only on a harness error, never on a missed target.
 package main

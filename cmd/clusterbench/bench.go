@@ -16,20 +16,23 @@ import (
 // results are one run's figures.
 type results struct {
 	o          options
-	machine    string // cores, load
-	postgres   string // version
-	sqlite     string // version
-	pgDisk     string // filesystem of the PostgreSQL data directories
-	sqliteDisk string
+	machine    string            // cores, load
+	postgres   string            // version
+	sqlite     string            // version
+	pgDisk     string            // filesystem of the PostgreSQL data directories
+	sqliteDisk string            // and of the single-node evidence log's directory
 	pgSettings map[string]string // fsync etc. of each server ("fast", "durable")
 	loadAfter  string
 	trials     []trial
 	ops        []opFigures
 	backends   []string // names of the ops' columns
+	evidence   *evidenceResults
 }
 
 // bench runs the takeover trials (with the rounds) on a fast PostgreSQL,
-// then the store operations on SQLite and the PostgreSQL servers.
+// then the store operations on SQLite and the PostgreSQL servers, then the
+// evidence log's appends (in a directory, and shared on each server) and
+// its takeovers.
 func bench(ctx context.Context, o options, p *progress) (*results, error) {
 	r := &results{o: o, machine: machine(), pgSettings: map[string]string{}}
 	p.logf("starting PostgreSQL (pgtest: fsync off)")
@@ -57,7 +60,7 @@ func bench(ctx context.Context, o options, p *progress) (*results, error) {
 			}
 		}
 	}
-	if !o.ops {
+	if !o.ops && !o.evidence {
 		r.loadAfter = loadavg()
 		return r, nil
 	}
@@ -69,14 +72,7 @@ func bench(ctx context.Context, o options, p *progress) (*results, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if r.sqlite, err = sqliteVersion(ctx); err != nil {
-		return nil, err
-	}
-	targets := []*target{{name: "SQLite", dsn: filepath.Join(dir, "vigil.db")}}
-	if err := fast.CreateDB("ops"); err != nil {
-		return nil, err
-	}
-	targets = append(targets, &target{name: "PostgreSQL fsync off", dsn: fast.DSN("ops")})
+	servers := []serverUnderTest{{name: "fsync off", pg: fast}}
 	if o.durable {
 		p.logf("starting PostgreSQL with its durable defaults (fsync on)")
 		durable, err := pgtest.NewWithOptions(pgtest.Options{Durable: true})
@@ -87,16 +83,30 @@ func bench(ctx context.Context, o options, p *progress) (*results, error) {
 		if _, r.pgSettings["durable"], err = describe(ctx, durable); err != nil {
 			return nil, err
 		}
-		if err := durable.CreateDB("ops"); err != nil {
+		servers = append(servers, serverUnderTest{name: "fsync on", pg: durable})
+	}
+	if o.ops {
+		if r.sqlite, err = sqliteVersion(ctx); err != nil {
 			return nil, err
 		}
-		targets = append(targets, &target{name: "PostgreSQL fsync on", dsn: durable.DSN("ops")})
+		targets := []*target{{name: "SQLite", dsn: filepath.Join(dir, "vigil.db")}}
+		for _, s := range servers {
+			if err := s.pg.CreateDB("ops"); err != nil {
+				return nil, err
+			}
+			targets = append(targets, &target{name: "PostgreSQL " + s.name, dsn: s.pg.DSN("ops")})
+		}
+		for _, t := range targets {
+			r.backends = append(r.backends, t.name)
+		}
+		if r.ops, err = storeOps(ctx, o, targets, p); err != nil {
+			return nil, fmt.Errorf("store operations: %w", err)
+		}
 	}
-	for _, t := range targets {
-		r.backends = append(r.backends, t.name)
-	}
-	if r.ops, err = storeOps(ctx, o, targets, p); err != nil {
-		return nil, fmt.Errorf("store operations: %w", err)
+	if o.evidence {
+		if r.evidence, err = evidenceBench(ctx, o, servers, dir, p); err != nil {
+			return nil, fmt.Errorf("evidence log: %w", err)
+		}
 	}
 	r.loadAfter = loadavg()
 	return r, nil

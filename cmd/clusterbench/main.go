@@ -28,9 +28,27 @@
 //     server keeps PostgreSQL's durable defaults (fsync on), and both are
 //     shown.
 //
-//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 4 minutes
+//  4. evidence: the evidence log's appends per second from 1 and 8
+//     goroutines (segment.sealed entries with their SHA-256, as the
+//     recorder's custody feeder writes; playback entries with a reason, as
+//     the API writes), on the single-node log in a directory (group commit,
+//     fdatasync: the baseline) against the shared log in PostgreSQL (fsync
+//     off and on), appended on its leader and on a follower, which forwards
+//     to the leader (through locker.Forwarder calling the leader's
+//     AppendLeading in this process: the service's HTTP hop between nodes
+//     is not counted). Then the shared log's takeover: a follower keeps
+//     appending while the leader dies (made unreachable, and its Log
+//     closed, or its lock's session ended by pg_terminate_backend as when
+//     its process is gone); the time from the death to the first append
+//     started after it that is acknowledged, max and median of -log-trials
+//     trials, against the Log's LeaderPoll. After each trial a fresh reader
+//     reopens the shared log (every entry's sequence and chain, the signed
+//     checkpoint) and finds every acknowledged append in it.
+//
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 6 minutes
 //     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
 //     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
+//     go run ./cmd/clusterbench -phases evidence -log-trials 10
 //
 // Exit status is non-zero only on a harness error, never on a missed target.
 package main
@@ -57,40 +75,45 @@ func main() {
 
 // options are one run's settings.
 type options struct {
-	cameras  []int         // N of the takeover trials
-	trials   int           // per N
-	ttl      time.Duration // the nodes' lease TTL
-	rounds   int           // timed Round and Heartbeat calls per trial and kind
-	window   time.Duration // each store operation measurement
-	writers  []int         // goroutines of the store operations
-	playback int           // cameras with an hour of segments for the lookups
-	dir      string        // parent of the SQLite file's directory
-	durable  bool          // also a PostgreSQL with fsync on
-	takeover bool          // phases to run
-	ops      bool
-	seed     uint64 // of the kill times
+	cameras   []int         // N of the takeover trials
+	trials    int           // per N
+	ttl       time.Duration // the nodes' lease TTL
+	rounds    int           // timed Round and Heartbeat calls per trial and kind
+	window    time.Duration // each store operation measurement
+	writers   []int         // goroutines of the store operations
+	playback  int           // cameras with an hour of segments for the lookups
+	dir       string        // parent of the SQLite file's directory
+	durable   bool          // also a PostgreSQL with fsync on
+	takeover  bool          // phases to run
+	ops       bool
+	evidence  bool
+	logTrials int    // evidence log takeovers per server and kind of death
+	seed      uint64 // of the kill times
 }
 
 func defaultOptions() options {
 	return options{
-		cameras:  []int{10, 100, 300},
-		trials:   3,
-		ttl:      cluster.DefaultLeaseTTL,
-		rounds:   10,
-		window:   2 * time.Second,
-		writers:  []int{1, 8},
-		playback: 100,
-		dir:      os.TempDir(),
-		durable:  true,
-		takeover: true,
-		ops:      true,
-		seed:     1,
+		cameras:   []int{10, 100, 300},
+		trials:    3,
+		ttl:       cluster.DefaultLeaseTTL,
+		rounds:    10,
+		window:    2 * time.Second,
+		writers:   []int{1, 8},
+		playback:  100,
+		dir:       os.TempDir(),
+		durable:   true,
+		takeover:  true,
+		ops:       true,
+		evidence:  true,
+		logTrials: 5,
+		seed:      1,
 	}
 }
 
 // quickOptions are -quick's: a smoke run of every phase.
 func quickOptions(o options) options {
 	o.cameras, o.trials, o.rounds, o.window, o.playback = []int{10}, 1, 3, 200*time.Millisecond, 10
+	o.logTrials = 1
 	return o
 }
 
@@ -98,17 +121,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	o := defaultOptions()
 	fs := flag.NewFlagSet("clusterbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras")
+	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras, 1 evidence log takeover of each kind")
 	cameras := fs.String("cameras", "10,100,300", "camera counts N of the takeover trials")
 	writers := fs.String("writers", "1,8", "goroutines of the store operation measurements")
-	phases := fs.String("phases", "takeover,ops", "phases to run: takeover (with the rounds), ops")
+	phases := fs.String("phases", "takeover,ops,evidence", "phases to run: takeover (with the rounds), ops, evidence")
 	fs.IntVar(&o.trials, "trials", o.trials, "takeover trials per N, each on a new database")
 	fs.DurationVar(&o.ttl, "ttl", o.ttl, "the nodes' lease TTL (they renew every third of it)")
+	fs.IntVar(&o.logTrials, "log-trials", o.logTrials, "evidence log takeovers per server and kind of death, each on a new database")
 	fs.IntVar(&o.rounds, "rounds", o.rounds, "timed Round and Heartbeat calls per trial and kind")
 	fs.DurationVar(&o.window, "window", o.window, "length of each store operation measurement")
 	fs.IntVar(&o.playback, "playback-cameras", o.playback, "cameras given an hour of 60 s segments for the lookups")
 	fs.StringVar(&o.dir, "dir", o.dir, "parent of the SQLite store's temporary directory (a disk, not tmpfs)")
-	fs.BoolVar(&o.durable, "durable", o.durable, "also measure the store operations on a PostgreSQL with fsync on")
+	fs.BoolVar(&o.durable, "durable", o.durable, "also measure the store operations and the evidence log on a PostgreSQL with fsync on")
 	fs.Uint64Var(&o.seed, "seed", o.seed, "seed of the random kill times")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -123,15 +147,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.writers, err = ints(*writers, 1, 64); err != nil {
 		return fmt.Errorf("-writers: %w", err)
 	}
-	o.takeover, o.ops = false, false
+	o.takeover, o.ops, o.evidence = false, false, false
 	for _, p := range strings.Split(*phases, ",") {
 		switch strings.TrimSpace(p) {
 		case "takeover":
 			o.takeover = true
 		case "ops":
 			o.ops = true
+		case "evidence":
+			o.evidence = true
 		default:
-			return fmt.Errorf("-phases: %q is not takeover or ops", p)
+			return fmt.Errorf("-phases: %q is not takeover, ops or evidence", p)
 		}
 	}
 	if *quick {
@@ -142,6 +168,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.trials < 1 || o.trials > 20 {
 		return fmt.Errorf("-trials %d: want 1 to 20", o.trials)
+	}
+	if o.logTrials < 1 || o.logTrials > 50 {
+		return fmt.Errorf("-log-trials %d: want 1 to 50", o.logTrials)
 	}
 	if o.rounds < 1 || o.rounds > 1000 {
 		return fmt.Errorf("-rounds %d: want 1 to 1000", o.rounds)

@@ -6,12 +6,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestQuick runs the -quick benchmark end to end (one takeover of 10
 // cameras on the real lease TTL, the rounds, every store operation on
-// SQLite and both PostgreSQL servers) and checks its figures are sane and
-// its tables printed.
+// SQLite and both PostgreSQL servers, the evidence log's appends and one
+// takeover of the shared log per server and kind of death) and checks its
+// figures are sane and its tables printed.
 func TestQuick(t *testing.T) {
 	o := quickOptions(defaultOptions())
 	o.dir = t.TempDir()
@@ -46,11 +48,34 @@ func TestQuick(t *testing.T) {
 			}
 		}
 	}
+	ev := r.evidence
+	if ev == nil || len(ev.targets) != 5 || len(ev.appends) != len(logKinds())*len(o.writers) {
+		t.Fatalf("evidence log figures: %+v", ev)
+	}
+	for _, f := range ev.appends {
+		for i, rt := range f.rates {
+			if rt.ops == 0 || rt.errs != 0 || rt.perSec() <= 0 {
+				t.Fatalf("%s %s x%d: %d appends, %d failed (%v)", ev.targets[i], f.kind.name, f.writers, rt.ops, rt.errs, rt.err)
+			}
+		}
+	}
+	// Each trial was checked (one chain, every acknowledged append found);
+	// the follower takes over within its poll or two (ForwardWait's doc).
+	if len(ev.trials) != 4 {
+		t.Fatalf("%d evidence log takeovers, want 4", len(ev.trials))
+	}
+	for _, tr := range ev.trials {
+		if tr.took <= 0 || tr.took > 2*ev.poll+time.Second || tr.led <= 0 || tr.led > tr.took+100*time.Millisecond ||
+			tr.acked == 0 || tr.entries < int64(tr.acked) {
+			t.Fatalf("implausible evidence log takeover: %+v", tr)
+		}
+	}
 	var out bytes.Buffer
 	r.print(&out)
 	for _, want := range []string{"1. Takeover", "takeover, 10 cameras", "(lease TTL)", "round over 10 cameras, steady",
 		"round over 10 cameras, taking over", "store.Heartbeat", "2. Store operations", "PostgreSQL fsync off", "PostgreSQL fsync on",
-		"fsync=off", "fsync=on", "AddSegment", "Segments", "RenewLeases", "AddPlateRead", "AddActivity", "verdict: "} {
+		"fsync=off", "fsync=on", "AddSegment", "Segments", "RenewLeases", "AddPlateRead", "AddActivity", "3. Evidence log appends", "follower, fsync on", "segment.sealed", "footage.playback",
+		"HTTP hop between nodes is not counted", "4. Evidence log takeover", "leader closed", "leader session ended", "(LeaderPoll)", "the follower leads", "verdict: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out.String())
 		}
@@ -62,7 +87,7 @@ func TestQuick(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{{"-cameras", "2"}, {"-cameras", "x"}, {"-ttl", "1ms"}, {"-trials", "0"},
-		{"-phases", "nope"}, {"-writers", "0"}, {"extra"}} {
+		{"-phases", "nope"}, {"-writers", "0"}, {"-log-trials", "0"}, {"extra"}} {
 		if err := run(args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}

@@ -252,9 +252,14 @@ func fill(ctx context.Context, o options, st *store.Store) error {
 	}
 }
 
-// measure runs op on t from writers goroutines for d. A goroutine stops
-// after 100 failures.
+// measure runs op on t from writers goroutines for d.
 func measure(ctx context.Context, t *target, writers int, d time.Duration, op storeOp) rate {
+	return measureFunc(writers, d, func(w int) error { return op.do(ctx, t, w, t.n.Add(1)) })
+}
+
+// measureFunc calls do in a loop from writers goroutines (w is the
+// goroutine) for d. A goroutine stops after 100 failures.
+func measureFunc(writers int, d time.Duration, do func(w int) error) rate {
 	var ops, errs atomic.Int64
 	var once sync.Once
 	var first error
@@ -265,7 +270,7 @@ func measure(ctx context.Context, t *target, writers int, d time.Duration, op st
 		wg.Go(func() {
 			failed := 0
 			for time.Now().Before(deadline) && failed < 100 {
-				if err := op.do(ctx, t, w, t.n.Add(1)); err != nil {
+				if err := do(w); err != nil {
 					failed++
 					errs.Add(1)
 					once.Do(func() { first = err })

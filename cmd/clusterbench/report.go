@@ -91,6 +91,9 @@ func (r *results) print(w io.Writer) {
 	if o.ops {
 		fmt.Fprintf(w, "%s (the service's settings: WAL, synchronous=NORMAL, busy_timeout 5 s), file on %s\n", r.sqlite, r.sqliteDisk)
 	}
+	if r.evidence != nil {
+		fmt.Fprintf(w, "single-node evidence log (locker.Log in a directory) on %s\n", r.sqliteDisk)
+	}
 
 	if len(r.trials) > 0 {
 		fmt.Fprintf(w, "\n1. Takeover after a node dies: %d nodes on PostgreSQL (fsync off), lease TTL %v, rounds every %v\n",
@@ -202,6 +205,10 @@ Both databases run on this machine, so PostgreSQL's CPU is taken from the same c
 `)
 	}
 
+	if r.evidence != nil {
+		r.evidence.print(w, o)
+	}
+
 	if len(r.trials) > 0 {
 		var failed []string
 		verdicts := r.verdicts()
@@ -216,4 +223,96 @@ Both databases run on this machine, so PostgreSQL's CPU is taken from the same c
 			fmt.Fprintf(w, "\nverdict: FAIL: %s\n", strings.Join(failed, "; "))
 		}
 	}
+}
+
+func (e *evidenceResults) print(w io.Writer, o options) {
+	fmt.Fprintf(w, "\n3. Evidence log appends per second, shared (PostgreSQL) against the single-node log in a directory (baseline): %v per figure, in %d rounds taking the logs in turn\n\n", o.window, opRounds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"entry", "writers"}
+	for i, t := range e.targets {
+		head = append(head, t)
+		if i > 0 {
+			head = append(head, "/directory")
+		}
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	var failed []string
+	for _, f := range e.appends {
+		cells := []string{f.kind.name, fmt.Sprint(f.writers)}
+		for i, rt := range f.rates {
+			c := fmt.Sprintf("%.0f/s", rt.perSec())
+			if rt.errs > 0 {
+				c += fmt.Sprintf(" (%d failed)", rt.errs)
+				failed = append(failed, fmt.Sprintf("%s %s x%d: %d failed, first: %v", e.targets[i], f.kind.name, f.writers, rt.errs, rt.err))
+			}
+			cells = append(cells, c)
+			if i > 0 {
+				if base := f.rates[0].perSec(); base > 0 {
+					cells = append(cells, fmt.Sprintf("%.2fx", rt.perSec()/base))
+				} else {
+					cells = append(cells, "-")
+				}
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for _, k := range logKinds() {
+		fmt.Fprintf(w, "%-16s %s\n", k.name, k.what)
+	}
+	for _, s := range failed {
+		fmt.Fprintln(w, "failures:", s)
+	}
+	fmt.Fprint(w, `
+Each writer is a goroutine calling Log.Append in a loop; Append returns once its entry is
+durable, and entries arriving together share a commit (group commit). The directory log
+writes each batch and fdatasyncs it (the baseline: one node, no cluster). The shared log is
+kept in PostgreSQL by its leader (the first node to open), one fenced transaction per batch;
+a follower sends its batches to the leader (Forwarder -> the leader's AppendLeading, called
+in this process: the service's HTTP hop between nodes is not counted), then reads them back
+from the database before answering. Checkpoints are signed only when asked (the service
+signs every 5 s). "fsync off" is pgtest's server (commits do not wait for the disk); "fsync
+on" keeps PostgreSQL's durable defaults, where a commit waits for its WAL flush, as the
+directory log waits for its fdatasync.
+`)
+
+	if len(e.trials) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n4. Evidence log takeover: two nodes share the log, the follower appends from %d goroutines while the leader dies; LeaderPoll %v\n",
+		logAppenders, e.poll)
+	fmt.Fprintln(w, "trials (each on a new database, the death at a random point of the follower's poll):")
+	for _, t := range e.trials {
+		fmt.Fprintf(w, "  PostgreSQL %s: %s\n", t.server, t.summary())
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tvalue\tbaseline\tratio\t")
+	poll := fmt.Sprintf("%s (LeaderPoll)", secs(e.poll))
+	for _, f := range e.takeovers() {
+		fmt.Fprintf(tw, "takeover, PostgreSQL %s, leader %s (trials: %d): max\t%s\t%s\t%s\t\n",
+			f.server, f.how, f.trials, secs(f.max), poll, ratio(f.max, e.poll))
+		fmt.Fprintf(tw, "  median (min)\t%s (%s)\t%s\t%s\t\n", secs(f.median), secs(f.min), poll, ratio(f.median, e.poll))
+		fmt.Fprintf(tw, "  of which the follower leads: max\t%s\t%s\t%s\t\n", secs(f.ledMax), poll, ratio(f.ledMax, e.poll))
+		fmt.Fprintf(tw, "  of which the follower leads: median\t%s\t%s\t%s\t\n", secs(f.led), poll, ratio(f.led, e.poll))
+		fmt.Fprintf(tw, "  appends acknowledged (all found again) / failed\t%d / %d\t\t\t\n", f.acked, f.failed)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, `
+The time is from the leader's death to the first append started after it that the follower
+acknowledges; "the follower leads" is when its Leading turns true (polled every ms).
+"closed": the leader becomes unreachable to the forwarder and its Log is closed (it releases
+the writer lock itself). "session ended": it becomes unreachable, its lock's database
+session is ended by the server (pg_terminate_backend, as when the process is gone), then its
+loops are stopped. The follower stands for leader once per LeaderPoll (the baseline: the
+wait is up to one poll), raises the writer epoch and reads what the last leader stored; its
+queued appends, which retry every LeaderPoll/4 from the death on, are written by it at their
+next retry (so the time comes in steps of LeaderPoll/4, and can reach 1.25 LeaderPoll).
+After each trial the new leader signs a checkpoint, and a fresh reader opens the shared log
+as a node does at start (every entry's sequence and chain, the tree against the signed
+checkpoint): one chain, and every acknowledged append at its sequence, once. Appends that
+failed returned an error (not acknowledged, as the service answers 503); they may or
+may not be stored.
+`)
 }

@@ -42,6 +42,7 @@ type cameraAPI struct {
 	}
 	gate   *gate
 	logger *slog.Logger
+	onvif  ONVIF // may be nil
 }
 
 func (a *cameraAPI) routes(rt *router) {
@@ -78,6 +79,10 @@ type cameraJSON struct {
 	UpdatedAt      time.Time             `json:"updated_at"`
 	Status         ingest.State          `json:"status"`
 	Streams        []ingest.StreamStatus `json:"streams"`
+	ONVIFURL       string                `json:"onvif_url,omitempty"`
+	PTZProfile     string                `json:"ptz_profile,omitempty"`
+	// PTZ says the wall may steer it (issue 11).
+	PTZ bool `json:"ptz"`
 }
 
 func (a *cameraAPI) view(c store.Camera) cameraJSON {
@@ -86,7 +91,7 @@ func (a *cameraAPI) view(c store.Camera) cameraJSON {
 		Kind: c.Kind, MainURL: c.MainURL, SubURL: c.SubURL, HasCredentials: c.Username != "",
 		RetentionDays: c.RetentionDays, Enabled: c.Enabled, ManagedBy: c.ManagedBy,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Status: ingest.StateDisabled,
-		Streams: []ingest.StreamStatus{},
+		Streams: []ingest.StreamStatus{}, ONVIFURL: c.ONVIFURL, PTZProfile: c.PTZProfile, PTZ: c.PTZProfile != "",
 	}
 	if st, ok := a.cameras.Status(c.ID); ok && len(st.Streams) > 0 {
 		v.Streams = st.Streams
@@ -128,6 +133,8 @@ type cameraInput struct {
 	Password      *string  `json:"password"`
 	RetentionDays *int     `json:"retention_days"`
 	Enabled       *bool    `json:"enabled"`
+	ONVIFURL      *string  `json:"onvif_url"`
+	PTZProfile    *string  `json:"ptz_profile"`
 }
 
 func (in *cameraInput) applyTo(c *store.Camera) {
@@ -144,6 +151,8 @@ func (in *cameraInput) applyTo(c *store.Camera) {
 	set(&c.SubURL, in.SubURL)
 	set(&c.Username, in.Username)
 	set(&c.Password, in.Password)
+	set(&c.ONVIFURL, in.ONVIFURL)
+	set(&c.PTZProfile, in.PTZProfile)
 	if in.Latitude != nil {
 		c.Latitude = in.Latitude
 	}

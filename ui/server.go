@@ -57,6 +57,10 @@ type Server struct {
 	TLS *tls.Config
 	// Live serves live views over WebRTC (*live.Server); may be nil.
 	Live Live
+	// PTZ steers domes from the wall, and ONVIF discovers and imports
+	// cameras (issue 11); either may be nil.
+	PTZ   PTZ
+	ONVIF ONVIF
 	// Nodes, in a cluster, forwards live views and snapshots of cameras
 	// run by another node to it; nil on a single node.
 	Nodes Nodes
@@ -180,8 +184,14 @@ func (s *Server) build() (http.Handler, []Route) {
 	(&sessionAPI{id: s.Identity, audit: s.Audit, gate: rt.gate, logger: s.Logger}).routes(rt)
 	(&userAPI{id: s.Identity, cameras: s.Cameras, audit: s.Audit, people: s.People, gate: rt.gate, logger: s.Logger}).routes(rt)
 	api := &cameraAPI{cameras: s.Cameras, recs: s.Recordings, snaps: s.Snapshots, player: s.Player, audit: s.Audit, places: s.DeploymentRecords,
-		gate: rt.gate, logger: s.Logger}
+		gate: rt.gate, logger: s.Logger, onvif: s.ONVIF}
 	api.routes(rt)
+	if s.ONVIF != nil {
+		api.onvifRoutes(rt)
+	}
+	if s.PTZ != nil {
+		(&ptzAPI{ptz: s.PTZ, gate: rt.gate}).routes(rt)
+	}
 	if s.Exports != nil {
 		if s.ExportRequests == nil {
 			panic("ui: Server.Exports is set without ExportRequests")

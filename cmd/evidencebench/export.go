@@ -34,7 +34,7 @@ type exportFigures struct {
 func (s *site) export(ctx context.Context, copyMasters bool, cpuProfile string) (exportFigures, error) {
 	var ef exportFigures
 	x := &export.Exporter{Store: s.store, Log: s.log, RecordingsDir: s.recDir, OutDir: filepath.Join(s.root, "exports"),
-		CopyMasters: copyMasters, Logger: quiet(), ClockOffset: func(string) (float64, bool, bool) { return 0.0125, true, true }}
+		CopyMasters: copyMasters, Logger: quiet(), ClockOffset: func(string) (float64, string, bool) { return 0.0125, "rtcp-sr", true }}
 	r := export.Request{Cameras: []string{s.camera}, From: s.segs[0].Start, To: s.segs[len(s.segs)-1].End,
 		CrimeRef: "01/123456/26", Officer: "PC 123 Jane Smith", Reason: "Assault outside the Town Hall",
 		RequestedBy: "PC 123 Jane Smith", ApprovedBy: "Supervisor Sam Jones"}

@@ -65,7 +65,10 @@ type Camera struct {
 	Latitude      float64 `json:"latitude"`
 	Longitude     float64 `json:"longitude"`
 	ClockOffsetMS float64 `json:"clock_offset_ms"`
-	ClockSource   string  `json:"clock_source"` // "rtcp-sr" or "receive-time"
+	// ClockSource is where the offset comes from: "rtcp-sr" (the camera's
+	// RTCP sender reports), "onvif" (its clock read over ONVIF), or
+	// "receive-time" (none: footage is timed as it arrived).
+	ClockSource string `json:"clock_source"`
 	// PrivacyMasks are the areas of the picture that must never be shown
 	// (polygons of [x, y] points, fractions of the width and height from
 	// the top left), as set when the bundle was made. The camera's masters
@@ -337,8 +340,8 @@ func (c *Camera) check() error {
 			return fmt.Errorf("camera %s: location %d: latitude/longitude out of range", c.ID, i)
 		}
 	}
-	if c.ClockSource != "rtcp-sr" && c.ClockSource != "receive-time" {
-		return fmt.Errorf("camera %s: clock_source %q, want rtcp-sr or receive-time", c.ID, c.ClockSource)
+	if c.ClockSource != "rtcp-sr" && c.ClockSource != "onvif" && c.ClockSource != "receive-time" {
+		return fmt.Errorf("camera %s: clock_source %q, want rtcp-sr, onvif or receive-time", c.ID, c.ClockSource)
 	}
 	if len(c.PrivacyMasks) > MaxMasks {
 		return fmt.Errorf("camera %s: %d privacy masks, at most %d", c.ID, len(c.PrivacyMasks), MaxMasks)

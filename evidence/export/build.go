@@ -143,11 +143,8 @@ func (b *builder) camera(ctx context.Context, id string) error {
 		bc.Latitude, bc.Longitude = *c.Latitude, *c.Longitude
 	}
 	if b.x.ClockOffset != nil {
-		if off, fromCam, ok := b.x.ClockOffset(id); ok {
-			bc.ClockOffsetMS = off * 1000
-			if fromCam {
-				bc.ClockSource = "rtcp-sr"
-			}
+		if off, source, ok := b.x.ClockOffset(id); ok {
+			bc.ClockOffsetMS, bc.ClockSource = off*1000, source
 		}
 	}
 	if err := b.place(ctx, &bc); err != nil {

@@ -48,7 +48,8 @@ type Exporter struct {
 	Zip bool
 	// ClockOffset reports a camera's measured clock offset from the server
 	// (seconds) and whether it comes from the camera's RTCP sender reports.
-	ClockOffset func(camera string) (seconds float64, fromCamera, ok bool)
+	// and where it comes from (bundle.Camera.ClockSource: rtcp-sr, onvif).
+	ClockOffset func(camera string) (seconds float64, source string, ok bool)
 	Logger      *slog.Logger
 }
 

@@ -114,7 +114,7 @@ func recordSite(t *testing.T, n int) *site {
 func (s *site) exporter(t *testing.T, verifierDir string) *export.Exporter {
 	return &export.Exporter{Store: s.store, Log: s.log, RecordingsDir: filepath.Join(s.root, "recordings"),
 		OutDir: filepath.Join(s.root, "exports"), VerifierDir: verifierDir, Logger: quiet,
-		ClockOffset: func(string) (float64, bool, bool) { return 0.0125, true, true }}
+		ClockOffset: func(string) (float64, string, bool) { return 0.0125, "rtcp-sr", true }}
 }
 
 func request(cams ...string) export.Request {

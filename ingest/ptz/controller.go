@@ -44,6 +44,10 @@ type Audit interface {
 	Append(ctx context.Context, e *evidence.Entry) (uint64, error)
 }
 
+// ErrNotLogged: the evidence log could not record an action, which was
+// therefore not carried out.
+var ErrNotLogged = errors.New("the evidence log cannot record this PTZ action, so it was not carried out")
+
 // ErrNotPTZ: the camera cannot be steered.
 var ErrNotPTZ = errors.New("the camera has no pan-tilt-zoom control")
 

@@ -153,7 +153,7 @@ func (c *Controller) deadManStop(d *dome, gen uint64) {
 func (c *Controller) log(ctx context.Context, actor, role, camera string, action evidence.Action, detail string) error {
 	_, err := c.Audit.Append(ctx, &evidence.Entry{Action: action, Actor: actor, Role: role, Camera: camera, Detail: detail})
 	if err != nil {
-		return fmt.Errorf("the evidence log cannot record this PTZ action, so it was not carried out: %w", err)
+		return fmt.Errorf("%w: %w", ErrNotLogged, err)
 	}
 	return nil
 }

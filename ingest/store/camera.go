@@ -45,6 +45,12 @@ type Camera struct {
 	ManagedBy     string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// ONVIFURL is the camera's ONVIF device service (http://HOST/onvif/
+	// device_service), reached with Username/Password: its health and
+	// clock are watched, and PTZProfile, when set, is the media profile
+	// whose PTZ configuration steers it.
+	ONVIFURL   string
+	PTZProfile string
 }
 
 // String names the camera without its credentials.
@@ -149,6 +155,17 @@ func (c *Camera) Validate() error {
 	}
 	if c.Password != "" && c.Username == "" {
 		bad("username", "a password is set without a username")
+	}
+	if c.ONVIFURL != "" {
+		if u, err := url.Parse(c.ONVIFURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			bad("onvif_url", "%q must be the camera's ONVIF device service, http(s)://HOST[:PORT]/PATH, without credentials", c.ONVIFURL)
+		}
+	}
+	if c.PTZProfile != "" && c.ONVIFURL == "" {
+		bad("ptz_profile", "a PTZ profile needs the camera's onvif_url")
+	}
+	if len(c.PTZProfile) > 64 {
+		bad("ptz_profile", "longer than 64 characters")
 	}
 	if len(es) == 0 {
 		return nil

@@ -9,7 +9,7 @@ import (
 )
 
 const cameraColumns = `id, name, site, ward, latitude, longitude, kind, main_url, sub_url,
-	username, password, retention_days, enabled, managed_by, created_us, updated_us`
+	username, password, retention_days, enabled, managed_by, created_us, updated_us, onvif_url, ptz_profile`
 
 // ListCameras returns every camera, ordered by ID.
 func (s *Store) ListCameras(ctx context.Context) ([]Camera, error) {
@@ -35,7 +35,7 @@ func (s *Store) CreateCamera(ctx context.Context, c *Camera) error {
 	now := time.Now().UTC()
 	c.CreatedAt, c.UpdatedAt = now, now
 	_, err := s.db.ExecContext(ctx, `INSERT INTO cameras (`+cameraColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`, cameraArgs(c)...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`, cameraArgs(c)...)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("camera %s: %w", c.ID, ErrExists)
 	}
@@ -54,7 +54,8 @@ func (s *Store) UpdateCamera(ctx context.Context, c *Camera) error {
 	c.CreatedAt, c.UpdatedAt = old.CreatedAt, time.Now().UTC()
 	_, err = s.db.ExecContext(ctx, `UPDATE cameras SET name=$2, site=$3, ward=$4, latitude=$5,
 		longitude=$6, kind=$7, main_url=$8, sub_url=$9, username=$10, password=$11,
-		retention_days=$12, enabled=$13, managed_by=$14, created_us=$15, updated_us=$16
+		retention_days=$12, enabled=$13, managed_by=$14, created_us=$15, updated_us=$16,
+		onvif_url=$17, ptz_profile=$18
 		WHERE id=$1`, cameraArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("update camera %s: %w", c.ID, err)
@@ -78,7 +79,7 @@ func (s *Store) DeleteCamera(ctx context.Context, id string) error {
 func cameraArgs(c *Camera) []any {
 	return []any{c.ID, c.Name, c.Site, c.Ward, c.Latitude, c.Longitude, c.Kind, c.MainURL, c.SubURL,
 		c.Username, c.Password, c.RetentionDays, boolInt(c.Enabled), c.ManagedBy,
-		toMicros(c.CreatedAt), toMicros(c.UpdatedAt)}
+		toMicros(c.CreatedAt), toMicros(c.UpdatedAt), c.ONVIFURL, c.PTZProfile}
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -102,7 +103,7 @@ func scanCamera(r scanner) (Camera, error) {
 	var lat, lon sql.NullFloat64
 	var created, updated int64
 	err := r.Scan(&c.ID, &c.Name, &c.Site, &c.Ward, &lat, &lon, &c.Kind, &c.MainURL, &c.SubURL,
-		&c.Username, &c.Password, &c.RetentionDays, &c.Enabled, &c.ManagedBy, &created, &updated)
+		&c.Username, &c.Password, &c.RetentionDays, &c.Enabled, &c.ManagedBy, &created, &updated, &c.ONVIFURL, &c.PTZProfile)
 	if err != nil {
 		return Camera{}, err
 	}

@@ -421,4 +421,8 @@ var migrations = []string{
 	// disk then holds the bundle; the others forward its status and its
 	// download there, and do not build it too.
 	`ALTER TABLE export_requests ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
+	// 12: a camera's ONVIF device service, and the profile that steers
+	// it when it is a PTZ dome (issue 11).
+	`ALTER TABLE cameras ADD COLUMN onvif_url TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cameras ADD COLUMN ptz_profile TEXT NOT NULL DEFAULT '';`,
 }

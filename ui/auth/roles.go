@@ -75,6 +75,10 @@ const (
 	// PlatesSearch searches number-plate reads (each search logged with its
 	// reason) and reads the watch-list; WatchlistManage lists and unlists
 	// vehicles.
+	// PTZSteer steers a dome from the wall; PTZOverride takes one that
+	// someone else holds (issue 11).
+	PTZSteer        Permission = "cameras.ptz"
+	PTZOverride     Permission = "cameras.ptz_override"
 	PlatesSearch    Permission = "anpr.search"
 	WatchlistManage Permission = "anpr.watchlist"
 )
@@ -82,10 +86,10 @@ const (
 // matrix is the role x permission table: the one place it is decided.
 var matrix = map[Role][]Permission{
 	Operator: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead, PlatesSearch,
-		DeploymentsRead},
+		DeploymentsRead, PTZSteer},
 	Supervisor: {CamerasRead, HealthRead, FootageView, BookmarksWrite, BookmarksRead, AlertsAck, EvidenceRead,
 		HoldsRead, HoldsManage, ExportsApprove, AuditRead, UsersManage, AlertRulesManage, PlatesSearch, WatchlistManage,
-		DeploymentsRead, DeploymentsApprove},
+		DeploymentsRead, DeploymentsApprove, PTZSteer, PTZOverride},
 	Police:   {FootageGranted, BookmarksRead, ExportsRequest, EvidenceRead},
 	BJAG:     {CamerasRead, HotspotsRead, DeploymentsRead, DeploymentsRW},
 	Engineer: {CamerasRead, CamerasManage, HealthRead, MetricsRead, DeploymentsRead, DeploymentsInstall},

@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/cluster"
 	"github.com/vigil-cctv/vigil/ingest/hotspots"
 	"github.com/vigil-cctv/vigil/ingest/nuisance"
+	"github.com/vigil-cctv/vigil/ingest/ptz"
 	"github.com/vigil-cctv/vigil/ingest/rtsp"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/tasking"
@@ -69,6 +70,9 @@ type App struct {
 	// and router, how it reaches the others.
 	node   *cluster.Node
 	router *nodeRouter
+	// onvif and ptz: issue 11 (ONVIF cameras, steering domes).
+	onvif *onvifService
+	ptz   *ptz.Controller
 	// readiness: issue 10 (GET /readyz).
 	readiness readiness
 }
@@ -182,6 +186,7 @@ func (a *App) Initialize() (err error) {
 	if router != nil {
 		a.server.Nodes, a.server.Internal = router, router
 	}
+	a.startONVIF()
 	if a.rec != nil {
 		a.startExports()
 		a.server.Exports, a.server.ExportRequests = a.exports, a.store
@@ -311,6 +316,12 @@ func (a *App) Close() {
 	}
 	if a.live != nil {
 		a.live.Close() // every viewer's peer connection, before the hubs go
+	}
+	if a.ptz != nil {
+		a.ptz.Close() // stops a dome still moving, and logs it
+	}
+	if a.onvif != nil {
+		a.onvif.Close()
 	}
 	if a.analytics != nil {
 		a.analytics.Close() // ends open events while the store is open

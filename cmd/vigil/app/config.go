@@ -65,6 +65,8 @@ type Config struct {
 
 	BJAG BJAGConfig `yaml:"bjag"`
 
+	ONVIF ONVIFConfig `yaml:"onvif"`
+
 	// GrafanaURL is the camera-health dashboard the web UI's health page
 	// links to (e.g. http://grafana:3000/d/vigil-cameras); empty: no link.
 	GrafanaURL string `yaml:"grafana_url"`
@@ -316,6 +318,30 @@ type CameraConfig struct {
 	RetentionDays int    `yaml:"retention_days"`
 	// Enabled defaults to true.
 	Enabled *bool `yaml:"enabled"`
+	// ONVIFURL is the camera's ONVIF device service (same credentials);
+	// PTZProfile, the media profile whose PTZ configuration steers a dome.
+	ONVIFURL   string `yaml:"onvif_url"`
+	PTZProfile string `yaml:"ptz_profile"`
+}
+
+// ONVIFConfig is how Vigil finds ONVIF cameras and watches them (issue 11).
+type ONVIFConfig struct {
+	// Discovery allows WS-Discovery probes from the cameras page (off by
+	// default: a probe is multicast on the local network segment).
+	Discovery bool `yaml:"discovery"`
+	// Interface is the network interface probes go out on (e.g. eth1, the
+	// camera network); empty: the system's choice.
+	Interface string `yaml:"interface"`
+	// ProbeAddress sends probes to one host:port instead of multicast
+	// (a camera network's relay, or a simulator).
+	ProbeAddress string `yaml:"probe_address"`
+	// PollInterval: how often each camera with an onvif_url is asked its
+	// time (reachability and clock drift metrics).
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// PTZDeadMan stops a continuous move the browser stopped repeating;
+	// PTZLockIdle frees a dome its holder stopped steering.
+	PTZDeadMan  time.Duration `yaml:"ptz_dead_man"`
+	PTZLockIdle time.Duration `yaml:"ptz_lock_idle"`
 }
 
 // DemoConfig runs an in-process camera simulator and registers its cameras.
@@ -334,6 +360,13 @@ type DemoConfig struct {
 	// new site shows zone events, tamper alerts and plate reads. A camera
 	// beyond Cameras is left out.
 	Scenes map[string]string `yaml:"scenes"`
+	// PTZ are the demo cameras that are pan-tilt-zoom domes, steered from
+	// the wall (their picture is a panorama of numbered blocks, drawn and
+	// encoded live). ONVIFListen is where every demo camera's ONVIF device
+	// service listens (a port each, from this one; port 0: free ports);
+	// the demo also answers WS-Discovery probes on loopback.
+	PTZ         []string `yaml:"ptz"`
+	ONVIFListen string   `yaml:"onvif_listen"`
 }
 
 // DefaultConfig is the configuration with every default filled in.
@@ -375,9 +408,10 @@ func DefaultConfig() Config {
 		Alerts:  AlertsConfig{WebhookTimeout: 5 * time.Second, WebhookQueue: 256, WebhookAttempts: 4, WebhookBackoff: time.Second},
 		ANPR:    ANPRConfig{Region: "gb", Retention: store.PlateReadRetention, WatchMaxDistance: nuisance.DefaultMaxDistance},
 		Cluster: ClusterConfig{Capacity: 300, LeaseTTL: cluster.DefaultLeaseTTL},
+		ONVIF:   ONVIFConfig{PollInterval: 30 * time.Second, PTZDeadMan: time.Second, PTZLockIdle: time.Minute},
 		BJAG: BJAGConfig{ReviewGrace: tasking.DefaultReviewGrace, Borough: BoroughConfig{MinLat: tasking.DefaultBorough.MinLat,
 			MaxLat: tasking.DefaultBorough.MaxLat, MinLon: tasking.DefaultBorough.MinLon, MaxLon: tasking.DefaultBorough.MaxLon}},
-		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554",
+		Demo: DemoConfig{Cameras: 8, RTSPListen: "127.0.0.1:8554", ONVIFListen: "127.0.0.1:0", PTZ: []string{"cam004"},
 			Scenes: map[string]string{"cam006": "plates", "cam007": "zone", "cam008": "covered"}},
 	}
 }
@@ -432,6 +466,14 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "is required")
+	}
+	if o := c.ONVIF; o.ProbeAddress != "" {
+		if _, _, err := net.SplitHostPort(o.ProbeAddress); err != nil {
+			bad("onvif.probe_address", "%q is not host:port: %v", o.ProbeAddress, err)
+		}
+	}
+	if o := c.ONVIF; o.PollInterval < time.Second || o.PTZDeadMan < 100*time.Millisecond || o.PTZDeadMan > 10*time.Second || o.PTZLockIdle < 5*time.Second {
+		bad("onvif", "poll_interval must be at least 1s, ptz_dead_man from 100ms to 10s, ptz_lock_idle at least 5s")
 	}
 	if d := c.Store.DSN; d != "" {
 		if u, err := url.Parse(d); !store.IsPostgresURL(d) || err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
@@ -651,7 +693,7 @@ func (cc CameraConfig) Camera() store.Camera {
 		Latitude: cc.Latitude, Longitude: cc.Longitude, Kind: cc.Kind,
 		MainURL: cc.MainURL, SubURL: cc.SubURL, Username: cc.Username, Password: cc.Password,
 		RetentionDays: cc.RetentionDays, Enabled: cc.Enabled == nil || *cc.Enabled,
-		ManagedBy: store.ManagedByConfig,
+		ManagedBy: store.ManagedByConfig, ONVIFURL: cc.ONVIFURL, PTZProfile: cc.PTZProfile,
 	}
 	if cc.PasswordEnv != "" {
 		c.Password = os.Getenv(cc.PasswordEnv)

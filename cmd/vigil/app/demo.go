@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-cctv/vigil/evidence"
@@ -63,6 +66,14 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 			cfg.Scenes[sim.CameraName(i)] = sim.Scene(sc)
 		}
 	}
+	for _, id := range d.Config.PTZ {
+		if n, err := strconv.Atoi(strings.TrimPrefix(id, "cam")); err == nil && n >= 1 && n <= cfg.Cameras && cfg.Scenes[id] == "" {
+			cfg.PTZ = append(cfg.PTZ, id)
+		}
+	}
+	if cfg.ONVIFListen = d.Config.ONVIFListen; cfg.ONVIFListen != "" {
+		cfg.DiscoveryListen = "127.0.0.1:0"
+	}
 	if d.tune != nil {
 		d.tune(&cfg)
 	}
@@ -78,6 +89,10 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 			SubURL:    d.sim.URL(i, "sub"),
 			Enabled:   true,
 			ManagedBy: store.ManagedByDemo,
+			ONVIFURL:  d.sim.ONVIFURL(i),
+		}
+		if slices.Contains(cfg.PTZ, c.ID) {
+			c.PTZProfile = "main"
 		}
 		p := demoPlaces[(i-1)%len(demoPlaces)]
 		c.Name, c.Site, c.Ward, c.Kind = p.name, p.site, p.ward, p.kind
@@ -87,6 +102,9 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 			c.Name = fmt.Sprintf("%s %d", p.name, 1+(i-1)/len(demoPlaces))
 		}
 		c.Normalize()
+		if c.PTZProfile != "" {
+			c.Name += " (PTZ dome)"
+		}
 		if sc := cfg.Scenes[c.ID]; sc != "" {
 			c.Name = fmt.Sprintf("%s (test scene: %s)", c.Name, sc)
 			if err := d.drawZones(ctx, reg.store, c.ID, sc); err != nil {
@@ -100,12 +118,40 @@ func (d *demoSite) Initialize(ctx context.Context, reg *registry) error {
 				d.fresh = map[string]sim.Scene{}
 			}
 			d.fresh[c.ID] = cfg.Scenes[c.ID]
-		case !errors.Is(err, store.ErrExists):
+		case errors.Is(err, store.ErrExists):
+			// The simulator's ONVIF ports may differ from the last start.
+			if err := d.moveONVIF(ctx, reg, c); err != nil {
+				return err
+			}
+		default:
 			return err
 		}
 	}
 	d.Logger.Info("demo cameras simulated", "cameras", d.Config.Cameras, "rtsp", d.sim.Addr())
 	return nil
+}
+
+// moveONVIF points a demo camera the store has at the simulator's ONVIF
+// service as it is now; the operator's other edits stay.
+func (d *demoSite) moveONVIF(ctx context.Context, reg *registry, c store.Camera) error {
+	old, err := reg.store.GetCamera(ctx, c.ID)
+	if err != nil || old.ManagedBy != store.ManagedByDemo || old.ONVIFURL == c.ONVIFURL {
+		return err
+	}
+	if old.ONVIFURL == "" { // a demo site from before ONVIF: its domes too
+		old.PTZProfile = c.PTZProfile
+	}
+	old.ONVIFURL = c.ONVIFURL
+	return reg.store.UpdateCamera(ctx, &old)
+}
+
+// DiscoveryAddr is where the simulator answers WS-Discovery probes ("":
+// nowhere).
+func (d *demoSite) DiscoveryAddr() string {
+	if d.sim == nil {
+		return ""
+	}
+	return d.sim.DiscoveryAddr()
 }
 
 // drawZones gives a new demo camera showing a test scene that scene's

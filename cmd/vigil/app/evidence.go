@@ -78,16 +78,27 @@ func (a *App) startExports() {
 	a.exports.Initialize()
 }
 
-// clockOffset is a camera's main stream's measured clock offset.
-func (a *App) clockOffset(camera string) (float64, bool, bool) {
+// clockOffset is a camera's measured clock offset and its source: its
+// main stream's sender reports, else its clock read over ONVIF, else none
+// (footage timed as it arrived).
+func (a *App) clockOffset(camera string) (float64, string, bool) {
 	st, ok := a.sup.Status(camera)
 	if !ok {
-		return 0, false, false
+		return 0, "", false
 	}
 	for _, s := range st.Streams {
-		if s.Stream == ingest.StreamMain {
-			return s.ClockOffset, s.ClockFromCamera, true
+		if s.Stream != ingest.StreamMain {
+			continue
 		}
+		if s.ClockFromCamera {
+			return s.ClockOffset, "rtcp-sr", true
+		}
+		if a.onvif != nil {
+			if off, ok := a.onvif.ClockOffset(camera); ok {
+				return off.Seconds(), "onvif", true
+			}
+		}
+		return s.ClockOffset, "receive-time", true
 	}
-	return 0, false, false
+	return 0, "", false
 }

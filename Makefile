@@ -79,6 +79,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./ingest/rtsp:FuzzAssembler ./ui/live:FuzzOffer ./ui:FuzzCameraInput ./ui:FuzzDeploymentRequest ./ui:FuzzSignIn ./ui:FuzzAnalyticsQuery ./ui:FuzzAnalyticsSettings ./ui:FuzzAlertRuleInput ./ui/auth:FuzzVerifyPassword ./ui/auth:FuzzVerifyTOTP ./ingest/decode:FuzzDecode \
 	./recorder/segment:FuzzScan \
 	./ingest/onvif:FuzzParseResponse ./ingest/onvif:FuzzParseProbeMatches ./ingest/onvif:FuzzParseDigestChallenge \
+	./cmd/camsim/sim:FuzzParseRequest ./cmd/camsim/sim:FuzzParseProbe ./ui:FuzzPTZInput \
 	./cmd/vigil/app:FuzzLoadConfig ./cmd/camsim/sim:FuzzParseFault ./cmd/camsim/sim:FuzzFaultBody \
 	./evidence:FuzzDecodeEntry ./evidence/locker:FuzzOpenLog \
 	./evidence/bundle:FuzzParseManifest ./evidence/bundle:FuzzParseInclusionProof \

@@ -75,6 +75,7 @@ type Controller struct {
 	// CommandTimeout bounds one call to a camera (default 5 s).
 	CommandTimeout time.Duration
 	Logger         *slog.Logger
+	Metrics        *Metrics // may be nil
 	Now            func() time.Time
 
 	mu     sync.Mutex

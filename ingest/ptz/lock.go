@@ -30,6 +30,9 @@ func (c *Controller) Take(ctx context.Context, p Person, camera string) (Lock, e
 	if other && d.moving != nil {
 		c.stopMove(ctx, d)
 	}
+	if other && c.Metrics != nil {
+		c.Metrics.HoldsTakenOver.Inc()
+	}
 	if other || d.lock.Holder != p.Username || !now.Before(d.lock.Until) {
 		d.lock = Lock{Holder: p.Username, Display: p.Display, Since: now, actor: p.Actor}
 	}

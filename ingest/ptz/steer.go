@@ -2,6 +2,7 @@ package ptz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,7 +22,13 @@ type Result struct {
 // (taking or extending p's hold), logs the action, then tells the camera.
 // A continuous move repeated unchanged (the browser's heartbeat while a
 // key or the pad is held) is logged once, when it starts or changes.
-func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Command) (Result, error) {
+func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Command) (res Result, err error) {
+	var repeat bool // a heartbeat of a continuous move: counted once
+	defer func() {
+		if !repeat || err != nil {
+			c.count(cmd, err)
+		}
+	}()
 	if err := cmd.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -36,7 +43,7 @@ func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Comman
 	if err := c.hold(d, p); err != nil {
 		return Result{Lock: d.lock}, err
 	}
-	repeat := cmd.Action == Continuous && d.moving != nil && *d.moving == cmd
+	repeat = cmd.Action == Continuous && d.moving != nil && *d.moving == cmd
 	if !repeat {
 		if err := c.log(ctx, p.Actor, p.Role, camera, evidence.ActionPTZ, cmd.describe()); err != nil {
 			return Result{Lock: d.lock}, err
@@ -44,7 +51,6 @@ func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Comman
 	}
 	cctx, cancel := context.WithTimeout(ctx, c.CommandTimeout)
 	defer cancel()
-	res := Result{}
 	res.Preset, err = c.send(cctx, d, cmd)
 	if cmd.Action == Continuous && err == nil {
 		d.moving = &cmd
@@ -58,6 +64,28 @@ func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Comman
 		return res, fmt.Errorf("camera %s: %s: %w", camera, cmd.Action, err)
 	}
 	return res, nil
+}
+
+// count counts a command carried out, or why not.
+func (c *Controller) count(cmd Command, err error) {
+	m := c.Metrics
+	if m == nil {
+		return
+	}
+	var locked *LockedError
+	switch {
+	case err == nil:
+		m.Commands.WithLabelValues(cmd.Action).Inc()
+	case errors.As(err, &locked):
+		m.Refused.WithLabelValues("held").Inc()
+	case errors.Is(err, ErrBadCommand):
+		m.Refused.WithLabelValues("bad").Inc()
+	case errors.Is(err, ErrNotLogged):
+		m.Refused.WithLabelValues("log").Inc()
+	case errors.Is(err, ErrNotPTZ):
+	default:
+		m.Refused.WithLabelValues("camera").Inc()
+	}
 }
 
 // send tells the camera; the caller holds d.mu.
@@ -146,6 +174,9 @@ func (c *Controller) deadManStop(d *dome, gen uint64) {
 		return
 	}
 	c.Logger.Info("PTZ dead-man stop", "camera", d.camera, "holder", d.lock.Holder)
+	if c.Metrics != nil {
+		c.Metrics.DeadManStops.Inc()
+	}
 }
 
 // log writes a PTZ entry before anything is done: an action the log

@@ -26,7 +26,7 @@ func (a *App) startONVIF() {
 	a.onvif = newONVIFService(o, a.store, running, a.metrics, a.logger.With("component", "onvif"))
 	a.onvif.Initialize()
 	a.ptz = &ptz.Controller{Cameras: a.onvif, Audit: a.evlog, DeadMan: o.PTZDeadMan, LockIdle: o.PTZLockIdle,
-		Logger: a.logger.With("component", "ptz")}
+		Logger: a.logger.With("component", "ptz"), Metrics: ptz.NewMetrics(a.metrics)}
 	a.server.PTZ, a.server.ONVIF = a.ptz, a.onvif
 }
 

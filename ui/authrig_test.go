@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,8 @@ import (
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/alerts"
+	"github.com/vigil-cctv/vigil/ingest/onvif"
+	"github.com/vigil-cctv/vigil/ingest/ptz"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/tasking"
 	"github.com/vigil-cctv/vigil/ui/auth"
@@ -106,12 +109,47 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(tk.Close)
-	srv := &Server{Live: lv, Alerts: al, Analytics: st, Plates: st, Cameras: registry{st}, Deployments: tk, DeploymentRecords: st, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
+	// PTZ and ONVIF are real: no camera here is a dome (404), and the
+	// network they would probe has nobody on it.
+	srv := &Server{PTZ: &ptz.Controller{Cameras: storeDomes{st}, Audit: audit, Logger: logger}, ONVIF: noDevices{},
+		Live: lv, Alerts: al, Analytics: st, Plates: st, Cameras: registry{st}, Deployments: tk, DeploymentRecords: st, Recordings: st, Records: st, Holds: st, Audit: audit, People: st, Identity: st,
 		Exports: jobs, ExportRequests: st, AuditLog: audit, Checkpoints: audit, Gatherer: prometheus.NewRegistry(), Registerer: prometheus.NewRegistry(),
 		Logger: logger, Now: clk.Now, Auth: AuthConfig{Hasher: cheapHasher}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &rig{url: ts.URL, st: st, audit: audit, clock: clk, srv: srv, live: lv, alerts: al, tasking: tk}
+}
+
+// storeDomes finds a camera's dome in the store, as the service does.
+type storeDomes struct{ st *store.Store }
+
+func (d storeDomes) PTZDevice(ctx context.Context, camera string) (ptz.Device, error) {
+	c, err := d.st.GetCamera(ctx, camera)
+	if err != nil {
+		return ptz.Device{}, err
+	}
+	if c.PTZProfile == "" {
+		return ptz.Device{}, fmt.Errorf("camera %s: %w", camera, ptz.ErrNotPTZ)
+	}
+	return ptz.Device{XAddr: c.ONVIFURL, Username: c.Username, Password: c.Password, Profile: c.PTZProfile}, nil
+}
+
+// noDevices probes a loopback port nobody answers, and imports from one
+// that refuses connections.
+type noDevices struct{}
+
+func (noDevices) Discover(ctx context.Context, _, _ string) ([]DiscoveredDevice, error) {
+	_, err := onvif.Probe(ctx, onvif.ProbeOptions{Unicast: "127.0.0.1:9", Timeout: 50 * time.Millisecond})
+	return nil, err
+}
+
+func (noDevices) Import(ctx context.Context, _, user, pass string) (onvif.Summary, error) {
+	c, err := onvif.New(onvif.Config{XAddr: "http://127.0.0.1:1/onvif/device_service", Username: user, Password: pass, Timeout: time.Second})
+	if err != nil {
+		return onvif.Summary{}, err
+	}
+	defer c.Close()
+	return c.Import(ctx)
 }
 
 // rebuild serves the rig's server anew, after a test changed its fields.

@@ -37,10 +37,11 @@ var ruleFiles = []struct{ rules, tests string }{
 	{"prometheus/rules/vigil-ingest.rules.yml", "prometheus/rules/vigil-ingest.test.yml"},
 	{"prometheus/rules/vigil-recorder.rules.yml", "prometheus/rules/vigil-recorder.test.yml"},
 	{"prometheus/rules/vigil-analytics.rules.yml", "prometheus/rules/vigil-analytics.test.yml"},
+	{"prometheus/rules/vigil-onvif.rules.yml", "prometheus/rules/vigil-onvif.test.yml"},
 }
 
 // vigilMetrics are the series the service exposes (names fixed by the ingest issue and
-// by recorder/metrics.go and recorder/retention.go). A rule or panel may use only these,
+// by recorder/metrics.go, recorder/retention.go and the files named below). A rule or panel may use only these,
 // Prometheus's own `up`, and the recording rules defined in ruleFiles.
 var vigilMetrics = []string{
 	"vigil_camera_up",
@@ -84,6 +85,14 @@ var vigilMetrics = []string{
 	"vigil_cluster_cameras_unowned",
 	"vigil_cluster_placements_total",
 	"vigil_cluster_round_errors_total",
+	// ONVIF cameras (cmd/vigil/app/onvif.go): per camera this node runs with an onvif_url
+	"vigil_onvif_up",
+	"vigil_onvif_clock_offset_seconds",
+	// PTZ domes (ingest/ptz/metrics.go): per node
+	"vigil_ptz_commands_total",
+	"vigil_ptz_refused_total",
+	"vigil_ptz_dead_man_stops_total",
+	"vigil_ptz_takeovers_total",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

@@ -61,6 +61,8 @@ func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Comman
 	}
 	res.Lock = d.lock
 	if err != nil {
+		// Named here: the refusal metric has no camera label.
+		c.Logger.Warn("PTZ command failed at the camera", "camera", camera, "action", cmd.Action, "error", err)
 		return res, fmt.Errorf("camera %s: %s: %w", camera, cmd.Action, err)
 	}
 	return res, nil

@@ -73,12 +73,13 @@ func TestBrowserPTZ(t *testing.T) {
 		waitJS(t, ctx, "controls open", `(p => !p.hidden && p.dataset.lock !== undefined && !p.querySelector('.ptz-status').textContent.startsWith('Checking'))(document.querySelector('`+panel+`'))`, 10*time.Second)
 	}
 	// press and lift drive the real mouse over a pad button.
-	press := func(button string) {
+	press := func(button string) point {
 		t.Helper()
 		p := center(t, ctx, panel+` .ptz-pad button[data-ptz="`+button+`"], `+panel+` .ptz-zoom button[data-ptz="`+button+`"]`)
 		run(t, ctx, "press "+button,
 			chromedp.MouseEvent(input.MouseMoved, p.X, p.Y),
 			chromedp.MouseEvent(input.MousePressed, p.X, p.Y, chromedp.ButtonType(input.Left), chromedp.ClickCount(1)))
+		return p
 	}
 	lift := func(button string) {
 		t.Helper()
@@ -103,9 +104,17 @@ func TestBrowserPTZ(t *testing.T) {
 	// The pad: held for longer than the dead-man, the dome keeps panning
 	// right; let go, it stops.
 	p0 := status().Position
-	press("right")
+	at := press("right")
 	held := time.Now()
 	until("panning right", 10*time.Second, func(st sim.PTZStatus) bool { return st.PanTiltMoving && st.Position.Pan > p0.Pan+0.02 })
+	// A shaky hand: the mouse moves on the button while it is held, and
+	// the hold goes on. (The page also refuses to start a drag of the tile
+	// from its controls; CDP's synthetic moves do not start HTML drags, so
+	// that guard is not what this checks.)
+	held1 := func(p *input.DispatchMouseEventParams) *input.DispatchMouseEventParams {
+		return p.WithButton(input.Left).WithButtons(1)
+	}
+	run(t, ctx, "wobble", chromedp.MouseEvent(input.MouseMoved, at.X+8, at.Y+5, held1), chromedp.MouseEvent(input.MouseMoved, at.X+10, at.Y-6, held1))
 	time.Sleep(time.Until(held.Add(1800 * time.Millisecond))) // the hold itself: past the 1 s dead-man
 	if st := status(); !st.PanTiltMoving {
 		t.Errorf("1.8 s into holding the right button the dome has stopped (%+v): the page does not repeat the move", st)

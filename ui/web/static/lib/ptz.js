@@ -137,6 +137,15 @@ export class PTZControls {
     h('p', { class: 'ptz-help muted' }, 'Hold a button or the arrow keys; + / - zoom; Shift+click the picture to move towards a point (approximate).'));
     // Clicks inside the controls are not the tile's (select, maximise).
     for (const type of ['click', 'dblclick', 'pointerdown', 'dragstart']) this.panel.addEventListener(type, stop);
+    // Nor is a drag begun on them: the tile is draggable (to move the
+    // camera to another tile), and a drag would cancel a held button.
+    this.pressed = false;
+    this.panel.addEventListener('pointerdown', () => { this.pressed = true; }, true);
+    this.onPointerEnd = () => { this.pressed = false; };
+    this.onDragStart = (ev) => { if (this.pressed) { ev.preventDefault(); ev.stopPropagation(); } };
+    window.addEventListener('pointerup', this.onPointerEnd, true);
+    window.addEventListener('pointercancel', this.onPointerEnd, true);
+    this.tile.addEventListener('dragstart', this.onDragStart, true);
     this.tile.append(this.toggleBtn, this.panel);
     this.onKeyDown = (ev) => this.keyDown(ev);
     this.onKeyUp = (ev) => this.keyUp(ev);
@@ -451,6 +460,9 @@ export class PTZControls {
     this.tile.removeEventListener('keyup', this.onKeyUp);
     this.tile.removeEventListener('focusout', this.onFocusOut);
     this.tile.removeEventListener('click', this.onPictureClick, true);
+    this.tile.removeEventListener('dragstart', this.onDragStart, true);
+    window.removeEventListener('pointerup', this.onPointerEnd, true);
+    window.removeEventListener('pointercancel', this.onPointerEnd, true);
     this.tile.classList.remove('ptz-open');
     this.toggleBtn.remove();
     this.panel.remove();

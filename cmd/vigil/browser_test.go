@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,8 +52,10 @@ type browserSite struct {
 
 // startBrowserSite builds vigil and serves n camsim cameras (cam001...,
 // main and sub streams; odd ones in ward "Central", even in "Riverside";
-// the last one mobile) on a fresh data directory.
-func startBrowserSite(t *testing.T, n int) *browserSite {
+// the last one mobile) on a fresh data directory. The cameras named in
+// ptz are domes: camsim serves ONVIF (PTZ on those) and vigil steers them
+// through their "main" profile.
+func startBrowserSite(t *testing.T, n int, ptz ...string) *browserSite {
 	t.Helper()
 	needBrowser(t)
 	tmp := t.TempDir()
@@ -60,7 +63,11 @@ func startBrowserSite(t *testing.T, n int) *browserSite {
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build vigil: %v\n%s", err, b)
 	}
-	cameras := simtest.Start(t, n)
+	var tune []func(*sim.Config)
+	if len(ptz) > 0 {
+		tune = append(tune, func(c *sim.Config) { c.PTZ = ptz; c.ONVIFListen = "127.0.0.1:0" })
+	}
+	cameras := simtest.Start(t, n, tune...)
 	data := t.TempDir()
 	port := freePort(t)
 	var cams strings.Builder
@@ -75,8 +82,12 @@ func startBrowserSite(t *testing.T, n int) *browserSite {
 			kind = "mobile"
 		}
 		bs.cams = append(bs.cams, id)
-		fmt.Fprintf(&cams, "  - {id: %s, name: %q, ward: %s, kind: %s, main_url: %q, sub_url: %q}\n",
-			id, fmt.Sprintf("Street %d", i), ward, kind, cameras.URL(i, "main"), cameras.URL(i, "sub"))
+		dome := ""
+		if slices.Contains(ptz, id) {
+			dome = fmt.Sprintf(", onvif_url: %q, ptz_profile: main", cameras.ONVIFURL(i))
+		}
+		fmt.Fprintf(&cams, "  - {id: %s, name: %q, ward: %s, kind: %s, main_url: %q, sub_url: %q%s}\n",
+			id, fmt.Sprintf("Street %d", i), ward, kind, cameras.URL(i, "main"), cameras.URL(i, "sub"), dome)
 	}
 	cfg := filepath.Join(data, "vigil.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d

@@ -202,7 +202,7 @@ func TestMatrixCopy(t *testing.T) {
 		role := auth.Role(m[1])
 		seen[role] = true
 		got := map[auth.Permission]bool{}
-		for _, p := range regexp.MustCompile(`'([a-z.]+)'`).FindAllStringSubmatch(m[2], -1) {
+		for _, p := range regexp.MustCompile(`'([a-z._]+)'`).FindAllStringSubmatch(m[2], -1) {
 			got[auth.Permission(p[1])] = true
 		}
 		for _, p := range auth.Permissions() {

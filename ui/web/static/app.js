@@ -13,10 +13,10 @@ import { icon } from './icons.js';
 // not carry "permissions" itself.
 const MATRIX = {
   operator: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read', 'anpr.search',
-    'deployments.read'],
+    'deployments.read', 'cameras.ptz'],
   supervisor: ['cameras.read', 'health.read', 'footage.view', 'bookmarks.write', 'bookmarks.read', 'alerts.ack', 'evidence.read',
     'holds.read', 'holds.manage', 'exports.approve', 'audit.read', 'users.manage', 'alerts.rules', 'anpr.search', 'anpr.watchlist',
-    'deployments.read', 'deployments.approve'],
+    'deployments.read', 'deployments.approve', 'cameras.ptz', 'cameras.ptz_override'],
   police: ['footage.granted', 'exports.request', 'evidence.read', 'bookmarks.read'],
   bjag: ['cameras.read', 'hotspots.read', 'deployments.read', 'deployments.write'],
   engineer: ['cameras.read', 'cameras.manage', 'health.read', 'metrics.read', 'deployments.read', 'deployments.install'],

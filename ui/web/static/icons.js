@@ -30,6 +30,11 @@ const paths = {
   mute: 'M4 9h4l5-4v14l-5-4H4zM16 9l5 6M21 9l-5 6',
   check: 'M5 12l5 5 9-10',
   plate: 'M2 7h20v10H2zM6 10v4M10 10h2v4M16 10h2v2h-2v2h2',
+  ptz: 'M12 2v4M12 18v4M2 12h4M18 12h4M12 8a4 4 0 100 8 4 4 0 000-8z',
+  arrow: 'M12 19V5M6 11l6-6 6 6',
+  'zoom-in': 'M10 4a6 6 0 100 12 6 6 0 000-12zM15 15l5 5M7 10h6M10 7v6',
+  'zoom-out': 'M10 4a6 6 0 100 12 6 6 0 000-12zM15 15l5 5M7 10h6',
+  home: 'M3 11l9-8 9 8M5 10v10h5v-6h4v6h5V10',
 };
 
 export function icon(name, label) {

@@ -9,6 +9,8 @@
 //
 // Privacy masks (lib/masks.js) cover each tile's picture; operators with
 // alerts.ack get the alerts panel (lib/alerts-panel.js) above the cameras.
+// A steerable dome's tile has PTZ controls (lib/ptz.js) for people with
+// cameras.ptz: its button on the tile, or p for the selected tile.
 //
 // Hooks for tests: .wall-grid[data-layout], .tile[data-index][data-camera]
 // [data-state][data-stream] video, #cam-list .cam-item[data-camera].
@@ -18,6 +20,7 @@ import { LivePlayer } from '../live.js';
 import { londonTime } from '../lib/time.js';
 import { attachMasks } from '../lib/masks.js';
 import { AlertsPanel } from '../lib/alerts-panel.js';
+import { PTZControls } from '../lib/ptz.js';
 
 const LAYOUTS = ['1x1', '2x2', '3x3', '4x4', '5x5'];
 const STATE_TEXT = {
@@ -33,7 +36,7 @@ export function mount(root, ctx) {
   let cams = [];
   const byId = new Map();
   let layout = '2x2';
-  let tiles = []; // {index, camera, el, video, player, overlay, label}
+  let tiles = []; // {index, camera, el, video, player, overlay, label, ptz}
   let selected = 0;
   let maxed = -1;
   let walls = [];
@@ -84,7 +87,8 @@ export function mount(root, ctx) {
         h('button', { class: 'btn btn-small', type: 'button', title: 'Previous (←)', onclick: () => stepTour(-1) }, icon('prev')),
         h('button', { class: 'btn btn-small', type: 'button', title: 'Next (→)', onclick: () => stepTour(1) }, icon('next'))),
       h('p', { class: 'muted' }, 'Keys: ', h('span', { class: 'kbd' }, '1-9'), ' tile, ', h('span', { class: 'kbd' }, '← →'), ' tour, ',
-        h('span', { class: 'kbd' }, 'f'), ' full screen, ', h('span', { class: 'kbd' }, 'm'), ' maximise, ', h('span', { class: 'kbd' }, 'Del'), ' clear.')));
+        h('span', { class: 'kbd' }, 'f'), ' full screen, ', h('span', { class: 'kbd' }, 'm'), ' maximise, ', h('span', { class: 'kbd' }, 'Del'), ' clear',
+        ctx.can('cameras.ptz') ? [', ', h('span', { class: 'kbd' }, 'p'), ' steer a dome (then arrows, + -, Home, Esc)'] : '', '.')));
   root.append(main, side);
 
   // ---- tiles ----
@@ -108,7 +112,7 @@ export function mount(root, ctx) {
     }, label, clock, overlay, empty, h('span', { class: 'tile-num' }, String(index + 1)), streamTag,
     h('button', { class: 'btn btn-small btn-ghost tile-close', type: 'button', title: 'Clear tile (Delete)', 'aria-label': 'Clear tile',
       onclick: (ev) => { ev.stopPropagation(); assign(t.index, ''); } }, icon('close')));
-    const t = { index, camera: '', el, video: null, player: null, masks: null, overlay, label, clock, streamTag, empty };
+    const t = { index, camera: '', el, video: null, player: null, masks: null, ptz: null, overlay, label, clock, streamTag, empty };
     el.addEventListener('click', () => select(t.index));
     el.addEventListener('dblclick', () => toggleMax(t.index));
     el.addEventListener('keydown', (ev) => {
@@ -153,6 +157,18 @@ export function mount(root, ctx) {
     t.streamTag.hidden = !t.camera;
     t.empty.hidden = !!t.camera;
     t.el.setAttribute('aria-label', `Tile ${t.index + 1}: ${t.camera ? t.label.textContent : 'empty'}`);
+    syncPTZ(t);
+  }
+
+  // syncPTZ gives a tile PTZ controls when it shows a dome this person may
+  // steer (and takes them away, stopping the dome, when it no longer does).
+  function syncPTZ(t) {
+    const c = byId.get(t.camera);
+    const want = !!(t.camera && t.video && c && c.ptz && ctx.can('cameras.ptz'));
+    if (t.ptz && (!want || t.ptz.camera !== t.camera || t.ptz.video !== t.video)) { t.ptz.destroy(); t.ptz = null; }
+    if (want && !t.ptz) {
+      t.ptz = new PTZControls(t.el, t.video, { camera: t.camera, me, canOverride: ctx.can('cameras.ptz_override'), toast: ctx.toast });
+    }
   }
 
   function drawState(t, state, message) {
@@ -170,6 +186,7 @@ export function mount(root, ctx) {
     if (!t) return;
     if (t.player) { t.player.stop(); t.player = null; }
     if (t.masks) { t.masks.stop(); t.masks = null; }
+    if (t.ptz) { t.ptz.destroy(); t.ptz = null; }
     if (t.video) { t.video.remove(); t.video = null; }
     t.camera = camera || '';
     draw(t);
@@ -186,6 +203,7 @@ export function mount(root, ctx) {
       t.player.addEventListener('state', (ev) => drawState(t, ev.detail.state, ev.detail.message));
       drawState(t, 'connecting', '');
       t.player.start();
+      syncPTZ(t);
     } else {
       delete t.el.dataset.stream;
       drawState(t, 'empty', '');
@@ -219,7 +237,7 @@ export function mount(root, ctx) {
     if (!LAYOUTS.includes(l)) return;
     const n = cellsOf(l);
     layout = l;
-    for (const t of tiles.slice(n)) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); }
+    for (const t of tiles.slice(n)) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); if (t.ptz) t.ptz.destroy(); }
     tiles = tiles.slice(0, n);
     while (tiles.length < n) { const t = newTile(tiles.length); tiles.push(t); draw(t); drawState(t, 'empty'); }
     if (!keep) for (const t of tiles) assign(t.index, '');
@@ -470,6 +488,10 @@ export function mount(root, ctx) {
     } else if (k === 'm' || k === 'M') {
       toggleMax(selected);
       ev.preventDefault();
+    } else if ((k === 'p' || k === 'P') && tiles[selected] && tiles[selected].ptz) {
+      tiles[selected].ptz.toggle();
+      if (document.activeElement !== tiles[selected].el) tiles[selected].el.focus({ preventScroll: true });
+      ev.preventDefault();
     } else if (k === 'Escape' && maxed >= 0) {
       toggleMax(maxed);
     } else if (k === 'Delete' || k === 'Backspace') {
@@ -537,7 +559,7 @@ export function mount(root, ctx) {
     timers.forEach(clearInterval);
     clearTimeout(tour.timer);
     document.removeEventListener('keydown', onKey);
-    for (const t of tiles) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); }
+    for (const t of tiles) { if (t.player) t.player.stop(); if (t.masks) t.masks.stop(); if (t.ptz) t.ptz.destroy(); }
     if (alerts) alerts.stop();
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   };

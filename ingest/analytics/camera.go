@@ -47,6 +47,8 @@ type analyser struct {
 	// moving bounds the last picture's moving blobs, in picture pixels
 	// (empty when nothing moved): where plates are read.
 	moving image.Rectangle
+	// steered is until when the camera is being steered (nil: never).
+	steered func() time.Time
 }
 
 func newAnalyser(camera string, cfg Config, set store.CameraAnalytics, out func(op), gauge func(string, bool)) *analyser {
@@ -184,6 +186,9 @@ func (a *analyser) analyse(f *decode.Frame, now time.Time) error {
 		a.tamper.still(tiny, f.Keyframe, now)
 		if now.Sub(a.lastTamper) >= time.Second {
 			a.lastTamper = now
+			if a.steered != nil {
+				a.tamper.steered(a.steered())
+			}
 			for _, c := range a.tamper.observe(tiny, now) {
 				a.tamperChanged(c, f)
 			}

@@ -132,6 +132,24 @@ func (e *Engine) Stop(camera string) {
 	}
 }
 
+// Steered says a camera (a PTZ dome) is being steered until until: its
+// view is meant to change, so it is not judged moved, and the view it
+// settles on becomes its reference.
+func (e *Engine) Steered(camera string, until time.Time) {
+	e.mu.Lock()
+	p := e.cameras[camera]
+	e.mu.Unlock()
+	if p == nil {
+		return
+	}
+	for {
+		old := p.steeredUntil.Load()
+		if old >= until.UnixNano() || p.steeredUntil.CompareAndSwap(old, until.UnixNano()) {
+			return
+		}
+	}
+}
+
 // Analysing lists the cameras being analysed.
 func (e *Engine) Analysing() []string {
 	e.mu.Lock()

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,17 @@ type pump struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	settings chan store.CameraAnalytics // latest settings, newest wins
+	// steeredUntil (Unix nanoseconds) is until when the camera is being
+	// steered (a PTZ dome): its view is meant to change (Engine.Steered).
+	steeredUntil atomic.Int64
+}
+
+// steered is until when the camera is being steered (zero: it is not).
+func (p *pump) steered() time.Time {
+	if ns := p.steeredUntil.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 func (e *Engine) startPump(camera string, hub *ingest.Hub) *pump {
@@ -67,6 +79,7 @@ func (p *pump) run(ctx context.Context) {
 	}
 	defer dec.Close()
 	an := newAnalyser(p.camera, e.Config, set, e.send, e.gauge(p.camera))
+	an.steered = p.steered
 	defer func() { an.close(now()) }()
 	var plates *plateStage
 	if e.Config.PlateCameras != nil && e.Config.PlateCameras(p.camera) {
@@ -100,6 +113,7 @@ func (p *pump) run(ctx context.Context) {
 		case set = <-p.settings:
 			an.close(now())
 			an = newAnalyser(p.camera, e.Config, set, e.send, e.gauge(p.camera))
+			an.steered = p.steered
 			continue
 		case au, ok = <-p.reader.C():
 			if !ok {

@@ -78,6 +78,17 @@ type tamper struct {
 	gradA      []float32
 	gradB      []float32
 	changes    []tamperChange
+	// steerUntil: the camera is being steered until then (a PTZ dome).
+	steerUntil time.Time
+}
+
+// steered says the camera is being steered until until: its view is meant
+// to change, so it is not judged moved until it settles, and the view it
+// settles on becomes the reference.
+func (t *tamper) steered(until time.Time) {
+	if until.After(t.steerUntil) {
+		t.steerUntil = until
+	}
 }
 
 func newTamper(cfg Config, w, h int) *tamper {
@@ -118,6 +129,17 @@ func (t *tamper) observe(px []byte, now time.Time) []tamperChange {
 		t.refSharp = sharp
 	}
 
+	if !t.steerUntil.IsZero() {
+		if !now.Before(t.steerUntil) {
+			// Settled where it was steered: that is the view now.
+			for i, v := range px {
+				t.short[i], t.ref[i] = float32(v), float32(v)
+			}
+			t.refSharp = gradients(t.ref, t.w, t.h, t.gradB)
+			t.steerUntil = time.Time{}
+		}
+		corr = 1
+	}
 	// Each kind's condition, and its measure (lower is worse; frozen has
 	// none beyond holding).
 	holds := [tamperKindCount]bool{

@@ -76,7 +76,11 @@ type Controller struct {
 	CommandTimeout time.Duration
 	Logger         *slog.Logger
 	Metrics        *Metrics // may be nil
-	Now            func() time.Time
+	// Steered, if set, hears of every command a camera carried out (and
+	// every dead-man stop): its view is meant to change (analytics must not
+	// take it for a camera knocked out of place).
+	Steered func(camera string)
+	Now     func() time.Time
 
 	mu     sync.Mutex
 	domes  map[string]*dome

@@ -52,6 +52,9 @@ func (c *Controller) Do(ctx context.Context, p Person, camera string, cmd Comman
 	cctx, cancel := context.WithTimeout(ctx, c.CommandTimeout)
 	defer cancel()
 	res.Preset, err = c.send(cctx, d, cmd)
+	if err == nil && cmd.Action != SetPreset && c.Steered != nil {
+		c.Steered(camera)
+	}
 	if cmd.Action == Continuous && err == nil {
 		d.moving = &cmd
 		c.arm(d)

@@ -27,8 +27,17 @@ func (a *App) startONVIF() {
 	a.onvif.Initialize()
 	a.ptz = &ptz.Controller{Cameras: a.onvif, Audit: a.evlog, DeadMan: o.PTZDeadMan, LockIdle: o.PTZLockIdle,
 		Logger: a.logger.With("component", "ptz"), Metrics: ptz.NewMetrics(a.metrics)}
+	if a.analytics != nil {
+		// A dome's view changes when it is steered, and settles within a
+		// few seconds after the last command.
+		a.ptz.Steered = func(camera string) { a.analytics.Steered(camera, time.Now().Add(ptzSettle)) }
+	}
 	a.server.PTZ, a.server.ONVIF = a.ptz, a.onvif
 }
+
+// ptzSettle is how long after a command a dome's view may still be
+// changing (a move across its whole range takes seconds).
+const ptzSettle = 6 * time.Second
 
 // onvifService finds cameras (WS-Discovery), imports them, gives the PTZ
 // controller each dome's device, and watches every ONVIF camera this node

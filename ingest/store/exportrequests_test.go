@@ -443,7 +443,7 @@ func testBuilds(t *testing.T) {
 	// others leave it alone.
 	s.SetNode("vigil-1")
 	addExportRequest(t, s, goodExportRequest("on-vigil-1", t1))
-	if x, err := s.DecideExportRequest(ctx, "on-vigil-1", true, "sgt.khan", "ok", t1.Add(48*time.Hour), t1.Add(time.Hour), time.Hour); err != nil || x.Node != "vigil-1" {
+	if x, err := s.DecideExportRequest(ctx, "on-vigil-1", true, "sgt.khan", "ok", t1.Add(48*time.Hour), t1.Add(10*time.Minute), time.Hour); err != nil || x.Node != "vigil-1" {
 		t.Fatalf("approved on vigil-1: %+v %v", x, err)
 	}
 	if x, _ := s.ExportRequest(ctx, "on-vigil-1"); x.Node != "vigil-1" {

@@ -160,21 +160,7 @@ round), not of the issue.
 		}
 		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 		for _, f := range r.ops {
-			cells := []string{f.op.name, fmt.Sprint(f.writers)}
-			for i, rt := range f.rates {
-				c := fmt.Sprintf("%.0f/s", rt.perSec())
-				if rt.errs > 0 {
-					c += fmt.Sprintf(" (%d failed)", rt.errs)
-				}
-				cells = append(cells, c)
-				if i > 0 {
-					if base := f.rates[0].perSec(); base > 0 {
-						cells = append(cells, fmt.Sprintf("%.2fx", rt.perSec()/base))
-					} else {
-						cells = append(cells, "-")
-					}
-				}
-			}
+			cells := append([]string{f.op.name, fmt.Sprint(f.writers)}, rateCells(f.rates)...)
 			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 		}
 		tw.Flush()
@@ -238,20 +224,10 @@ func (e *evidenceResults) print(w io.Writer, o options) {
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	var failed []string
 	for _, f := range e.appends {
-		cells := []string{f.kind.name, fmt.Sprint(f.writers)}
+		cells := append([]string{f.kind.name, fmt.Sprint(f.writers)}, rateCells(f.rates)...)
 		for i, rt := range f.rates {
-			c := fmt.Sprintf("%.0f/s", rt.perSec())
 			if rt.errs > 0 {
-				c += fmt.Sprintf(" (%d failed)", rt.errs)
 				failed = append(failed, fmt.Sprintf("%s %s x%d: %d failed, first: %v", e.targets[i], f.kind.name, f.writers, rt.errs, rt.err))
-			}
-			cells = append(cells, c)
-			if i > 0 {
-				if base := f.rates[0].perSec(); base > 0 {
-					cells = append(cells, fmt.Sprintf("%.2fx", rt.perSec()/base))
-				} else {
-					cells = append(cells, "-")
-				}
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
@@ -315,4 +291,25 @@ checkpoint): one chain, and every acknowledged append at its sequence, once. App
 failed returned an error (not acknowledged, as the service answers 503); they may or
 may not be stored.
 `)
+}
+
+// rateCells are a row's rates, each after the first with its ratio to the
+// first (the baseline), and failures counted.
+func rateCells(rates []rate) []string {
+	var cells []string
+	for i, rt := range rates {
+		c := fmt.Sprintf("%.0f/s", rt.perSec())
+		if rt.errs > 0 {
+			c += fmt.Sprintf(" (%d failed)", rt.errs)
+		}
+		cells = append(cells, c)
+		if i > 0 {
+			if base := rates[0].perSec(); base > 0 {
+				cells = append(cells, fmt.Sprintf("%.2fx", rt.perSec()/base))
+			} else {
+				cells = append(cells, "-")
+			}
+		}
+	}
+	return cells
 }

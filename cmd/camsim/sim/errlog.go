@@ -14,7 +14,6 @@ type errorLog struct {
 	period time.Duration
 
 	mu      sync.Mutex
-	total   uint64
 	pending uint64
 	last    time.Time
 	lastErr error
@@ -27,7 +26,6 @@ func newErrorLog(logger *slog.Logger, msg string) *errorLog {
 func (e *errorLog) add(err error, attrs ...any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.total++
 	e.pending++
 	e.lastErr = err
 	now := time.Now()
@@ -47,10 +45,4 @@ func (e *errorLog) flush() {
 		e.logger.Warn(e.msg, "count", e.pending, "error", e.lastErr)
 		e.pending = 0
 	}
-}
-
-func (e *errorLog) count() uint64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.total
 }

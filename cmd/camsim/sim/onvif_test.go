@@ -220,6 +220,9 @@ func TestONVIFAuthFailures(t *testing.T) {
 	}
 	// a Digest answer for another URI, or with a forged nonce, is refused
 	status, hdr, _ := c.post(onvifDevicePath, c.envelope(opInfo), "")
+	if status != http.StatusUnauthorized || hdr.Get("WWW-Authenticate") == "" {
+		t.Fatalf("no credentials: HTTP %d, challenge %q", status, hdr.Get("WWW-Authenticate"))
+	}
 	c.mode = authDigest
 	authz := c.digest(hdr.Get("WWW-Authenticate"), onvifMediaPath)
 	if status, _, _ = c.post(onvifDevicePath, c.envelope(opInfo), authz); status != http.StatusUnauthorized {

@@ -80,14 +80,6 @@ type ptzRenderer struct {
 	rows []uint16 // per picture row: the same for rows
 }
 
-func newPTZRenderer(w, h int) *ptzRenderer {
-	return &ptzRenderer{
-		img:  image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420),
-		cols: make([]uint16, w),
-		rows: make([]uint16, h),
-	}
-}
-
 // RenderPTZView draws what a camera at p shows into dst (4:2:0 studio range, any size).
 func RenderPTZView(dst *image.YCbCr, p PTZPosition) {
 	r := &ptzRenderer{img: dst, cols: make([]uint16, dst.Rect.Dx()), rows: make([]uint16, dst.Rect.Dy())}

@@ -336,9 +336,11 @@ func (s *Store) ExpireExportRequests(ctx context.Context, now time.Time, maxAge 
 // SetExportBuilt records an approved request's bundle: the directory it was
 // built in, or why the build failed. ("", "") puts it back among
 // PendingBuilds. ErrNotFound, or ErrNotApproved for a request not approved.
+// In a cluster only the request's node records it: one whose build was
+// adopted by another (AdoptPendingBuilds) is told so.
 func (s *Store) SetExportBuilt(ctx context.Context, id, bundleDir, buildError string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE export_requests SET bundle_dir = $1, build_error = $2
-		WHERE id = $3 AND state = $4`, bundleDir, buildError, id, ExportApproved)
+		WHERE id = $3 AND state = $4 AND node = $5`, bundleDir, buildError, id, ExportApproved, s.node)
 	if err != nil {
 		return fmt.Errorf("export request %s built: %w", id, err)
 	}
@@ -350,6 +352,9 @@ func (s *Store) SetExportBuilt(ctx context.Context, id, bundleDir, buildError st
 	r, err := s.ExportRequest(ctx, id)
 	if err != nil {
 		return err
+	}
+	if r.State == ExportApproved {
+		return fmt.Errorf("export request %s is built by node %s now, not %s", id, r.Node, s.node)
 	}
 	return fmt.Errorf("export request %s: %w: it is %s", id, ErrNotApproved, r.State)
 }
@@ -368,6 +373,25 @@ func (s *Store) PendingBuilds(ctx context.Context) ([]ExportRequest, error) {
 		return nil, fmt.Errorf("pending builds: %w", err)
 	}
 	return out, nil
+}
+
+// AdoptPendingBuilds makes this node (SetNode) the builder of approved
+// requests not built yet whose node stopped, or was last seen before
+// deadBefore, or that a single node approved before the site became a
+// cluster: an officer's export does not wait for a node that is gone. It
+// returns how many it took; none on a single node.
+func (s *Store) AdoptPendingBuilds(ctx context.Context, deadBefore time.Time) (int64, error) {
+	if s.node == "" {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE export_requests SET node = $1
+		WHERE state = $2 AND bundle_dir = '' AND build_error = '' AND node <> $1
+		AND (node = '' OR node IN (SELECT id FROM nodes WHERE stopped_us IS NOT NULL OR seen_us < $3))`,
+		s.node, ExportApproved, toMicros(deadBefore))
+	if err != nil {
+		return 0, fmt.Errorf("adopt pending builds: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // Grants returns username's approved requests whose grant is still running

@@ -456,4 +456,33 @@ func testBuilds(t *testing.T) {
 	if pending, _ = s.PendingBuilds(ctx); len(pending) != 0 {
 		t.Fatalf("vigil-2 would build %q", requestIDs(pending))
 	}
+	// While vigil-1 is alive its builds stay its own; once it is gone,
+	// vigil-2 takes them (once: a third node finds nothing left).
+	if err := s.Heartbeat(ctx, NodeRecord{ID: "vigil-1", URL: "https://vigil-1:8080", Capacity: 10, Started: t1, Seen: t1.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// (The single node's own, from before there were nodes, are taken.)
+	if n, err := s.AdoptPendingBuilds(ctx, t1.Add(30*time.Minute)); err != nil || n != 3 {
+		t.Fatalf("adopting with vigil-1 alive: %d %v, want the single node's 3 only", n, err)
+	}
+	if n, err := s.AdoptPendingBuilds(ctx, t1.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("adopting a dead node's builds: %d %v", n, err)
+	}
+	if pending, _ = s.PendingBuilds(ctx); !slices.Equal(requestIDs(pending), []string{"failed", "waiting-1", "waiting-2", "on-vigil-1"}) {
+		t.Fatalf("vigil-2's pending builds after adopting %q", requestIDs(pending))
+	}
+	s.SetNode("vigil-3")
+	if n, _ := s.AdoptPendingBuilds(ctx, t1.Add(2*time.Hour)); n != 0 {
+		t.Fatalf("a live node's adopted builds were taken again: %d", n)
+	}
+	// vigil-1 was only cut off and finishes late: the adopter's bundle
+	// is the one recorded.
+	s.SetNode("vigil-1")
+	if err := s.SetExportBuilt(ctx, "on-vigil-1", "/vigil-1/exports/x", ""); err == nil || !strings.Contains(err.Error(), "built by node vigil-2") {
+		t.Fatalf("a late bundle from the node it was taken from: %v", err)
+	}
+	s.SetNode("vigil-2")
+	if err := s.SetExportBuilt(ctx, "on-vigil-1", "/vigil-2/exports/x", ""); err != nil {
+		t.Fatal(err)
+	}
 }

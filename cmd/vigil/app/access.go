@@ -114,6 +114,15 @@ func (w *workflow) sweep(ctx context.Context) {
 		}
 	}
 	if a.exports != nil {
+		if a.node != nil {
+			// A node gone for two lease TTLs builds no more: its approved
+			// exports are built here.
+			if n, err := a.store.AdoptPendingBuilds(ctx, now.Add(-2*a.Config.Cluster.LeaseTTL)); err != nil {
+				a.logger.Error("adopting a dead node's exports", "error", err)
+			} else if n > 0 {
+				a.logger.Warn("building exports approved on a node that is gone", "exports", n)
+			}
+		}
 		pending, err := a.store.PendingBuilds(ctx)
 		if err != nil {
 			a.logger.Error("listing exports to build", "error", err)

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-cctv/vigil/evidence"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // The whole service runs on PostgreSQL: store.dsn set, the demo cameras
@@ -56,6 +56,17 @@ func TestMigrateStoreMovesASite(t *testing.T) {
 	team(t, a, "http://"+a.Addr(), nil, "operator")
 	lite := a.Config.StoreTarget()
 	a.Close()
+	// The police hold a checkpoint of the site's log (signed here: the
+	// service may have stopped before its first periodic one).
+	site := newEvidenceLog(&a.Config, nil, "")
+	if err := site.Open(); err != nil {
+		t.Fatal(err)
+	}
+	ck, _, err := site.Checkpoint(context.Background(), "export/held-by-police")
+	site.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	pg := pgtest.Start(t)
 	pg.Create(t, "vigil")
@@ -94,13 +105,6 @@ func TestMigrateStoreMovesASite(t *testing.T) {
 	// The evidence log moved as it was: the site's checkpoint verifies
 	// against the shared log, which a node of the new cluster goes on
 	// writing.
-	site := newEvidenceLog(&a.Config, st, "test")
-	site.DB = nil
-	if err := site.Open(); err != nil {
-		t.Fatal(err)
-	}
-	ck, _ := site.LastCheckpoint()
-	site.Close()
 	a.Config.Cluster.NodeID = "vigil-0"
 	shared := newEvidenceLog(&a.Config, st, "vigil-0")
 	if err := shared.Open(); err != nil {
@@ -110,8 +114,17 @@ func TestMigrateStoreMovesASite(t *testing.T) {
 	if got, _ := shared.LastCheckpoint(); shared.Size() != site.Size() || got != ck || ck.Size == 0 {
 		t.Fatalf("shared log: %d entries, checkpoint %+v; the site's: %d, %+v", shared.Size(), got, site.Size(), ck)
 	}
-	if _, err := shared.Append(ctx, &evidence.Entry{Action: evidence.ActionCheckpoint, Actor: evidence.ActorLog, Ref: "test"}); err != nil {
-		t.Fatalf("the moved log takes no more entries: %v", err)
+	// The cluster's next checkpoint extends the one the police hold.
+	next, _, err := shared.Checkpoint(ctx, "periodic")
+	if err != nil {
+		t.Fatalf("the moved log signs no more: %v", err)
+	}
+	p, err := shared.ConsistencyProof(ck.Size, next.Size)
+	if err == nil {
+		err = tlog.CheckTree(p, next.Size, next.Root, ck.Size, ck.Root)
+	}
+	if err != nil {
+		t.Fatalf("the shared log's checkpoint does not extend the police's: %v", err)
 	}
 }
 

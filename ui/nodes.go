@@ -64,5 +64,11 @@ func sessionNode(id string) string {
 // still being written, and reads the sealed ones from whichever node
 // holds them. It says whether it did.
 func (a *cameraAPI) elsewhere(w http.ResponseWriter, r *http.Request, camera string) bool {
-	return a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.CameraNode(r.Context(), camera))
+	return a.gate.toCameraNode(w, r, camera)
+}
+
+// toCameraNode forwards r to the node that runs camera, when that is
+// another, and says whether it did.
+func (g *gate) toCameraNode(w http.ResponseWriter, r *http.Request, camera string) bool {
+	return g.nodes != nil && g.forward(w, r, g.nodes.CameraNode(r.Context(), camera))
 }

@@ -50,7 +50,7 @@ type lockInput struct {
 
 // elsewhere forwards to the node running the camera.
 func (a *ptzAPI) elsewhere(w http.ResponseWriter, r *http.Request) bool {
-	return a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.CameraNode(r.Context(), r.PathValue("id")))
+	return a.gate.toCameraNode(w, r, r.PathValue("id"))
 }
 
 func (a *ptzAPI) person(r *http.Request) ptz.Person {

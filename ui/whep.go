@@ -59,7 +59,7 @@ func loginKey(p *principal) string {
 
 func (a *liveAPI) start(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if a.gate.nodes != nil && a.gate.forward(w, r, a.gate.nodes.CameraNode(r.Context(), id)) {
+	if a.gate.toCameraNode(w, r, id) {
 		return // another node runs the camera: the picture flows from it
 	}
 	stream := r.URL.Query().Get("stream")

@@ -27,10 +27,10 @@ const (
 
 // Command is one thing an operator asks of a dome.
 type Command struct {
-	Action          string  `json:"action"`
-	Pan, Tilt, Zoom float64 `json:"-"`
-	Preset          string  `json:"preset,omitempty"`
-	Name            string  `json:"name,omitempty"`
+	Action          string
+	Pan, Tilt, Zoom float64
+	Preset          string // a preset's token
+	Name            string // a preset's name (set_preset)
 }
 
 // ErrBadCommand wraps what is wrong with a command.

@@ -17,7 +17,7 @@ var Tables = []string{
 	"camera_analytics", "analytics_events", "activity", "alert_rules", "alerts",
 	"plate_reads", "watchlist",
 	"deployments", "deployment_events", "camera_locations",
-	"nodes", "camera_leases", "camera_status", "cluster_secret",
+	"nodes", "camera_leases", "camera_status", "cluster_secret", "object_deletes",
 }
 
 // maxCopyParams keeps one INSERT's parameters under both backends' limits

@@ -41,6 +41,8 @@ func seedEveryTable(t *testing.T, s *Store) {
 		segs = append(segs, seg)
 	}
 	must(s.SetSealedSeq(ctx, segs[0].ID, 41))
+	must(s.SetSegmentObject(ctx, segs[0].ID, "vigil/cam001/0.mp4")) // then deleted: its object is queued
+	must(s.SetSegmentObject(ctx, segs[1].ID, "vigil/cam001/1.mp4"))
 	must(s.AddGap(ctx, &Gap{Camera: "cam001", Start: end.Add(-time.Minute), End: end, Reason: "failover"}))
 	must(s.DeleteSegment(ctx, segs[0], "retention", now))
 	must(s.AddHold(ctx, &Hold{Camera: "cam001", Start: end, End: end.Add(time.Minute), Reason: "assault", CreatedBy: "sup1",

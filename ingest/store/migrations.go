@@ -425,4 +425,15 @@ var migrations = []string{
 	// it when it is a PTZ dome (issue 11).
 	`ALTER TABLE cameras ADD COLUMN onvif_url TEXT NOT NULL DEFAULT '';
 	ALTER TABLE cameras ADD COLUMN ptz_profile TEXT NOT NULL DEFAULT '';`,
+	// 13: shared S3-compatible storage for recordings (issue 10). A
+	// segment uploaded there has its place in object_key ('bucket/key');
+	// '' means its file is on node's disk. The object of a deleted
+	// segment waits in object_deletes until the object store has deleted
+	// it too, so no deletion is forgotten while the store is unreachable.
+	`ALTER TABLE segments ADD COLUMN object_key TEXT NOT NULL DEFAULT '';
+	CREATE INDEX segments_on_disk ON segments(node, id) WHERE object_key = '';
+	CREATE TABLE object_deletes (
+		object_key TEXT PRIMARY KEY,
+		queued_us  INTEGER NOT NULL
+	);`,
 }

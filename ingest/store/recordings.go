@@ -24,8 +24,12 @@ type Segment struct {
 	Sequence uint64    // position within the stream: contiguity across files
 	Frames   int
 	Repaired bool // cut at its last complete fragment after a crash
-	// Node is the node whose disk holds the file ('' on a single node).
+	// Node is the node that recorded the segment, whose disk holds its
+	// file unless it is in the object store ('' on a single node).
 	Node string
+	// Object is where the segment is in the shared object store
+	// ("bucket/key"); '' while its file is on Node's disk.
+	Object string
 	// SealedSeq is the seq of the segment's segment.sealed entry in the
 	// evidence log; -1 until it is logged.
 	SealedSeq int64
@@ -71,7 +75,7 @@ func (s *Store) AddSegment(ctx context.Context, seg *Segment) error {
 	return nil
 }
 
-const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1), node`
+const segmentColumns = `id, camera_id, start_us, end_us, path, bytes, sha256, stream_id, sequence, frames, repaired, COALESCE(sealed_seq, -1), node, object_key`
 
 // MaxSegmentSpan bounds how long one segment can be (the recorder closes
 // them after at most an hour plus a GOP); lookups use it to bound their scan.
@@ -118,7 +122,7 @@ func (s *Store) AdoptSegment(ctx context.Context, id int64) error {
 // OldestSegments returns up to n segments on this node's disk, oldest
 // first, skipping the first skip: the candidates when the disk runs short.
 func (s *Store) OldestSegments(ctx context.Context, skip, n int) ([]Segment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments WHERE node = $3
+	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments WHERE node = $3 AND object_key = ''
 		ORDER BY start_us, id LIMIT $1 OFFSET $2`, n, skip, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("oldest segments: %w", err)
@@ -139,10 +143,10 @@ func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, a
 	defer tx.Rollback()
 	// Delete first: that takes SQLite's write lock, so no hold can be
 	// placed between the check below and the commit.
-	var camera, node string
+	var camera, node, object string
 	var start, end int64
-	err = tx.QueryRowContext(ctx, `DELETE FROM segments WHERE id = $1 RETURNING camera_id, start_us, end_us, node`,
-		seg.ID).Scan(&camera, &start, &end, &node)
+	err = tx.QueryRowContext(ctx, `DELETE FROM segments WHERE id = $1 RETURNING camera_id, start_us, end_us, node, object_key`,
+		seg.ID).Scan(&camera, &start, &end, &node, &object)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("segment %d (%s): %w", seg.ID, seg.Path, ErrNotFound)
 	}
@@ -158,6 +162,15 @@ func (s *Store) DeleteSegment(ctx context.Context, seg Segment, reason string, a
 			fromMicros(start).Format(time.RFC3339), hold, ErrHeld)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("holds of %s: %w", camera, err)
+	}
+	if object != "" {
+		// Any node may delete a segment in the object store: its
+		// tombstone is this node's to log, and its object is queued for
+		// deletion with the record.
+		node = s.node
+		if err := queueObjectDelete(ctx, tx, object, at); err != nil {
+			return err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO deletions
 		(camera_id, start_us, end_us, path, bytes, sha256, reason, deleted_us, node) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
@@ -256,7 +269,7 @@ func scanSegment(r scanner) (Segment, error) {
 	var seg Segment
 	var start, end, seq int64
 	var sum, stream string
-	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired, &seg.SealedSeq, &seg.Node)
+	err := r.Scan(&seg.ID, &seg.Camera, &start, &end, &seg.Path, &seg.Bytes, &sum, &stream, &seq, &seg.Frames, &seg.Repaired, &seg.SealedSeq, &seg.Node, &seg.Object)
 	if err != nil {
 		return Segment{}, err
 	}
@@ -278,9 +291,12 @@ func decodeSHA(s string, dst *[32]byte) error {
 
 // SegmentsEndingBefore returns up to n of a camera's segments that end
 // before cutoff, oldest first: the ones its retention period has passed.
+// They are the ones on this node's disk and those in the object store,
+// which any node may expire.
 func (s *Store) SegmentsEndingBefore(ctx context.Context, camera string, cutoff time.Time, n int) ([]Segment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
-		WHERE camera_id = $1 AND end_us <= $2 AND node = $4 ORDER BY end_us LIMIT $3`, camera, toMicros(cutoff), n, s.node)
+		WHERE camera_id = $1 AND end_us <= $2 AND (node = $4 OR object_key <> '') ORDER BY end_us LIMIT $3`,
+		camera, toMicros(cutoff), n, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("expired segments of %s: %w", camera, err)
 	}
@@ -290,17 +306,18 @@ func (s *Store) SegmentsEndingBefore(ctx context.Context, camera string, cutoff 
 // RecordedBytes is the size of every indexed segment on this node's disk.
 func (s *Store) RecordedBytes(ctx context.Context) (int64, error) {
 	var n sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT sum(bytes) FROM segments WHERE node = $1`, s.node).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT sum(bytes) FROM segments WHERE node = $1 AND object_key = ''`, s.node).Scan(&n); err != nil {
 		return 0, fmt.Errorf("recorded bytes: %w", err)
 	}
 	return n.Int64, nil
 }
 
 // RecordedCameras lists the cameras that have indexed segments on this
-// node's disk, including cameras since removed from the registry (their
-// footage still expires).
+// node's disk or in the object store, including cameras since removed from
+// the registry (their footage still expires).
 func (s *Store) RecordedCameras(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT camera_id FROM segments WHERE node = $1 ORDER BY camera_id`, s.node)
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT camera_id FROM segments
+		WHERE node = $1 OR object_key <> '' ORDER BY camera_id`, s.node)
 	if err != nil {
 		return nil, fmt.Errorf("recorded cameras: %w", err)
 	}

@@ -173,7 +173,8 @@ func TestMigratesAVersionOneDatabase(t *testing.T) {
 	for _, table := range []string{"segments", "gaps", "holds", "deletions", "bookmarks", "walls",
 		"camera_analytics", "analytics_events", "activity", "alert_rules", "alerts", "plate_reads", "watchlist",
 		"deployment_events", "deployments", "camera_locations",
-		"sessions", "download_links", "users", "api_tokens", "export_requests", "nodes", "camera_leases", "camera_status", "cluster_secret"} {
+		"sessions", "download_links", "users", "api_tokens", "export_requests", "nodes", "camera_leases", "camera_status", "cluster_secret",
+		"object_deletes"} {
 		if _, err := s.db.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)
 		}

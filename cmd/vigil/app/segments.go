@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -120,83 +119,28 @@ func (n *nodeRouter) OpenSegment(s *store.Segment) (playback.File, error) {
 	u := *p.url
 	u.Path = segmentsPath
 	u.RawQuery = url.Values{"path": {s.Path}}.Encode()
-	return &remoteFile{n: n, client: &http.Client{Transport: p.tr, Timeout: 30 * time.Second}, url: u.String(),
-		size: s.Bytes, node: s.Node, blocks: map[int64][]byte{}}, nil
-}
-
-// remoteFile reads a segment on another node in blocks, a few kept: the
-// player's many small reads (fragment headers) cost one request a block.
-type remoteFile struct {
-	n      *nodeRouter
-	client *http.Client
-	url    string
-	size   int64
-	node   string
-
-	mu     sync.Mutex
-	blocks map[int64][]byte
-	order  []int64 // oldest first
-}
-
-const (
-	remoteBlock  = 1 << 20
-	remoteBlocks = 8
-)
-
-func (f *remoteFile) Size() int64  { return f.size }
-func (f *remoteFile) Close() error { return nil }
-
-func (f *remoteFile) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, errors.New("negative offset")
-	}
-	n := 0
-	for n < len(p) && off+int64(n) < f.size {
-		at := off + int64(n)
-		b, err := f.block(at / remoteBlock)
+	client := &http.Client{Transport: p.tr, Timeout: 30 * time.Second}
+	node, at := s.Node, u.String()
+	return playback.BlockFile(s.Bytes, func(start, end int64) ([]byte, error) {
+		req, err := http.NewRequest(http.MethodGet, at, nil)
 		if err != nil {
-			return n, err
+			return nil, err
 		}
-		n += copy(p[n:], b[at%remoteBlock:])
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (f *remoteFile) block(i int64) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if b, ok := f.blocks[i]; ok {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end))
+		n.sign(req, nil)
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("segment on node %s: %w", node, err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusPartialContent {
+			msg, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+			return nil, fmt.Errorf("segment on node %s: %s: %s", node, res.Status, msg)
+		}
+		b, err := io.ReadAll(io.LimitReader(res.Body, end-start+1))
+		if err != nil {
+			return nil, fmt.Errorf("segment on node %s: %w", node, err)
+		}
 		return b, nil
-	}
-	start := i * remoteBlock
-	end := min(start+remoteBlock, f.size) - 1
-	req, err := http.NewRequest(http.MethodGet, f.url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end))
-	f.n.sign(req, nil)
-	res, err := f.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("segment on node %s: %w", f.node, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusPartialContent {
-		msg, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		return nil, fmt.Errorf("segment on node %s: %s: %s", f.node, res.Status, msg)
-	}
-	b, err := io.ReadAll(io.LimitReader(res.Body, end-start+1))
-	if err != nil || int64(len(b)) != end-start+1 {
-		return nil, fmt.Errorf("segment on node %s: %d of %d bytes: %v", f.node, len(b), end-start+1, err)
-	}
-	if len(f.order) == remoteBlocks {
-		delete(f.blocks, f.order[0])
-		f.order = f.order[1:]
-	}
-	f.blocks[i] = b
-	f.order = append(f.order, i)
-	return b, nil
+	}), nil
 }

@@ -17,7 +17,7 @@ APT_PACKAGES  := ffmpeg prometheus ca-certificates pkg-config gcc g++ libavcodec
 # matprofile makes gocv count open Mats, which the analytics tests check.
 GOFLAGS_TEST  ?= -race -count=1 -timeout 30m -tags matprofile
 
-.PHONY: all deps build clips run test vet fmt-check fuzz bench clean anpr-model anpr-real
+.PHONY: all deps build clips run test vet fmt-check fuzz bench clean anpr-model anpr-real s3server
 
 all: build
 
@@ -44,6 +44,16 @@ build: deps
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -o $(BIN)/verify/$$os-$$arch/vigil-verify$$ext ./cmd/vigil-verify || exit 1; \
 	done
 
+# SeaweedFS (Apache-2.0) is the S3-compatible object store the tests start
+# for shared recordings storage (recorder/s3store/s3test): its weed server,
+# built from the Go module proxy at the release its own go.mod pins
+# (recorder/s3store/s3test/weed), into bin/weed. The first build takes
+# about 10 minutes on two cores; later ones reuse Go's build cache.
+WEED_MOD := recorder/s3store/s3test/weed
+s3server: $(BIN)/weed
+$(BIN)/weed: $(WEED_MOD)/go.mod $(WEED_MOD)/go.sum
+	cd $(WEED_MOD) && $(GO) build -ldflags "-s -w" -o $(abspath $(BIN))/weed github.com/seaweedfs/seaweedfs/weed
+
 # The simulator's clips are generated here, never committed. The second
 # line makes the plates scene's clips at the sizes the ANPR end-to-end test
 # asks for: drawn by plategen, which is 12x slower under -race.
@@ -69,7 +79,7 @@ fmt-check:
 # big enough to judge them (the race detector slows the plate renderer
 # tenfold, so the -race run reads small samples).
 ANPR_ACCURACY := TestPassageAccuracy|TestSyntheticScenes|TestSyntheticCharAccuracy
-test: deps clips fmt-check vet
+test: deps clips s3server fmt-check vet
 	VIGIL_REQUIRE_BROWSER=1 $(GO) test $(GOFLAGS_TEST) ./...
 	$(GO) test -count=1 -tags matprofile -run '$(ANPR_ACCURACY)' ./ingest/analytics/anpr/...
 

@@ -44,6 +44,11 @@ func (r *Recorder) Reconcile(ctx context.Context) (ReconcileResult, error) {
 		rel = filepath.ToSlash(rel)
 		onDisk[rel] = true
 		if seg, err := r.Store.SegmentByPath(ctx, rel); err == nil {
+			if seg.Object != "" && (seg.Node == r.Store.Node()) {
+				// Uploaded to the object store, and a crash came before
+				// the file was removed from here.
+				return os.Remove(path)
+			}
 			if seg.Node == "" && r.Store.Node() != "" {
 				// A single node's site that became several: its footage
 				// is on this disk.
@@ -118,8 +123,8 @@ func (r *Recorder) findMissing(ctx context.Context, onDisk map[string]bool, res 
 			return err
 		}
 		for _, s := range segs {
-			if onDisk[s.Path] || s.Node != r.Store.Node() {
-				continue // another node's footage is on its own disk
+			if onDisk[s.Path] || s.Node != r.Store.Node() || s.Object != "" {
+				continue // another node's footage is on its own disk; or in the object store
 			}
 			r.Logger.Error("indexed segment missing from disk", "camera", s.Camera, "path", s.Path,
 				"start", s.Start, "end", s.End)

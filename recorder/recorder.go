@@ -6,8 +6,10 @@ package recorder
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -39,6 +41,10 @@ type Recorder struct {
 	Custody Kicker
 	Metrics *Metrics
 	Logger  *slog.Logger
+	// Open opens a sealed segment for reading (snapshots); nil opens its
+	// file under Dir. (Segments may be on other nodes' disks or in the
+	// object store.)
+	Open func(s *store.Segment) (SegmentFile, error)
 
 	mu      sync.Mutex
 	cameras map[string]*cameraRecorder
@@ -211,6 +217,37 @@ func (r *Recorder) Segments(ctx context.Context, camera string, from, to time.Ti
 	}
 	return append(segs, *open), nil
 }
+
+// SegmentFile is a segment opened for reading (a playback.File).
+type SegmentFile interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// open opens a segment for reading.
+func (r *Recorder) open(s *store.Segment) (SegmentFile, error) {
+	if r.Open != nil {
+		return r.Open(s)
+	}
+	f, err := os.Open(filepath.Join(r.Dir, filepath.FromSlash(s.Path)))
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sizedFile{f, st.Size()}, nil
+}
+
+type sizedFile struct {
+	*os.File
+	size int64
+}
+
+func (f sizedFile) Size() int64 { return f.size }
 
 // Gaps is the index's gaps of a camera overlapping [from, to).
 func (r *Recorder) Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error) {

@@ -38,6 +38,9 @@ type Retention struct {
 	Metrics *RetentionMetrics
 	// Custody is kicked after deletions, to log their tombstones; may be nil.
 	Custody Kicker
+	// Objects is the shared object store, whose segments any node may
+	// expire; nil when recordings stay on the nodes' disks.
+	Objects Objects
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
@@ -49,9 +52,10 @@ type Retention struct {
 
 // RetentionMetrics are retention's series.
 type RetentionMetrics struct {
-	DeletedBytes prometheus.Counter
-	FreeBytes    prometheus.Gauge
-	HeldBlocking prometheus.Gauge
+	DeletedBytes       prometheus.Counter
+	FreeBytes          prometheus.Gauge
+	HeldBlocking       prometheus.Gauge
+	ObjectDeleteErrors prometheus.Counter
 }
 
 // NewRetentionMetrics registers retention's series on reg.
@@ -63,9 +67,11 @@ func NewRetentionMetrics(reg prometheus.Registerer) *RetentionMetrics {
 			Help: "Free bytes on the filesystem holding the recordings."}),
 		HeldBlocking: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_retention_space_blocked",
 			Help: "1 when the disk is short of space and everything left to delete is held."}),
+		ObjectDeleteErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_s3_delete_errors_total",
+			Help: "Deletions of expired footage the shared object store refused or did not answer (each is tried again)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.DeletedBytes, m.FreeBytes, m.HeldBlocking)
+		reg.MustRegister(m.DeletedBytes, m.FreeBytes, m.HeldBlocking, m.ObjectDeleteErrors)
 	}
 	return m
 }
@@ -137,6 +143,9 @@ func (r *Retention) Pass(ctx context.Context) (PassResult, error) {
 		return res, err
 	}
 	err := r.makeSpace(ctx, &res)
+	if err == nil && r.Objects != nil {
+		err = r.deleteObjects(ctx)
+	}
 	if r.Metrics != nil {
 		if free, ferr := r.freeBytes(); ferr == nil {
 			r.Metrics.FreeBytes.Set(float64(free))
@@ -273,7 +282,7 @@ func (r *Retention) deleteUnlessHeld(ctx context.Context, seg store.Segment, rea
 		return false, nil
 	}
 	path := filepath.Join(r.Dir, filepath.FromSlash(seg.Path))
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) && seg.Object == "" {
 		reason += " (the file was already missing)"
 	}
 	err = r.Store.DeleteSegment(ctx, seg, reason, r.Now())
@@ -281,9 +290,14 @@ func (r *Retention) deleteUnlessHeld(ctx context.Context, seg store.Segment, rea
 		res.HeldSkipped++
 		return false, nil
 	}
+	if errors.Is(err, store.ErrNotFound) && seg.Object != "" {
+		return false, nil // another node expired it first
+	}
 	if err != nil {
 		return false, err
 	}
+	// A segment in the object store has its object queued for deletion
+	// (deleteObjects); a copy left on this disk by an upload goes too.
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("delete %s (%s %s): %w", seg.Path, seg.Camera, seg.Start.Format(time.RFC3339), err)
 	}
@@ -293,6 +307,34 @@ func (r *Retention) deleteUnlessHeld(ctx context.Context, seg store.Segment, rea
 		r.Metrics.DeletedBytes.Add(float64(seg.Bytes))
 	}
 	return true, nil
+}
+
+// objectDeletePage is how many queued objects one query deletes.
+const objectDeletePage = 100
+
+// deleteObjects deletes the objects of deleted segments from the object
+// store. One the store will not delete stays queued for the next pass.
+func (r *Retention) deleteObjects(ctx context.Context) error {
+	for {
+		objects, err := r.Store.ObjectsToDelete(ctx, objectDeletePage)
+		if err != nil || len(objects) == 0 {
+			return err
+		}
+		for _, o := range objects {
+			if err := r.Objects.Delete(ctx, o); err != nil {
+				if r.Metrics != nil {
+					r.Metrics.ObjectDeleteErrors.Inc()
+				}
+				return fmt.Errorf("deleted footage still in the object store (tried again next pass): %w", err)
+			}
+			if err := r.Store.ObjectDeleted(ctx, o); err != nil {
+				return err
+			}
+		}
+		if len(objects) < objectDeletePage {
+			return nil
+		}
+	}
 }
 
 // removeEmptyDirs removes dir and its empty parents, up to (not including) root.

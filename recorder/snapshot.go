@@ -3,8 +3,6 @@ package recorder
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/decode"
@@ -32,17 +30,12 @@ func (r *Recorder) Snapshot(ctx context.Context, camera string, at time.Time, ma
 		return nil, time.Time{}, fmt.Errorf("%w for %s at %s: %s", ErrNoFootage, camera, at.UTC().Format(time.RFC3339), why)
 	}
 	seg := segs[0]
-	path := filepath.Join(r.Dir, filepath.FromSlash(seg.Path))
-	f, err := os.Open(path)
+	f, err := r.open(&seg)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("segment of %s at %s: %w", camera, seg.Start.Format(time.RFC3339), err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	idx, err := segment.Scan(f, st.Size())
+	idx, err := segment.Scan(f, f.Size())
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("segment %s: %w", seg.Path, err)
 	}

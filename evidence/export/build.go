@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -223,6 +225,11 @@ func (b *builder) masters(id string, segs []store.Segment, masked bool) error {
 			how = PlacedCopy
 		} else {
 			sum, n, how, err = placeMaster(dst, filepath.Join(b.x.RecordingsDir, filepath.FromSlash(s.Path)), b.x.CopyMasters)
+			if errors.Is(err, fs.ErrNotExist) && b.x.Open != nil {
+				// Uploaded to the object store since the index was read.
+				sum, n, err = copyOpened(dst, b.x.Open, &s)
+				how = PlacedCopy
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", s.Path, err)

@@ -93,9 +93,10 @@ func copyHashed(dst, src string) (sum [32]byte, n int64, err error) {
 	})
 }
 
-// elsewhere says whether a segment is on another node's disk.
+// elsewhere says whether a segment is on another node's disk or in the
+// object store.
 func (x *Exporter) elsewhere(s *store.Segment) bool {
-	return x.Open != nil && s.Node != "" && s.Node != x.Node
+	return x.Open != nil && (s.Object != "" || s.Node != "" && s.Node != x.Node)
 }
 
 // copyOpened copies a segment read through open (from the node whose disk

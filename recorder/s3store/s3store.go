@@ -24,6 +24,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/vigil-cctv/vigil/recorder/playback"
+	"github.com/vigil-cctv/vigil/recorder/segment"
 )
 
 // Config says where the object store is.
@@ -154,7 +155,7 @@ func (s *Store) Put(ctx context.Context, object, file string, size int64, sum [3
 	}
 	if n != size || [32]byte(h.Sum(nil)) != sum {
 		return fmt.Errorf("%w: %s is %d bytes with sha256 %x, sealed as %d bytes with sha256 %x",
-			ErrAltered, file, n, h.Sum(nil), size, sum)
+			segment.ErrAltered, file, n, h.Sum(nil), size, sum)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout+time.Duration(size>>20)*time.Second)
 	defer cancel()
@@ -188,10 +189,6 @@ func (s *Store) PutBytes(ctx context.Context, object string, b []byte) error {
 	}
 	return nil
 }
-
-// ErrAltered is a segment file that no longer matches its sealed hash: it
-// is not uploaded (the evidence log shows the difference).
-var ErrAltered = errors.New("segment file altered since it was sealed")
 
 // Open reads object, size bytes long, in ranged requests.
 func (s *Store) Open(object string, size int64) (playback.File, error) {

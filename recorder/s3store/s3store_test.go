@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/recorder/s3store"
 	"github.com/vigil-cctv/vigil/recorder/s3store/s3test"
+	"github.com/vigil-cctv/vigil/recorder/segment"
 )
 
 // One SeaweedFS server for the package's tests: it takes seconds to start.
@@ -103,7 +104,7 @@ func TestPutRefusesAnAlteredFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	obj := st.Object("cam001/x.mp4")
-	if err := st.Put(context.Background(), obj, file, int64(len(b)), sum); !errors.Is(err, s3store.ErrAltered) {
+	if err := st.Put(context.Background(), obj, file, int64(len(b)), sum); !errors.Is(err, segment.ErrAltered) {
 		t.Fatalf("altered file: %v", err)
 	}
 	if _, err := st.Stat(context.Background(), obj); !errors.Is(err, s3store.ErrNotFound) {

@@ -84,6 +84,10 @@ func (x *Index) Duration() time.Duration {
 // ErrCorrupt is wrapped by every error about a malformed segment.
 var ErrCorrupt = errors.New("corrupt segment")
 
+// ErrAltered is a segment file that no longer matches the size and hash
+// it was sealed with (which the evidence log holds).
+var ErrAltered = errors.New("segment file altered since it was sealed")
+
 func corrupt(off int64, format string, args ...any) error {
 	return fmt.Errorf("%w at offset %d: %s", ErrCorrupt, off, fmt.Sprintf(format, args...))
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/tasking"
 	"github.com/vigil-cctv/vigil/recorder"
+	"github.com/vigil-cctv/vigil/recorder/s3store"
 	"github.com/vigil-cctv/vigil/ui"
 	"github.com/vigil-cctv/vigil/ui/live"
 )
@@ -75,6 +76,12 @@ type App struct {
 	ptz   *ptz.Controller
 	// readiness: issue 10 (GET /readyz).
 	readiness readiness
+	// objects: issue 10, the shared object store for recordings (nil:
+	// they stay on the nodes' disks), uploader, what moves them there,
+	// and opener, how every reader of footage finds a segment.
+	objects  *s3store.Store
+	uploader *recorder.Uploader
+	opener   *segmentOpener
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -98,6 +105,13 @@ func (a *App) Initialize() (err error) {
 	ctx := context.Background()
 	if err = a.newRouter(ctx); err != nil {
 		return err
+	}
+	if err = a.openObjects(ctx); err != nil {
+		return err
+	}
+	a.opener = &segmentOpener{dir: filepath.Join(a.Config.DataDir, "recordings"), store: a.store, objects: a.objects, router: a.router}
+	if a.router != nil {
+		a.router.open = a.opener.Open
 	}
 	if err = a.openEvidence(); err != nil {
 		return err
@@ -192,10 +206,9 @@ func (a *App) Initialize() (err error) {
 		a.server.Exports, a.server.ExportRequests = a.exports, a.store
 		a.server.Recordings = a.rec // the index plus the segments being written
 		a.server.Snapshots = a.rec
-		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir}
-		if router != nil { // footage on other nodes' disks is read from them
-			a.server.Player = &player{rec: a.rec, dir: a.rec.Dir, open: router.OpenSegment}
-		}
+		// Footage on other nodes' disks is read from them, and footage in
+		// the object store from there.
+		a.server.Player = &player{rec: a.rec, dir: a.rec.Dir, open: a.opener.Open}
 	}
 	if a.analytics != nil {
 		a.server.AnalyticsEngine = a.analytics
@@ -231,7 +244,7 @@ func (a *App) newRouter(ctx context.Context) error {
 		return err
 	}
 	a.router = &nodeRouter{self: cl.NodeID, store: a.store, leaseTTL: cl.LeaseTTL, secret: secret,
-		recordings: filepath.Join(a.Config.DataDir, "recordings"), logger: a.logger.With("component", "cluster")}
+		logger: a.logger.With("component", "cluster")}
 	return nil
 }
 
@@ -271,9 +284,12 @@ func (a *App) startRecorder(ctx context.Context) error {
 		Store: a.store, Dir: dir, QuotaBytes: rc.QuotaBytes, MinFreeBytes: rc.MinFreeBytes,
 		Interval: rc.RetentionInterval, Logger: log, Metrics: recorder.NewRetentionMetrics(a.metrics),
 	}
+	if a.objects != nil {
+		a.ret.Objects = a.objects
+	}
 	a.rec = &recorder.Recorder{
 		Dir: dir, SegmentDuration: rc.SegmentDuration, SyncInterval: rc.SyncInterval, Queue: rc.QueueFrames,
-		Store: a.store, Retention: a.ret, Metrics: recorder.NewMetrics(a.metrics), Logger: log,
+		Store: a.store, Retention: a.ret, Metrics: recorder.NewMetrics(a.metrics), Logger: log, Open: a.opener.openForRecorder,
 	}
 	if err := a.rec.Initialize(); err != nil {
 		return err
@@ -286,6 +302,7 @@ func (a *App) startRecorder(ctx context.Context) error {
 	}
 	a.rec.Custody, a.ret.Custody = a.feeder, a.feeder
 	a.ret.Initialize()
+	a.startUploads()
 	return nil
 }
 
@@ -343,6 +360,9 @@ func (a *App) Close() {
 	}
 	if a.ret != nil && a.ret.Running() {
 		a.ret.Close()
+	}
+	if a.uploader != nil {
+		a.uploader.Close()
 	}
 	if a.workflow != nil {
 		a.workflow.close()

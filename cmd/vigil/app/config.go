@@ -144,6 +144,40 @@ type RecorderConfig struct {
 	MinFreeBytes int64 `yaml:"min_free_bytes"`
 	// RetentionInterval is how often retention runs.
 	RetentionInterval time.Duration `yaml:"retention_interval"`
+	// S3 keeps sealed segments in S3-compatible object storage that every
+	// node shares; off (no endpoint), they stay on the disk of the node
+	// that recorded them.
+	S3 S3Config `yaml:"s3"`
+}
+
+// S3Config is the shared object store for recordings. A node uploads
+// each sealed segment once its sealing is in the evidence log, records
+// where it went in the index, and removes it from its disk; any node then
+// plays and exports it from the store, and retention deletes it there.
+type S3Config struct {
+	// Endpoint is the S3 service's host:port (e.g. s3.eu-west-2.amazonaws.com,
+	// or a SeaweedFS or Ceph gateway on the council's network); empty: off.
+	Endpoint string `yaml:"endpoint"`
+	// Bucket holds the recordings; Prefix starts every object's key.
+	Bucket string `yaml:"bucket"`
+	Prefix string `yaml:"prefix"`
+	// Region is the bucket's region.
+	Region string `yaml:"region"`
+	// AccessKey and SecretKey sign requests: set them through
+	// VIGIL_RECORDER_S3_ACCESS_KEY and VIGIL_RECORDER_S3_SECRET_KEY rather
+	// than the file.
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// TLS uses https (default); CAFile is the CA of the endpoint's
+	// certificate when it is not a public one.
+	TLS    bool   `yaml:"tls"`
+	CAFile string `yaml:"ca_file"`
+	// CreateBucket makes the bucket at start when it is missing.
+	CreateBucket bool `yaml:"create_bucket"`
+	// UploadWorkers upload at once; UploadInterval is how often a node
+	// looks for sealed segments to upload.
+	UploadWorkers  int           `yaml:"upload_workers"`
+	UploadInterval time.Duration `yaml:"upload_interval"`
 }
 
 // EvidenceConfig sets up the evidence locker. The log, its checkpoints and
@@ -390,6 +424,8 @@ func DefaultConfig() Config {
 			QueueFrames:       1000,
 			MinFreeBytes:      1 << 30,
 			RetentionInterval: time.Minute,
+			S3: S3Config{Prefix: "recordings", Region: "us-east-1", TLS: true,
+				UploadWorkers: 4, UploadInterval: 10 * time.Second},
 		},
 		Evidence: EvidenceConfig{
 			Origin:             "vigil.localhost/evidence",
@@ -546,6 +582,7 @@ func (c *Config) Validate() error {
 	if rc.RetentionInterval < time.Second {
 		bad("recorder.retention_interval", "%v must be at least 1s", rc.RetentionInterval)
 	}
+	c.validateS3(bad)
 	if c.TLS.Mode != "on" && c.TLS.Mode != "off" {
 		bad("tls.mode", "%q must be on or off", c.TLS.Mode)
 	}

@@ -107,6 +107,8 @@ cameras:
 		{"live nat ip", "live:\n  nat_1to1_ips: [vigil.example]\n", []string{"live.nat_1to1_ips[0]:", "not an IP"}},
 		{"live ice url", "live:\n  ice_servers:\n    - urls: [http://stun.example]\n", []string{"live.ice_servers[0].urls:", "stun:"}},
 		{"grafana url", "grafana_url: grafana:3000\n", []string{"grafana_url:", "http(s) URL"}},
+		{"s3", "recorder:\n  s3:\n    endpoint: https://s3.example/x\n    bucket: Footage_1\n    upload_workers: 0\n    upload_interval: 1h\n",
+			[]string{"recorder.s3.endpoint:", "recorder.s3.bucket:", "recorder.s3.access_key:", "recorder.s3.upload_workers:", "recorder.s3.upload_interval:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, tc.body))
@@ -132,6 +134,11 @@ func TestEnvironmentOverrides(t *testing.T) {
 	}
 	if c.Listen != "127.0.0.1:9999" || c.Ingest.ReadTimeout != 20*time.Second || c.Demo.Cameras != 12 || !c.Demo.Enabled {
 		t.Fatalf("overrides not applied: %+v", c)
+	}
+	// The object store's keys come from the environment, not the file.
+	t.Setenv("VIGIL_RECORDER_S3_SECRET_KEY", "s3cr3t")
+	if c, err := DemoConfigFromEnv(); err != nil || c.Recorder.S3.SecretKey != "s3cr3t" || !c.Recorder.S3.TLS {
+		t.Fatalf("s3 secret from the environment: %+v %v", c.Recorder.S3, err)
 	}
 	t.Setenv("VIGIL_INGEST_RECONNECT_MAX", "forever")
 	if _, err := DemoConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "ingest.reconnect_max") || !strings.Contains(err.Error(), "VIGIL_INGEST_RECONNECT_MAX") {

@@ -72,9 +72,9 @@ func (a *App) startExports() {
 		OutDir: filepath.Join(a.Config.DataDir, "exports"), VerifierDir: a.Config.Evidence.VerifierDir,
 		ClockOffset: a.clockOffset, Logger: a.logger.With("component", "export"),
 	}, OnDone: a.exportDone}
-	if a.router != nil { // the footage on other nodes' disks is read from them
-		a.exports.Exporter.Node, a.exports.Exporter.Open = a.router.self, a.router.OpenSegment
-	}
+	// The footage on other nodes' disks is read from them, and footage in
+	// the object store from there.
+	a.exports.Exporter.Node, a.exports.Exporter.Open = a.Config.Cluster.NodeID, a.opener.Open
 	a.exports.Initialize()
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/playback"
 	"github.com/vigil-cctv/vigil/ui"
 )
 
@@ -31,10 +32,11 @@ type nodeRouter struct {
 	leaseTTL time.Duration
 	logger   *slog.Logger
 
-	// recordings is this node's recordings directory; secret signs the
-	// nodes' requests to each other (store.ClusterSecret).
-	recordings string
-	secret     []byte
+	// open opens the segments this node serves the others (its files, or
+	// their objects once uploaded); secret signs the nodes' requests to
+	// each other (store.ClusterSecret).
+	open   func(*store.Segment) (playback.File, error)
+	secret []byte
 	// evlog is the evidence log, which this node may write for the others.
 	evlog *locker.Log
 

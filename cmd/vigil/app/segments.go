@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -96,22 +94,20 @@ func (n *nodeRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such segment on this node", http.StatusNotFound)
 		return
 	}
-	f, err := os.Open(filepath.Join(n.recordings, filepath.FromSlash(seg.Path)))
+	// Its file, or the object it was uploaded to since the asking node
+	// read the index.
+	f, err := n.open(&seg)
 	if err != nil {
 		http.Error(w, "segment file missing on this node", http.StatusNotFound)
 		return
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "video/mp4")
-	http.ServeContent(w, r, "", time.Time{}, f)
+	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(f, 0, f.Size()))
 }
 
-// OpenSegment opens a segment for playback: from this node's disk, or
-// read from the node whose disk holds it.
-func (n *nodeRouter) OpenSegment(s *store.Segment) (playback.File, error) {
-	if s.Node == n.self || s.Node == "" {
-		return playback.OpenFile(filepath.Join(n.recordings, filepath.FromSlash(s.Path)))
-	}
+// openRemote reads a segment from the node whose disk holds it.
+func (n *nodeRouter) openRemote(s *store.Segment) (playback.File, error) {
 	p, err := n.peer(context.Background(), s.Node)
 	if err != nil {
 		return nil, err

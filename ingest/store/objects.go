@@ -13,10 +13,11 @@ import (
 // the object store has deleted it too.
 
 // SegmentsToUpload returns up to n segments on this node's disk whose
-// sealing is logged, oldest first: the ones to upload to the object store.
-func (s *Store) SegmentsToUpload(ctx context.Context, n int) ([]Segment, error) {
+// sealing is logged, oldest first from after id after: the ones to upload
+// to the object store.
+func (s *Store) SegmentsToUpload(ctx context.Context, after int64, n int) ([]Segment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+segmentColumns+` FROM segments
-		WHERE node = $2 AND object_key = '' AND sealed_seq IS NOT NULL ORDER BY id LIMIT $1`, n, s.node)
+		WHERE node = $2 AND object_key = '' AND sealed_seq IS NOT NULL AND id > $3 ORDER BY id LIMIT $1`, n, s.node, after)
 	if err != nil {
 		return nil, fmt.Errorf("segments to upload: %w", err)
 	}

@@ -27,7 +27,7 @@ func testSegmentsInTheObjectStore(t *testing.T) {
 	segs := fiveMinuteSegments(t, a, "cam001", t0, 3)
 
 	// Only segments whose sealing is logged are uploaded.
-	if up, err := a.SegmentsToUpload(ctx, 10); err != nil || len(up) != 0 {
+	if up, err := a.SegmentsToUpload(ctx, 0, 10); err != nil || len(up) != 0 {
 		t.Fatalf("to upload before logging: %+v %v", up, err)
 	}
 	for i, s := range segs {
@@ -35,12 +35,15 @@ func testSegmentsInTheObjectStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if up, _ := b.SegmentsToUpload(ctx, 10); len(up) != 0 {
+	if up, _ := b.SegmentsToUpload(ctx, 0, 10); len(up) != 0 {
 		t.Fatalf("vigil-1 would upload vigil-0's segments: %+v", up)
 	}
-	up, err := a.SegmentsToUpload(ctx, 2)
+	up, err := a.SegmentsToUpload(ctx, 0, 2)
 	if err != nil || len(up) != 2 || up[0].ID != segs[0].ID {
 		t.Fatalf("to upload: %+v %v", up, err)
+	}
+	if rest, _ := a.SegmentsToUpload(ctx, up[1].ID, 2); len(rest) != 1 || rest[0].ID != segs[2].ID {
+		t.Fatalf("to upload after %d: %+v", up[1].ID, rest)
 	}
 	obj := "recordings/vigil/" + segs[0].Path
 	if err := a.SetSegmentObject(ctx, segs[0].ID, obj); err != nil {

@@ -18,8 +18,12 @@ type Nodes interface {
 	// node, or no live node runs it.
 	CameraNode(ctx context.Context, camera string) string
 	// FootageNode is the node whose disk holds camera's footage at t (the
-	// one running it, for footage not yet sealed); "" when it is this one.
+	// one running it, for footage not yet sealed); "" when this one can
+	// read it (its own disk, or the shared object store).
 	FootageNode(ctx context.Context, camera string, at time.Time) string
+	// Sealed says whether camera's footage up to t is sealed and indexed:
+	// any node can then play it, reading each segment from where it is.
+	Sealed(ctx context.Context, camera string, t time.Time) bool
 	// Forward sends r to node and copies the answer to w.
 	Forward(w http.ResponseWriter, r *http.Request, node string)
 }
@@ -65,6 +69,16 @@ func sessionNode(id string) string {
 // holds them. It says whether it did.
 func (a *cameraAPI) elsewhere(w http.ResponseWriter, r *http.Request, camera string) bool {
 	return a.gate.toCameraNode(w, r, camera)
+}
+
+// elsewhereUntil is elsewhere for a request about footage up to t: footage
+// all sealed is answered here, so it plays even while the camera's node
+// is down (before its cameras have moved).
+func (a *cameraAPI) elsewhereUntil(w http.ResponseWriter, r *http.Request, camera string, t time.Time) bool {
+	if a.gate.nodes != nil && !t.IsZero() && a.gate.nodes.Sealed(r.Context(), camera, t) {
+		return false
+	}
+	return a.elsewhere(w, r, camera)
 }
 
 // toCameraNode forwards r to the node that runs camera, when that is

@@ -30,10 +30,10 @@ func (a *cameraAPI) playback(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if a.elsewhere(w, r, id) {
+	from, to, err := timeRange(r)
+	if err == nil && a.elsewhereUntil(w, r, id, to) {
 		return
 	}
-	from, to, err := timeRange(r)
 	if err == nil && (from.IsZero() || to.IsZero()) {
 		err = errors.New("from and to are required (RFC 3339, e.g. 2026-03-29T01:30:00Z)")
 	}

@@ -59,9 +59,17 @@ func (n *nodeRouter) CameraNode(ctx context.Context, camera string) string {
 func (n *nodeRouter) FootageNode(ctx context.Context, camera string, at time.Time) string {
 	segs, err := n.store.Segments(ctx, camera, at, at.Add(time.Microsecond))
 	if err == nil && len(segs) > 0 {
-		return segs[len(segs)-1].Node
+		if s := segs[len(segs)-1]; s.Object == "" {
+			return s.Node
+		}
+		return "" // in the object store: read from there
 	}
 	return n.CameraNode(ctx, camera) // not sealed yet: its open segment
+}
+
+func (n *nodeRouter) Sealed(ctx context.Context, camera string, t time.Time) bool {
+	last, err := n.store.LastSegment(ctx, camera)
+	return err == nil && !last.End.Before(t)
 }
 
 // Forward sends r to node, which must have said it is alive within two

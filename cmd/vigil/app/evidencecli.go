@@ -64,7 +64,15 @@ func Export(c Config, r export.Request, outDir string) (export.Result, error) {
 		}
 		x := &export.Exporter{Store: st, Log: l, RecordingsDir: filepath.Join(c.DataDir, "recordings"),
 			OutDir: outDir, VerifierDir: c.Evidence.VerifierDir, Zip: true}
-		var err error
+		// Footage in the shared object store is read from there.
+		objects, err := newObjects(ctx, c)
+		if err != nil {
+			return err
+		}
+		if objects != nil {
+			o := &segmentOpener{dir: x.RecordingsDir, store: st, objects: objects}
+			x.Node, x.Open = c.Cluster.NodeID, o.Open
+		}
 		res, err = x.Export(ctx, r)
 		return err
 	})

@@ -50,21 +50,27 @@ func (c *Config) validateS3(bad func(field, format string, args ...any)) {
 
 // openObjects connects to the object store, when one is configured, and
 // checks that its bucket is there.
-func (a *App) openObjects(ctx context.Context) error {
-	sc := a.Config.Recorder.S3
+func (a *App) openObjects(ctx context.Context) (err error) {
+	a.objects, err = newObjects(ctx, a.Config)
+	return err
+}
+
+// newObjects is c's object store (nil when none is configured), its
+// bucket checked (and made, with create_bucket).
+func newObjects(ctx context.Context, c Config) (*s3store.Store, error) {
+	sc := c.Recorder.S3
 	if sc.Endpoint == "" {
-		return nil
+		return nil, nil
 	}
 	st, err := s3store.New(s3store.Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
 		AccessKey: sc.AccessKey, SecretKey: sc.SecretKey, TLS: sc.TLS, CAFile: sc.CAFile})
 	if err != nil {
-		return fmt.Errorf("recorder.s3: %w", err)
+		return nil, fmt.Errorf("recorder.s3: %w", err)
 	}
 	if err := st.Check(ctx, sc.CreateBucket); err != nil {
-		return fmt.Errorf("recorder.s3: %w", err)
+		return nil, fmt.Errorf("recorder.s3: %w", err)
 	}
-	a.objects = st
-	return nil
+	return st, nil
 }
 
 // startUploads starts moving sealed segments to the object store.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-cctv/vigil/ingest"
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/segment"
 )
 
 // Defaults.
@@ -230,24 +231,12 @@ func (r *Recorder) open(s *store.Segment) (SegmentFile, error) {
 	if r.Open != nil {
 		return r.Open(s)
 	}
-	f, err := os.Open(filepath.Join(r.Dir, filepath.FromSlash(s.Path)))
+	f, err := segment.Open(filepath.Join(r.Dir, filepath.FromSlash(s.Path)))
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return sizedFile{f, st.Size()}, nil
+	return f, nil
 }
-
-type sizedFile struct {
-	*os.File
-	size int64
-}
-
-func (f sizedFile) Size() int64 { return f.size }
 
 // Gaps is the index's gaps of a camera overlapping [from, to).
 func (r *Recorder) Gaps(ctx context.Context, camera string, from, to time.Time) ([]store.Gap, error) {

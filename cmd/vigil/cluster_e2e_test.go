@@ -18,6 +18,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/vigil-cctv/vigil/cmd/camsim/sim"
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
 	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
@@ -41,30 +42,11 @@ func TestFailoverEndToEnd(t *testing.T) {
 	dsn := pg.DSN("vigil")
 	cams := simtest.Start(t, 30)
 
-	// One evidence log for the cluster, so one signing key: each node
-	// reads it from its copy (here, one directory).
-	keys := filepath.Join(tmp, "evidence-keys")
-	pub, err := locker.GenerateKey(keys, "vigil.test-council.gov.uk/evidence")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("VIGIL_EVIDENCE_KEY_DIR", keys)
-
 	// vigil-1 starts first: it creates the first administrator and
 	// becomes the evidence log's writer, the node killed below.
-	nodes := make([]*served, 3)
-	for _, i := range []int{1, 0, 2} {
-		port := freePort(t)
-		nodes[i] = serveVigilOn(t, bin, port, fmt.Sprintf(`analytics: {enabled: false}
-store: {dsn: %q}
-cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6s}
-`, dsn, i, port))
-	}
+	nodes, pub := startNodes(t, bin, tmp, dsn, []int{1, 0, 2})
 	admin := firstAdmin(t, nodes[0].port, nodes[0].data, nodes[1].stdout)
-	for i := 1; i <= 30; i++ {
-		admin.json(t, "POST", "/api/v1/cameras", map[string]any{"id": fmt.Sprintf("cam%03d", i), "name": fmt.Sprintf("Camera %d", i),
-			"main_url": cams.URL(i, "main")}, 201, nil)
-	}
+	addCameras(t, admin, cams, 30)
 
 	st, err := store.Open(dsn)
 	if err != nil {
@@ -443,6 +425,38 @@ func exportAcrossNodes(t *testing.T, admin *site, n, other *served, verify, pub,
 	}
 	if got != masters {
 		t.Fatalf("the export holds %d masters of %s, want the %d segments on the nodes", got, camera, masters)
+	}
+}
+
+// startNodes starts len(order) vigil serve nodes, vigil-0 and on, in that
+// order, sharing PostgreSQL at dsn and one evidence log, so one signing
+// key (each node reads it from its copy: here, one directory); pub is the
+// key's public half.
+func startNodes(t *testing.T, bin, tmp, dsn string, order []int) (nodes []*served, pub string) {
+	t.Helper()
+	keys := filepath.Join(tmp, "evidence-keys")
+	pub, err := locker.GenerateKey(keys, "vigil.test-council.gov.uk/evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VIGIL_EVIDENCE_KEY_DIR", keys)
+	nodes = make([]*served, len(order))
+	for _, i := range order {
+		port := freePort(t)
+		nodes[i] = serveVigilOn(t, bin, port, fmt.Sprintf(`analytics: {enabled: false}
+store: {dsn: %q}
+cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6s}
+`, dsn, i, port))
+	}
+	return nodes, pub
+}
+
+// addCameras adds the simulator's first n cameras, cam001 and on.
+func addCameras(t *testing.T, admin *site, cams *sim.Server, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		admin.json(t, "POST", "/api/v1/cameras", map[string]any{"id": fmt.Sprintf("cam%03d", i), "name": fmt.Sprintf("Camera %d", i),
+			"main_url": cams.URL(i, "main")}, 201, nil)
 	}
 }
 

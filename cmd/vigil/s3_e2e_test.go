@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/vigil-cctv/vigil/cmd/camsim/sim/simtest"
-	"github.com/vigil-cctv/vigil/evidence/locker"
 	"github.com/vigil-cctv/vigil/ingest/store"
 	"github.com/vigil-cctv/vigil/ingest/store/pgtest"
 	"github.com/vigil-cctv/vigil/recorder/s3store/s3test"
@@ -36,31 +34,15 @@ func TestSharedStorageEndToEnd(t *testing.T) {
 	s3 := s3test.Start(t)
 	cams := simtest.Start(t, 6)
 
-	keys := filepath.Join(tmp, "evidence-keys")
-	pub, err := locker.GenerateKey(keys, "vigil.test-council.gov.uk/evidence")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("VIGIL_EVIDENCE_KEY_DIR", keys)
 	// The object store, as an operator would set it: keys from the
 	// environment.
 	for k, v := range map[string]string{"ENDPOINT": s3.Endpoint, "BUCKET": "borough-recordings", "TLS": "false",
 		"ACCESS_KEY": s3.AccessKey, "SECRET_KEY": s3.SecretKey, "CREATE_BUCKET": "true", "UPLOAD_INTERVAL": "1s"} {
 		t.Setenv("VIGIL_RECORDER_S3_"+k, v)
 	}
-	nodes := make([]*served, 2)
-	for i := range nodes {
-		port := freePort(t)
-		nodes[i] = serveVigilOn(t, bin, port, fmt.Sprintf(`analytics: {enabled: false}
-store: {dsn: %q}
-cluster: {node_id: vigil-%d, advertise_url: "https://127.0.0.1:%d", lease_ttl: 6s}
-`, dsn, i, port))
-	}
+	nodes, pub := startNodes(t, bin, tmp, dsn, []int{0, 1})
 	admin := firstAdmin(t, nodes[0].port, nodes[0].data, nodes[0].stdout)
-	for i := 1; i <= 6; i++ {
-		admin.json(t, "POST", "/api/v1/cameras", map[string]any{"id": fmt.Sprintf("cam%03d", i), "name": fmt.Sprintf("Camera %d", i),
-			"main_url": cams.URL(i, "main")}, 201, nil)
-	}
+	addCameras(t, admin, cams, 6)
 	st, err := store.Open(dsn)
 	if err != nil {
 		t.Fatal(err)

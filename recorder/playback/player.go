@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/vigil-cctv/vigil/ingest/store"
+	"github.com/vigil-cctv/vigil/recorder/segment"
 )
 
 // Default bounds on the length of a range.
@@ -75,26 +75,13 @@ type File interface {
 	Size() int64
 }
 
-// diskFile is a segment file on this machine's disk.
-type diskFile struct {
-	*os.File
-	size int64
-}
-
-func (f diskFile) Size() int64 { return f.size }
-
 // OpenFile opens the segment file at path.
 func OpenFile(path string) (File, error) {
-	f, err := os.Open(path)
+	f, err := segment.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return diskFile{f, st.Size()}, nil
+	return f, nil
 }
 
 // opener is how p opens segments.

@@ -120,7 +120,8 @@ func Create(path string, h Header) (*Writer, error) {
 	}
 	w.bw = bufio.NewWriterSize(&w.out, 64<<10)
 	w.head = appendInit(make([]byte, 0, 4096), &w.hdr)
-	if _, err := w.bw.Write(w.head); err == nil {
+	_, err = w.bw.Write(w.head)
+	if err == nil {
 		err = w.bw.Flush()
 	}
 	if err != nil {

@@ -93,6 +93,14 @@ var vigilMetrics = []string{
 	"vigil_ptz_refused_total",
 	"vigil_ptz_dead_man_stops_total",
 	"vigil_ptz_takeovers_total",
+	// recordings in the shared object store (recorder/upload.go, recorder/retention.go):
+	// per node, only with recorder.s3 set
+	"vigil_s3_uploaded_segments_total",
+	"vigil_s3_uploaded_bytes_total",
+	"vigil_s3_upload_errors_total",
+	"vigil_s3_upload_backlog_segments",
+	"vigil_s3_upload_backlog_age_seconds",
+	"vigil_s3_delete_errors_total",
 }
 
 // prometheusMetrics are series Prometheus makes itself for every scrape target.

@@ -38,6 +38,7 @@ var ruleFiles = []struct{ rules, tests string }{
 	{"prometheus/rules/vigil-recorder.rules.yml", "prometheus/rules/vigil-recorder.test.yml"},
 	{"prometheus/rules/vigil-analytics.rules.yml", "prometheus/rules/vigil-analytics.test.yml"},
 	{"prometheus/rules/vigil-onvif.rules.yml", "prometheus/rules/vigil-onvif.test.yml"},
+	{"prometheus/rules/vigil-s3.rules.yml", "prometheus/rules/vigil-s3.test.yml"},
 }
 
 // vigilMetrics are the series the service exposes (names fixed by the ingest issue and

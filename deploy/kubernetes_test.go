@@ -66,7 +66,18 @@ var secretKeys = map[string]string{
 	// one pair for the whole cluster: its nodes share one evidence log
 	evidenceKeys + "/signing.key": "",
 	evidenceKeys + "/signing.pub": "",
+	// optional: shared S3 storage (recorder.s3), its keys and a private CA
+	s3Secret + "/access-key": "vigil-node",
+	s3Secret + "/secret-key": "an-example-s3-secret-key",
+	s3Secret + "/ca.crt":     "",
 }
+
+// Shared S3 storage (recorder.s3): the optional Secret with the keys (and
+// a private CA), and where that CA is mounted.
+const (
+	s3Secret = "vigil-s3"
+	s3CAFile = "/run/vigil/s3/ca.crt"
+)
 
 // The first pod, as the downward API describes it, and the others of a
 // three-node cluster.
@@ -616,6 +627,10 @@ func TestKubernetesManifests(t *testing.T) {
 		checkContainerfile(t, b, sts, cfg)
 	})
 
+	t.Run("object store", func(t *testing.T) {
+		checkObjectStore(t, sts, cm, vigil, cfg)
+	})
+
 	t.Run("servicemonitor", func(t *testing.T) {
 		checkServiceMonitor(t, b, vigil)
 	})
@@ -1020,6 +1035,114 @@ func checkEvidenceKey(t *testing.T, sts *appsv1.StatefulSet, cfg app.Config) {
 			t.Errorf("init container %s: succeeds without %s in the Secret:\n%s", ik.Name, f, out)
 		}
 	}
+}
+
+// checkObjectStore: shared S3 storage is optional. The keys come from the
+// optional Secret s3Secret (a cluster without S3 starts without it), and
+// so does a private CA, at s3CAFile. The config shipped keeps recordings
+// on the volumes; its commented-out recorder.s3 example, switched on, is
+// a config vigil accepts, with the keys from the Secret (not the file).
+func checkObjectStore(t *testing.T, sts *appsv1.StatefulSet, cm *corev1.ConfigMap, vigil *corev1.Container, cfg app.Config) {
+	pod := &sts.Spec.Template.Spec
+	for env, key := range map[string]string{"VIGIL_RECORDER_S3_ACCESS_KEY": "access-key", "VIGIL_RECORDER_S3_SECRET_KEY": "secret-key"} {
+		i := slices.IndexFunc(vigil.Env, func(e corev1.EnvVar) bool { return e.Name == env })
+		if i < 0 {
+			t.Errorf("vigil container: no env %s (Secret %s, key %s)", env, s3Secret, key)
+			continue
+		}
+		r := vigil.Env[i].ValueFrom
+		if r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != s3Secret || r.SecretKeyRef.Key != key ||
+			r.SecretKeyRef.Optional == nil || !*r.SecretKeyRef.Optional {
+			t.Errorf("env %s: want Secret %s key %s, optional (a cluster without S3 starts without the Secret)", env, s3Secret, key)
+		}
+	}
+	volumes := map[string]corev1.Volume{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v
+	}
+	if m := mountOf(vigil, s3CAFile); m == nil {
+		t.Errorf("%s: nothing is mounted there", s3CAFile)
+	} else if sv := volumes[m.Name].Secret; sv == nil || sv.SecretName != s3Secret || sv.Optional == nil || !*sv.Optional ||
+		!slices.Equal(sv.Items, []corev1.KeyToPath{{Key: path.Base(s3CAFile), Path: path.Base(s3CAFile)}}) {
+		t.Errorf("%s: want key %s of the Secret %s, and nothing else, optional", s3CAFile, path.Base(s3CAFile), s3Secret)
+	}
+
+	file := vigil.Args[2]
+	raw := cm.Data[path.Base(file)]
+	example, ok := s3Example(raw)
+	if !ok {
+		t.Fatalf("%s: no commented-out recorder.s3 example (a line \"  # s3:\" in recorder)", file)
+	}
+	if !strings.Contains(raw, s3CAFile) {
+		t.Errorf("%s: the s3 example does not say where a private CA is (%s)", file, s3CAFile)
+	}
+	doc, err := parseYAML(example)
+	if err != nil {
+		t.Fatalf("%s with the s3 example uncommented: %v", file, err)
+	}
+	s3 := mapAt(mapAt(doc, "recorder"), "s3")
+	for _, k := range []string{"access_key", "secret_key"} {
+		if _, ok := s3[k]; ok {
+			t.Errorf("%s: recorder.s3.%s in the example: the keys come from the Secret %s", file, k, s3Secret)
+		}
+	}
+	if strAt(s3, "endpoint") == "" || strAt(s3, "bucket") == "" {
+		t.Errorf("%s: the s3 example needs an endpoint and a bucket", file)
+	}
+	if v, _ := configField(reflect.ValueOf(cfg), "recorder.s3.endpoint"); v.String() != "" {
+		t.Errorf("%s: recorder.s3.endpoint is %q; the shipped config keeps recordings on the volumes (the example stays commented out)", file, v.String())
+	}
+	// vigil's own parser and Validate, with the pod's environment (set
+	// by checkConfig) and so the Secret's keys.
+	sc, err := app.ParseConfig(file, []byte(example))
+	if err != nil {
+		t.Fatalf("%s with the s3 example uncommented: %v", file, err)
+	}
+	for field, want := range map[string]string{
+		"recorder.s3.endpoint":   strAt(s3, "endpoint"),
+		"recorder.s3.access_key": secretKeys[s3Secret+"/access-key"],
+		"recorder.s3.secret_key": secretKeys[s3Secret+"/secret-key"],
+	} {
+		if v, ok := configField(reflect.ValueOf(sc), field); !ok || v.String() != want {
+			t.Errorf("%s with the s3 example: %s is %q, want %q", file, field, v.String(), want)
+		}
+	}
+}
+
+// s3Example is the config file raw with its commented-out recorder.s3
+// example switched on: the line "  # s3:" and the lines under it
+// ("  #   ..."), without their "# ".
+func s3Example(raw string) (string, bool) {
+	lines := strings.Split(raw, "\n")
+	found, in := false, false
+	for i, l := range lines {
+		switch {
+		case strings.TrimRight(l, " ") == "  # s3:":
+			lines[i], found, in = "  s3:", true, true
+		case in && strings.HasPrefix(l, "  #   "):
+			lines[i] = "  " + l[len("  # "):]
+		default:
+			in = false
+		}
+	}
+	return strings.Join(lines, "\n"), found
+}
+
+// configField is the field of an app.Config at a YAML path (a.b.c).
+func configField(v reflect.Value, yamlPath string) (reflect.Value, bool) {
+	for _, name := range strings.Split(yamlPath, ".") {
+		if v.Kind() != reflect.Struct {
+			return reflect.Value{}, false
+		}
+		i := slices.IndexFunc(reflect.VisibleFields(v.Type()), func(f reflect.StructField) bool {
+			return strings.Split(f.Tag.Get("yaml"), ",")[0] == name
+		})
+		if i < 0 {
+			return reflect.Value{}, false
+		}
+		v = v.Field(i)
+	}
+	return v, true
 }
 
 // checkContainerfile: the image the StatefulSet names is what

@@ -101,6 +101,7 @@ var vigilMetrics = []string{
 	"vigil_s3_upload_errors_total",
 	"vigil_s3_upload_backlog_segments",
 	"vigil_s3_upload_backlog_age_seconds",
+	"vigil_s3_upload_given_up_segments",
 	"vigil_s3_delete_errors_total",
 }
 

@@ -62,6 +62,7 @@ type UploadMetrics struct {
 	Errors     *prometheus.CounterVec
 	Backlog    prometheus.Gauge
 	BacklogAge prometheus.Gauge
+	GivenUp    prometheus.Gauge
 }
 
 // NewUploadMetrics registers the uploader's series on reg (nil: unregistered).
@@ -75,15 +76,17 @@ func NewUploadMetrics(reg prometheus.Registerer) *UploadMetrics {
 			Help: "Segments not uploaded, by why: store (the object store or the index failed; tried again), altered (the file no longer matches its sealed hash; left on disk), missing (the file is gone)."},
 			[]string{"why"}),
 		Backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_s3_upload_backlog_segments",
-			Help: "Sealed segments on this node's disk not yet in the shared object store."}),
+			Help: "Sealed segments on this node's disk waiting to go to the shared object store (not those given up on)."}),
 		BacklogAge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_s3_upload_backlog_age_seconds",
-			Help: "Age of the oldest footage on this node's disk not yet in the shared object store (0: none)."}),
+			Help: "Age of the oldest footage on this node's disk waiting to go to the shared object store (0: none)."}),
+		GivenUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_s3_upload_given_up_segments",
+			Help: "Segments on this node's disk the uploader will not try again (altered since sealed, or missing): they stay there until retention."}),
 	}
 	for _, why := range []string{"store", "altered", "missing"} {
 		m.Errors.WithLabelValues(why)
 	}
 	if reg != nil {
-		reg.MustRegister(m.Segments, m.Bytes, m.Errors, m.Backlog, m.BacklogAge)
+		reg.MustRegister(m.Segments, m.Bytes, m.Errors, m.Backlog, m.BacklogAge, m.GivenUp)
 	}
 	return m
 }
@@ -169,11 +172,20 @@ func (u *Uploader) Pass(ctx context.Context) (UploadResult, error) {
 		u.Metrics = NewUploadMetrics(nil)
 	}
 	defer u.measureBacklog(ctx)
+	// The segments given up on that are no longer waiting (retention
+	// deleted them) are forgotten after a whole pass.
+	gone := u.givenUp()
 	after := int64(0)
 	for {
 		segs, err := u.Store.SegmentsToUpload(ctx, after, uploadPage)
 		if err != nil || len(segs) == 0 {
+			if err == nil {
+				u.forget(gone)
+			}
 			return res, err
+		}
+		for _, s := range segs {
+			delete(gone, s.ID)
 		}
 		after = segs[len(segs)-1].ID
 		if err := u.uploadAll(ctx, segs, &res); err != nil {
@@ -290,11 +302,32 @@ func (u *Uploader) markBad(id int64) {
 	u.bad[id] = true
 }
 
+// givenUp is a copy of the segments given up on.
+func (u *Uploader) givenUp() map[int64]bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make(map[int64]bool, len(u.bad))
+	for id := range u.bad {
+		out[id] = true
+	}
+	return out
+}
+
+func (u *Uploader) forget(ids map[int64]bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id := range ids {
+		delete(u.bad, id)
+	}
+}
+
 func (u *Uploader) measureBacklog(ctx context.Context) {
-	n, oldest, err := u.Store.UploadBacklog(ctx)
+	bad := u.givenUp()
+	n, oldest, err := u.Store.UploadBacklog(ctx, bad)
 	if err != nil {
 		return
 	}
+	u.Metrics.GivenUp.Set(float64(len(bad)))
 	u.Metrics.Backlog.Set(float64(n))
 	age := 0.0
 	if !oldest.IsZero() {

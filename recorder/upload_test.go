@@ -116,6 +116,10 @@ func TestSegmentsMoveToTheObjectStore(t *testing.T) {
 	if got := testutil.ToFloat64(m.Errors.WithLabelValues("altered")); got != 1 {
 		t.Fatalf("altered errors: %v", got)
 	}
+	// It is not waiting to go any more: given up on, not backlog.
+	if b, age, g := testutil.ToFloat64(m.Backlog), testutil.ToFloat64(m.BacklogAge), testutil.ToFloat64(m.GivenUp); b != 0 || age != 0 || g != 1 {
+		t.Fatalf("backlog %v (age %v s), given up %v; want 0, 0, 1", b, age, g)
+	}
 
 	// Retention, 40 days on: expired objects go, held footage stays.
 	held := segs[1]

@@ -25,19 +25,34 @@ func (s *Store) SegmentsToUpload(ctx context.Context, after int64, n int) ([]Seg
 }
 
 // UploadBacklog counts the segments on this node's disk not yet in the
-// object store (logged or not), and the start of the oldest.
-func (s *Store) UploadBacklog(ctx context.Context) (int, time.Time, error) {
+// object store (logged or not), leaving out those in skip (the uploader
+// gave up on them), and returns the start of the oldest of the rest.
+func (s *Store) UploadBacklog(ctx context.Context, skip map[int64]bool) (int, time.Time, error) {
 	var n int
-	var oldest sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT count(*), min(start_us) FROM segments
-		WHERE node = $1 AND object_key = ''`, s.node).Scan(&n, &oldest)
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM segments WHERE node = $1 AND object_key = ''`,
+		s.node).Scan(&n); err != nil {
+		return 0, time.Time{}, fmt.Errorf("upload backlog: %w", err)
+	}
+	// The oldest not skipped is among the len(skip)+1 oldest.
+	rows, err := s.db.QueryContext(ctx, `SELECT id, start_us FROM segments WHERE node = $1 AND object_key = ''
+		ORDER BY start_us, id LIMIT $2`, s.node, len(skip)+1)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("upload backlog: %w", err)
 	}
-	if !oldest.Valid {
-		return n, time.Time{}, nil
+	defer rows.Close()
+	var oldest time.Time
+	for rows.Next() {
+		var id, start int64
+		if err := rows.Scan(&id, &start); err != nil {
+			return 0, time.Time{}, err
+		}
+		if !skip[id] && oldest.IsZero() {
+			oldest = fromMicros(start)
+		}
 	}
-	return n, fromMicros(oldest.Int64), nil
+	// Each skipped segment is in the count: skip holds only those still
+	// waiting.
+	return max(n-len(skip), 0), oldest, rows.Err()
 }
 
 // SetSegmentObject records that a segment is in the object store at

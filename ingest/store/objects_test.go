@@ -52,8 +52,12 @@ func testSegmentsInTheObjectStore(t *testing.T) {
 	if got, _ := a.SegmentByPath(ctx, segs[0].Path); got.Object != obj || got.Node != "vigil-0" {
 		t.Fatalf("uploaded segment: %+v", got)
 	}
-	if n, oldest, err := a.UploadBacklog(ctx); err != nil || n != 2 || !oldest.Equal(segs[1].Start) {
+	if n, oldest, err := a.UploadBacklog(ctx, nil); err != nil || n != 2 || !oldest.Equal(segs[1].Start) {
 		t.Fatalf("backlog: %d %v %v", n, oldest, err)
+	}
+	// A segment the uploader gave up on is left out.
+	if n, oldest, err := a.UploadBacklog(ctx, map[int64]bool{segs[1].ID: true}); err != nil || n != 1 || !oldest.Equal(segs[2].Start) {
+		t.Fatalf("backlog without the one given up on: %d %v %v", n, oldest, err)
 	}
 	if n, _ := a.RecordedBytes(ctx); n != 2*segs[0].Bytes {
 		t.Fatalf("bytes on vigil-0's disk: %d", n)

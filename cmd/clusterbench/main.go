@@ -232,7 +232,8 @@ func (o options) checkObjects() error {
 	case o.objectSeeks < 1 || o.objectSeeks > 100000:
 		return fmt.Errorf("-object-seeks %d: want 1 to 100000", o.objectSeeks)
 	}
-	up := int64(len(o.objectWorkers)+1)*int64(o.objectFiles)*int64(o.objectMiB)<<20 + int64(o.objectLarge)*int64(o.objectLargeMB)*1e6
+	up := int64(len(o.objectWorkers)+1)*int64(o.objectFiles)*int64(o.objectMiB)<<20 + int64(o.objectLarge)*int64(o.objectLargeMB)*1e6 +
+		2*int64(o.objectMiB)<<20 // the warm-up
 	if o.objects && up > objectCapacity {
 		return fmt.Errorf("the objects phase would upload %d MiB, more than the test object store holds (%d MiB): fewer or smaller -object-files or -object-large",
 			up>>20, objectCapacity>>20)

@@ -79,7 +79,7 @@ func TestQuick(t *testing.T) {
 		t.Fatalf("objects figures: %+v", ob)
 	}
 	for _, tr := range append(slices.Clone(ob.uploads), *ob.largeUp, *ob.pass) {
-		if tr.files == 0 || tr.bytes == 0 || tr.s3 <= 0 || tr.local <= 0 || tr.s3CPU <= 0 || tr.localCPU < 0 {
+		if tr.files == 0 || tr.bytes == 0 || tr.s3 <= 0 || tr.local <= 0 || tr.s3CPU.self <= 0 || tr.s3CPU.weed <= 0 || tr.localCPU.self <= 0 {
 			t.Fatalf("implausible transfer: %+v", tr)
 		}
 	}

@@ -60,7 +60,19 @@ type transfer struct {
 	bytes     int64
 	s3, local time.Duration // wall time of all the files
 	// CPU time used meanwhile by this process and the object store's
-	s3CPU, localCPU time.Duration
+	s3CPU, localCPU cpuTime
+}
+
+// cpuTime is CPU time (user and system) used by this process and by the
+// object store's.
+type cpuTime struct{ self, weed time.Duration }
+
+func (c cpuTime) total() time.Duration { return c.self + c.weed }
+
+// since adds what was used from then to now to c.
+func (c *cpuTime) since(then, now cpuTime) {
+	c.self += now.self - then.self
+	c.weed += now.weed - then.weed
 }
 
 // readFigure is one kind of read, from the object store and from the disk.
@@ -160,13 +172,19 @@ func objectsBench(ctx context.Context, o options, p *progress) (*objectResults, 
 	}
 	syscall.Sync()
 	p.logf("objects: %d segments of %d MiB and %d of %d MB made in %s", o.objectFiles, o.objectMiB, o.objectLarge, o.objectLargeMB, secs(time.Since(t0)))
+	// Warm-up (not timed): connections, the store's first volumes.
+	if _, err := parallel(2, r.small[:2], func(f segFile, _ []byte) error {
+		return st.Put(ctx, st.Object("warm/"+f.name), f.path, f.size, f.sum)
+	}); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
 
 	for _, w := range o.objectWorkers {
 		t, err := b.upload(ctx, r.small, w, fmt.Sprintf("put%d", w))
 		if err != nil {
 			return nil, fmt.Errorf("upload from %d workers: %w", w, err)
 		}
-		p.logf("objects: upload %d x %d MiB, %d workers: %s", t.files, o.objectMiB, w, t.line())
+		p.logf("objects: upload %d x %d MiB, %s: %s", t.files, o.objectMiB, workers(w), t.line())
 		r.uploads = append(r.uploads, t)
 	}
 	if len(r.large) > 0 {
@@ -181,7 +199,7 @@ func objectsBench(ctx context.Context, o options, p *progress) (*objectResults, 
 	if err != nil {
 		return nil, fmt.Errorf("Uploader.Pass: %w", err)
 	}
-	p.logf("objects: Uploader.Pass over %d indexed segments, %d workers: %s", t.files, passWorkers, t.line())
+	p.logf("objects: Uploader.Pass over %d indexed segments, %s: %s", t.files, workers(passWorkers), t.line())
 	r.pass = &t
 
 	// Reads: of the copies the last worker count uploaded.
@@ -322,10 +340,11 @@ feed:
 
 // upload times moving files to the object store (Store.Put, under keys
 // starting with prefix) and copying them to a directory on this disk, from
-// workers goroutines each, in two halves taking the two in turn (the first
-// half copied first, the second uploaded first). Between steps the
-// machine's dirty pages are written out (sync, not timed), so that no step
-// pays for another's writeback.
+// workers goroutines each, in parts taking the two in turn (the first
+// part copied first, the second uploaded first, and so on), so that a
+// change in the machine's load falls on both. Between steps the machine's
+// dirty pages are written out (sync, not timed), so that no step pays for
+// another's writeback.
 func (b *objectBench) upload(ctx context.Context, files []segFile, workers int, prefix string) (transfer, error) {
 	t := transfer{workers: workers, files: len(files)}
 	for _, f := range files {
@@ -336,17 +355,14 @@ func (b *objectBench) upload(ctx context.Context, files []segFile, workers int, 
 		return t, err
 	}
 	defer os.RemoveAll(copies)
-	half := (len(files) + 1) / 2
-	for i, part := range [][]segFile{files[:half], files[half:]} {
-		if len(part) == 0 {
-			continue
-		}
+	for i, part := range parts(files) {
 		local := func() error {
 			cpu := b.cpu()
 			d, err := parallel(workers, part, func(f segFile, buf []byte) error {
 				return copyFile(f.path, filepath.Join(copies, f.name), buf)
 			})
-			t.local, t.localCPU = t.local+d, t.localCPU+b.cpu()-cpu
+			t.local += d
+			t.localCPU.since(cpu, b.cpu())
 			return err
 		}
 		s3 := func() error {
@@ -354,28 +370,36 @@ func (b *objectBench) upload(ctx context.Context, files []segFile, workers int, 
 			d, err := parallel(workers, part, func(f segFile, _ []byte) error {
 				return b.st.Put(ctx, b.st.Object(prefix+"/"+f.name), f.path, f.size, f.sum)
 			})
-			t.s3, t.s3CPU = t.s3+d, t.s3CPU+b.cpu()-cpu
+			t.s3 += d
+			t.s3CPU.since(cpu, b.cpu())
 			return err
 		}
-		steps := []func() error{local, s3}
-		if i == 1 {
-			steps = []func() error{s3, local}
-		}
-		for _, step := range steps {
-			if err := step(); err != nil {
-				return t, err
-			}
-			syscall.Sync()
+		if err := inTurn(i, local, s3, syscall.Sync); err != nil {
+			return t, err
 		}
 	}
 	return t, nil
 }
 
+// partsOf is how many parts parts cuts the files into.
+const partsOf = 4
+
+// parts cuts files into partsOf parts (fewer if there are fewer files),
+// each a run of files.
+func parts(files []segFile) [][]segFile {
+	n := min(partsOf, len(files))
+	var out [][]segFile
+	for i := range n {
+		out = append(out, files[i*len(files)/n:(i+1)*len(files)/n])
+	}
+	return out
+}
+
 // pass times the service's own path, Uploader.Pass (each segment checked
 // against its sealed hash, uploaded, its object recorded in the index, the
 // file removed), over the files indexed in an SQLite store as sealed and
-// logged, against copying them on this disk from as many workers; in two
-// halves taken in turn, as upload.
+// logged, against copying them on this disk from as many workers; in parts
+// taken in turn, as upload (each part indexed before its pass).
 func (b *objectBench) pass(ctx context.Context, files []segFile) (transfer, error) {
 	t := transfer{workers: passWorkers, files: len(files)}
 	st, err := store.Open(filepath.Join(b.dir, "vigil.db"))
@@ -390,17 +414,14 @@ func (b *objectBench) pass(ctx context.Context, files []segFile) (transfer, erro
 	defer os.RemoveAll(copies)
 	up := &recorder.Uploader{Store: st, Dir: recs, Objects: b.st, Workers: passWorkers, Logger: quietLogger()}
 	stream := uuid.MustParse("9a1e6c52-3b0d-4f7e-8c21-5d4b3a2f1e0c")
-	half := (len(files) + 1) / 2
-	for i, part := range [][]segFile{files[:half], files[half:]} {
-		if len(part) == 0 {
-			continue
-		}
-		// Index the half as the recorder and the custody feeder do (not
+	n := 0
+	for i, part := range parts(files) {
+		// Index the part as the recorder and the custody feeder do (not
 		// timed); the files are hard links to the sources, which the pass
 		// removes.
 		var partBytes int64
-		for k, f := range part {
-			n := i*half + k
+		for _, f := range part {
+			n++
 			start := recBase.Add(time.Duration(n) * time.Minute)
 			seg := store.Segment{Camera: fmt.Sprintf("obj%03d", n%10), Start: start, End: start.Add(time.Minute),
 				Path: fmt.Sprintf("obj%03d/%s.mp4", n%10, start.Format("2006-01-02/15-04-05")), Bytes: f.size,
@@ -426,28 +447,23 @@ func (b *objectBench) pass(ctx context.Context, files []segFile) (transfer, erro
 			d, err := parallel(passWorkers, part, func(f segFile, buf []byte) error {
 				return copyFile(f.path, filepath.Join(copies, f.name), buf)
 			})
-			t.local, t.localCPU = t.local+d, t.localCPU+b.cpu()-cpu
+			t.local += d
+			t.localCPU.since(cpu, b.cpu())
 			return err
 		}
 		s3 := func() error {
 			cpu, start := b.cpu(), time.Now()
 			res, err := up.Pass(ctx)
-			t.s3, t.s3CPU = t.s3+time.Since(start), t.s3CPU+b.cpu()-cpu
+			t.s3 += time.Since(start)
+			t.s3CPU.since(cpu, b.cpu())
 			if err == nil && (res.Uploaded != len(part) || res.Bytes != partBytes) {
 				err = fmt.Errorf("a pass uploaded %d segments (%d bytes), want %d (%d bytes); %d altered, %d missing",
 					res.Uploaded, res.Bytes, len(part), partBytes, res.Altered, res.Missing)
 			}
 			return err
 		}
-		steps := []func() error{local, s3}
-		if i == 1 {
-			steps = []func() error{s3, local}
-		}
-		for _, step := range steps {
-			if err := step(); err != nil {
-				return t, err
-			}
-			syscall.Sync()
+		if err := inTurn(i, local, s3, syscall.Sync); err != nil {
+			return t, err
 		}
 	}
 	if n, _, err := st.UploadBacklog(ctx); err != nil || n != 0 {
@@ -507,7 +523,7 @@ func (b *objectBench) firstBlocks(files []segFile, prefix string) (readFigure, e
 			r.local, r.localEach = r.local+d, append(r.localEach, d)
 			return err
 		}
-		if err := inTurn(i, s3, local); err != nil {
+		if err := inTurn(i, s3, local, nil); err != nil {
 			return r, fmt.Errorf("%s: %w", f.name, err)
 		}
 		if !bytes.Equal(bs, bl) {
@@ -519,15 +535,19 @@ func (b *objectBench) firstBlocks(files []segFile, prefix string) (readFigure, e
 	return r, nil
 }
 
-// inTurn runs s3 then local for even i, local then s3 for odd.
-func inTurn(i int, s3, local func() error) error {
-	steps := []func() error{s3, local}
+// inTurn runs a then b for even i, b then a for odd; after each, between
+// (if not nil).
+func inTurn(i int, a, b func() error, between func()) error {
+	steps := []func() error{a, b}
 	if i%2 == 1 {
-		steps[0], steps[1] = local, s3
+		steps[0], steps[1] = b, a
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
+		}
+		if between != nil {
+			between()
 		}
 	}
 	return nil
@@ -556,7 +576,7 @@ func (b *objectBench) readWhole(files []segFile, prefix string) (readFigure, err
 	for i, f := range files {
 		s3 := read(func() (playback.File, error) { return b.st.Open(b.st.Object(prefix+"/"+f.name), f.size) }, f.size, &r.s3)
 		local := read(func() (playback.File, error) { return playback.OpenFile(f.path) }, f.size, &r.local)
-		if err := inTurn(i, s3, local); err != nil {
+		if err := inTurn(i, s3, local, nil); err != nil {
 			return r, fmt.Errorf("%s: %w", f.name, err)
 		}
 		r.reads++
@@ -601,7 +621,7 @@ func (b *objectBench) readRandom(files []segFile, prefix string, rng *rand.Rand)
 			r.local, r.localEach = r.local+d, append(r.localEach, d)
 			return err
 		}
-		if err := inTurn(i, s3, local); err != nil {
+		if err := inTurn(i, s3, local, nil); err != nil {
 			return r, fmt.Errorf("%s at %d: %w", files[k].name, off, err)
 		}
 		if !bytes.Equal(bs, bl) {
@@ -615,18 +635,18 @@ func (b *objectBench) readRandom(files []segFile, prefix string, rng *rand.Rand)
 
 // cpu is the CPU time this process and the object store's have used
 // (user and system, every thread).
-func (b *objectBench) cpu() time.Duration {
+func (b *objectBench) cpu() cpuTime {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	d := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	c := cpuTime{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 	if b.weed > 0 {
 		if f := procStat(b.weed); len(f) > 13 { // utime, stime: fields 14 and 15
 			ut, _ := strconv.ParseInt(f[12], 10, 64)
 			st, _ := strconv.ParseInt(f[13], 10, 64)
-			d += time.Duration(ut+st) * time.Second / clockTicks
+			c.weed = time.Duration(ut+st) * time.Second / clockTicks
 		}
 	}
-	return d
+	return c
 }
 
 // clockTicks are /proc's units of CPU time a second (USER_HZ: 100 on

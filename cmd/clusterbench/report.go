@@ -403,18 +403,18 @@ volume server over loopback HTTP, all on this machine's cores with the benchmark
 baseline copies the same file through a 1 MiB buffer and fsyncs it (what a node does to
 keep it on its own disk). SeaweedFS's volume server does not fsync a write by default
 (fs.configure -fsync sets it per path): the S3 figures do not wait for the disk, the
-baseline does. s3test's server keeps 64 MB volumes and makes more as they fill, within
-the timed uploads (two segments are uploaded first, untimed). Uploads run in 4 parts
-taking the two sides in turn; between steps every dirty page is written out (sync, not
-timed). CPU is this process's (user and system, every thread:
-the kernel's copying and fsync in its calls too) + the weed server's, from /proc, the ratio
-on their sum; other processes on this machine are not counted. A node pays only the first
-when the object store is elsewhere. Uploader.Pass is the service's path: each segment
-checked and uploaded, its object recorded in the SQLite index, the file removed. Reads are
-of the segments just uploaded and their source files, all warm in the page cache on both
-sides, so they compare the S3 path with reading from memory, not disks: the object store
-is read a ranged GET a 1 MiB block, the last 8 kept per open segment; a random 64 KiB read
-mostly lands outside them and costs a 1 MiB request (two across a block boundary).
+baseline does. s3test's server keeps 64 MB volumes and makes more as they fill, within the
+timed uploads (two segments go first, untimed). Uploads run in 4 parts taking the two sides
+in turn; between steps every dirty page is written out (sync, not timed). CPU is this
+process's (user and system, every thread, the kernel's copying and fsync in its calls too)
++ the weed server's, from /proc, the ratio on their sum; other processes on this machine
+are not counted; a node whose object store is elsewhere pays only the first. Uploader.Pass
+is the service's path: each segment checked and uploaded, its object recorded in the SQLite
+index, the file removed. Reads are of the segments just uploaded and their source files,
+warm in the page cache on both sides, so they compare the S3 path with reading memory, not
+disks: the object store is read in ranged GETs of a 1 MiB block, the last 8 kept per open
+segment; a random 64 KiB read mostly lands outside them and costs a 1 MiB request (two
+across a block boundary).
 `)
 }
 

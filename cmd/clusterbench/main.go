@@ -45,10 +45,25 @@
 //     reopens the shared log (every entry's sequence and chain, the signed
 //     checkpoint) and finds every acknowledged append in it.
 //
-//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 6 minutes
+//  5. objects: sealed segments in the shared object store (s3store on one
+//     SeaweedFS weed server started by s3test, on loopback; bin/weed from
+//     make s3server, or VIGIL_WEED: without it the run fails at once)
+//     against the same files on this disk: Store.Put of -object-files
+//     segments of -object-mib from each of -object-workers, and of
+//     -object-large of -object-large-mb (a 5 min 4 Mbit/s main stream is
+//     150 MB) from one, against copying them with fsync; Uploader.Pass
+//     over them indexed in SQLite (check, upload, index, remove) against
+//     the same copy; segments read whole (Store.Open + io.Copy), 64 KiB
+//     ReadAt's at random and the first 1 MiB block after an open, against
+//     playback.OpenFile. MB/s, time ratio S3 / local, and the CPU of this
+//     process and of weed per GB moved. It runs first (no PostgreSQL), in
+//     about a minute.
+//
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each, objects: about 7 minutes
 //     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
 //     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
 //     go run ./cmd/clusterbench -phases evidence -log-trials 10
+//     go run ./cmd/clusterbench -phases objects -object-large 0
 //
 // Exit status is non-zero only on a harness error, never on a missed target.
 package main
@@ -135,7 +150,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	o := defaultOptions()
 	fs := flag.NewFlagSet("clusterbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras, 1 evidence log takeover of each kind")
+	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras, 1 evidence log takeover of each kind, objects: 4 x 1 MiB and 1 x 16 MB segments, 20 random reads")
 	cameras := fs.String("cameras", "10,100,300", "camera counts N of the takeover trials")
 	writers := fs.String("writers", "1,8", "goroutines of the store operation measurements")
 	phases := fs.String("phases", "takeover,ops,evidence,objects", "phases to run: takeover (with the rounds), ops, evidence, objects")

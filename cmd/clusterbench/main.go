@@ -59,7 +59,7 @@
 //     process and of weed per GB moved. It runs first (no PostgreSQL), in
 //     about a minute.
 //
-//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each, objects: about 7 minutes
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each, objects: 6-7 minutes
 //     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
 //     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
 //     go run ./cmd/clusterbench -phases evidence -log-trials 10

@@ -104,12 +104,13 @@ fuzz:
 	done
 
 # The 300-camera ingest benchmark; the evidence, live-view and scale-out
-# (takeover after a node dies, PostgreSQL against SQLite) benchmarks; then
+# (takeover after a node dies, PostgreSQL against SQLite, segments in the
+# shared object store, s3server's weed, against this disk) benchmarks; then
 # the Go benchmarks (segment writer, decoder, playback, masked working
 # copies against ffmpeg, analytics decode + motion against ffmpeg -threads
 # 1, the plate reader's detection and recognition), each against a baseline
 # measured in the same run.
-bench: build clips
+bench: build clips s3server
 	$(GO) run ./cmd/ingestbench
 	$(GO) run ./cmd/evidencebench
 	$(GO) run ./cmd/livebench

@@ -27,14 +27,27 @@ type results struct {
 	ops        []opFigures
 	backends   []string // names of the ops' columns
 	evidence   *evidenceResults
+	objects    *objectResults
 }
 
-// bench runs the takeover trials (with the rounds) on a fast PostgreSQL,
-// then the store operations on SQLite and the PostgreSQL servers, then the
-// evidence log's appends (in a directory, and shared on each server) and
-// its takeovers.
+// bench runs the objects phase first (its own object store, no
+// PostgreSQL; a missing weed binary fails the run at once), then the
+// takeover trials (with the rounds) on a fast PostgreSQL, then the store
+// operations on SQLite and the PostgreSQL servers, then the evidence log's
+// appends (in a directory, and shared on each server) and its takeovers.
 func bench(ctx context.Context, o options, p *progress) (*results, error) {
 	r := &results{o: o, machine: machine(), pgSettings: map[string]string{}}
+	var err error
+	if o.objects {
+		if r.objects, err = objectsBench(ctx, o, p); err != nil {
+			return nil, fmt.Errorf("objects: %w", err)
+		}
+		p.logf("objects: phase took %s", secs(r.objects.took))
+	}
+	if !o.takeover && !o.ops && !o.evidence {
+		r.loadAfter = loadavg()
+		return r, nil
+	}
 	p.logf("starting PostgreSQL (pgtest: fsync off)")
 	fast, err := pgtest.New()
 	if err != nil {

@@ -45,10 +45,25 @@
 //     reopens the shared log (every entry's sequence and chain, the signed
 //     checkpoint) and finds every acknowledged append in it.
 //
-//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each: about 6 minutes
+//  5. objects: sealed segments in the shared object store (s3store on one
+//     SeaweedFS weed server started by s3test, on loopback; bin/weed from
+//     make s3server, or VIGIL_WEED: without it the run fails at once)
+//     against the same files on this disk: Store.Put of -object-files
+//     segments of -object-mib from each of -object-workers, and of
+//     -object-large of -object-large-mb (a 5 min 4 Mbit/s main stream is
+//     150 MB) from one, against copying them with fsync; Uploader.Pass
+//     over them indexed in SQLite (check, upload, index, remove) against
+//     the same copy; segments read whole (Store.Open + io.Copy), 64 KiB
+//     ReadAt's at random and the first 1 MiB block after an open, against
+//     playback.OpenFile. MB/s, time ratio S3 / local, and the CPU of this
+//     process and of weed per GB moved. It runs first (no PostgreSQL), in
+//     about a minute.
+//
+//     go run ./cmd/clusterbench                 # N = 10, 100, 300, 3 trials each, objects: 6-7 minutes
 //     go run ./cmd/clusterbench -quick          # N = 10, 1 trial, 200 ms windows: a smoke run
 //     go run ./cmd/clusterbench -ttl 3s -cameras 300 -trials 5 -phases takeover
 //     go run ./cmd/clusterbench -phases evidence -log-trials 10
+//     go run ./cmd/clusterbench -phases objects -object-large 0
 //
 // Exit status is non-zero only on a harness error, never on a missed target.
 package main
@@ -87,8 +102,15 @@ type options struct {
 	takeover  bool          // phases to run
 	ops       bool
 	evidence  bool
+	objects   bool
 	logTrials int    // evidence log takeovers per server and kind of death
 	seed      uint64 // of the kill times
+	// the objects phase's segments: objectFiles of objectMiB, uploaded
+	// from each of objectWorkers; objectLarge of objectLargeMB, from one
+	objectFiles, objectMiB     int
+	objectLarge, objectLargeMB int
+	objectWorkers              []int
+	objectSeeks                int // random 64 KiB reads
 }
 
 func defaultOptions() options {
@@ -105,8 +127,14 @@ func defaultOptions() options {
 		takeover:  true,
 		ops:       true,
 		evidence:  true,
+		objects:   true,
 		logTrials: 5,
 		seed:      1,
+
+		objectFiles: 40, objectMiB: 8,
+		objectLarge: 2, objectLargeMB: 150,
+		objectWorkers: []int{1, 4},
+		objectSeeks:   300,
 	}
 }
 
@@ -114,6 +142,7 @@ func defaultOptions() options {
 func quickOptions(o options) options {
 	o.cameras, o.trials, o.rounds, o.window, o.playback = []int{10}, 1, 3, 200*time.Millisecond, 10
 	o.logTrials = 1
+	o.objectFiles, o.objectMiB, o.objectLarge, o.objectLargeMB, o.objectSeeks = 4, 1, 1, 16, 20
 	return o
 }
 
@@ -121,10 +150,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	o := defaultOptions()
 	fs := flag.NewFlagSet("clusterbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras, 1 evidence log takeover of each kind")
+	quick := fs.Bool("quick", false, "smoke run: N = 10, 1 trial, 3 timed rounds, 200 ms operation windows, 10 playback cameras, 1 evidence log takeover of each kind, objects: 4 x 1 MiB and 1 x 16 MB segments, 20 random reads")
 	cameras := fs.String("cameras", "10,100,300", "camera counts N of the takeover trials")
 	writers := fs.String("writers", "1,8", "goroutines of the store operation measurements")
-	phases := fs.String("phases", "takeover,ops,evidence", "phases to run: takeover (with the rounds), ops, evidence")
+	phases := fs.String("phases", "takeover,ops,evidence,objects", "phases to run: takeover (with the rounds), ops, evidence, objects")
+	objectWorkers := fs.String("object-workers", "1,4", "goroutines of the objects phase's uploads")
 	fs.IntVar(&o.trials, "trials", o.trials, "takeover trials per N, each on a new database")
 	fs.DurationVar(&o.ttl, "ttl", o.ttl, "the nodes' lease TTL (they renew every third of it)")
 	fs.IntVar(&o.logTrials, "log-trials", o.logTrials, "evidence log takeovers per server and kind of death, each on a new database")
@@ -134,6 +164,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.dir, "dir", o.dir, "parent of the SQLite store's temporary directory (a disk, not tmpfs)")
 	fs.BoolVar(&o.durable, "durable", o.durable, "also measure the store operations and the evidence log on a PostgreSQL with fsync on")
 	fs.Uint64Var(&o.seed, "seed", o.seed, "seed of the random kill times")
+	fs.IntVar(&o.objectFiles, "object-files", o.objectFiles, "objects phase: segment files of -object-mib, uploaded from each -object-workers and by Uploader.Pass, and read")
+	fs.IntVar(&o.objectMiB, "object-mib", o.objectMiB, "objects phase: size of those segments in MiB")
+	fs.IntVar(&o.objectLarge, "object-large", o.objectLarge, "objects phase: segments of -object-large-mb, uploaded from one worker, read whole and at random (0: none)")
+	fs.IntVar(&o.objectLargeMB, "object-large-mb", o.objectLargeMB, "objects phase: size of the large segments in MB (a 5 min, 4 Mbit/s main stream: 150)")
+	fs.IntVar(&o.objectSeeks, "object-seeks", o.objectSeeks, "objects phase: random 64 KiB reads")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -147,7 +182,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.writers, err = ints(*writers, 1, 64); err != nil {
 		return fmt.Errorf("-writers: %w", err)
 	}
-	o.takeover, o.ops, o.evidence = false, false, false
+	if o.objectWorkers, err = ints(*objectWorkers, 1, 64); err != nil {
+		return fmt.Errorf("-object-workers: %w", err)
+	}
+	o.takeover, o.ops, o.evidence, o.objects = false, false, false, false
 	for _, p := range strings.Split(*phases, ",") {
 		switch strings.TrimSpace(p) {
 		case "takeover":
@@ -156,8 +194,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 			o.ops = true
 		case "evidence":
 			o.evidence = true
+		case "objects":
+			o.objects = true
 		default:
-			return fmt.Errorf("-phases: %q is not takeover, ops or evidence", p)
+			return fmt.Errorf("-phases: %q is not takeover, ops, evidence or objects", p)
 		}
 	}
 	if *quick {
@@ -181,11 +221,38 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.playback < 1 || o.playback > 1000 {
 		return fmt.Errorf("-playback-cameras %d: want 1 to 1000", o.playback)
 	}
+	if err := o.checkObjects(); err != nil {
+		return err
+	}
 	res, err := bench(context.Background(), o, newProgress(stderr))
 	if err != nil {
 		return err
 	}
 	res.print(stdout)
+	return nil
+}
+
+// checkObjects checks the objects phase's sizes, and that what it uploads
+// fits the test server.
+func (o options) checkObjects() error {
+	switch {
+	case o.objectFiles < 2 || o.objectFiles > 500:
+		return fmt.Errorf("-object-files %d: want 2 to 500", o.objectFiles)
+	case o.objectMiB < 1 || o.objectMiB > 256:
+		return fmt.Errorf("-object-mib %d: want 1 to 256", o.objectMiB)
+	case o.objectLarge < 0 || o.objectLarge > 8:
+		return fmt.Errorf("-object-large %d: want 0 to 8", o.objectLarge)
+	case o.objectLargeMB < 2 || o.objectLargeMB > 1000:
+		return fmt.Errorf("-object-large-mb %d: want 2 to 1000", o.objectLargeMB)
+	case o.objectSeeks < 1 || o.objectSeeks > 100000:
+		return fmt.Errorf("-object-seeks %d: want 1 to 100000", o.objectSeeks)
+	}
+	up := int64(len(o.objectWorkers)+1)*int64(o.objectFiles)*int64(o.objectMiB)<<20 + int64(o.objectLarge)*int64(o.objectLargeMB)*1e6 +
+		2*int64(o.objectMiB)<<20 // the warm-up
+	if o.objects && up > objectCapacity {
+		return fmt.Errorf("the objects phase would upload %d MiB, more than the test object store holds (%d MiB): fewer or smaller -object-files or -object-large",
+			up>>20, objectCapacity>>20)
+	}
 	return nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +15,9 @@ import (
 // TestQuick runs the -quick benchmark end to end (one takeover of 10
 // cameras on the real lease TTL, the rounds, every store operation on
 // SQLite and both PostgreSQL servers, the evidence log's appends and one
-// takeover of the shared log per server and kind of death) and checks its
-// figures are sane and its tables printed.
+// takeover of the shared log per server and kind of death, segments moved
+// to and read from a real SeaweedFS server against this disk) and checks
+// its figures are sane and its tables printed.
 func TestQuick(t *testing.T) {
 	o := quickOptions(defaultOptions())
 	o.dir = t.TempDir()
@@ -70,12 +74,31 @@ func TestQuick(t *testing.T) {
 			t.Fatalf("implausible evidence log takeover: %+v", tr)
 		}
 	}
+	ob := r.objects
+	if ob == nil || len(ob.uploads) != len(o.objectWorkers) || ob.largeUp == nil || ob.pass == nil || !ob.weedCPU {
+		t.Fatalf("objects figures: %+v", ob)
+	}
+	for _, tr := range append(slices.Clone(ob.uploads), *ob.largeUp, *ob.pass) {
+		if tr.files == 0 || tr.bytes == 0 || tr.s3 <= 0 || tr.local <= 0 || tr.s3CPU.self <= 0 || tr.s3CPU.weed <= 0 || tr.localCPU.self <= 0 {
+			t.Fatalf("implausible transfer: %+v", tr)
+		}
+	}
+	for _, f := range []readFigure{ob.whole, *ob.wholeBig, ob.random, ob.first} {
+		if f.reads == 0 || f.bytes == 0 || f.s3 <= 0 || f.local <= 0 {
+			t.Fatalf("implausible reads: %+v", f)
+		}
+	}
+	if ob.random.reads != o.objectSeeks || len(ob.random.s3Each) != o.objectSeeks || ob.first.reads != o.objectFiles {
+		t.Fatalf("reads: %d random (%d timed), %d first blocks", ob.random.reads, len(ob.random.s3Each), ob.first.reads)
+	}
 	var out bytes.Buffer
 	r.print(&out)
 	for _, want := range []string{"1. Takeover", "takeover, 10 cameras", "(lease TTL)", "round over 10 cameras, steady",
 		"round over 10 cameras, taking over", "store.Heartbeat", "2. Store operations", "PostgreSQL fsync off", "PostgreSQL fsync on",
 		"fsync=off", "fsync=on", "AddSegment", "Segments", "RenewLeases", "AddPlateRead", "AddActivity", "3. Evidence log appends", "follower, fsync on", "segment.sealed", "footage.playback",
-		"HTTP hop between nodes is not counted", "4. Evidence log takeover", "leader closed", "leader session ended", "(LeaderPoll)", "the follower leads", "verdict: "} {
+		"HTTP hop between nodes is not counted", "4. Evidence log takeover", "leader closed", "leader session ended", "(LeaderPoll)", "the follower leads",
+		"5. Segments in the shared object store", "Store.Put / copy + fsync", "Uploader.Pass", "CPU per GB moved (this process + weed)",
+		"at random in 16 MB segments", "time to first byte", "S3 time / local time", "verdict: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out.String())
 		}
@@ -87,9 +110,39 @@ func TestQuick(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{{"-cameras", "2"}, {"-cameras", "x"}, {"-ttl", "1ms"}, {"-trials", "0"},
-		{"-phases", "nope"}, {"-writers", "0"}, {"-log-trials", "0"}, {"extra"}} {
+		{"-phases", "nope"}, {"-writers", "0"}, {"-log-trials", "0"}, {"extra"},
+		{"-object-files", "1"}, {"-object-mib", "0"}, {"-object-workers", "0"}, {"-object-seeks", "0"},
+		{"-object-large", "8", "-object-large-mb", "1000"}} {
 		if err := run(args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// Without the weed binary the objects phase fails at once, saying how to
+// build it, whether it is looked for in the module's bin/ or at VIGIL_WEED.
+func TestObjectsNeedWeed(t *testing.T) {
+	module := t.TempDir()
+	for _, f := range []string{"go.mod", "Makefile"} {
+		if err := os.WriteFile(filepath.Join(module, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ name, weed, dir string }{
+		{"bin/weed", "", module},
+		{"VIGIL_WEED", filepath.Join(module, "weed"), "."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("VIGIL_WEED", tc.weed)
+			t.Chdir(tc.dir)
+			start := time.Now()
+			err := run([]string{"-phases", "objects", "-quick", "-dir", t.TempDir()}, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "make s3server") {
+				t.Fatalf("error %v, want one saying to run make s3server", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("failed after %v, not at once", d)
+			}
+		})
 	}
 }

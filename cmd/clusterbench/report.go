@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -83,11 +84,13 @@ func (r *results) verdicts() map[int]bool {
 func (r *results) print(w io.Writer) {
 	o := r.o
 	fmt.Fprintf(w, "\nScale-out benchmark (issue 10): %s, after %s\n", r.machine, r.loadAfter)
-	fmt.Fprintf(w, "%s from pgtest on loopback, on this machine (settings: %s", r.postgres, r.pgSettings["fast"])
-	if s, ok := r.pgSettings["durable"]; ok {
-		fmt.Fprintf(w, "; the second server: %s", s)
+	if r.postgres != "" {
+		fmt.Fprintf(w, "%s from pgtest on loopback, on this machine (settings: %s", r.postgres, r.pgSettings["fast"])
+		if s, ok := r.pgSettings["durable"]; ok {
+			fmt.Fprintf(w, "; the second server: %s", s)
+		}
+		fmt.Fprintf(w, "); PostgreSQL data on %s\n", r.pgDisk)
 	}
-	fmt.Fprintf(w, "); PostgreSQL data on %s\n", r.pgDisk)
 	if o.ops {
 		fmt.Fprintf(w, "%s (the service's settings: WAL, synchronous=NORMAL, busy_timeout 5 s), file on %s\n", r.sqlite, r.sqliteDisk)
 	}
@@ -193,6 +196,9 @@ Both databases run on this machine, so PostgreSQL's CPU is taken from the same c
 
 	if r.evidence != nil {
 		r.evidence.print(w, o)
+	}
+	if r.objects != nil {
+		r.objects.print(w, o)
 	}
 
 	if len(r.trials) > 0 {
@@ -312,4 +318,109 @@ func rateCells(rates []rate) []string {
 		}
 	}
 	return cells
+}
+
+func (r *objectResults) print(w io.Writer, o options) {
+	fmt.Fprintf(w, "\n5. Segments in the shared object store against this node's disk (baseline): the phase took %s\n", secs(r.took))
+	fmt.Fprintf(w, "s3store on SeaweedFS %s (s3test: weed server on loopback, started in %s, data on %s); local copies on %s\n",
+		r.weed, secs(r.startWeed), r.weedDisk, r.disk)
+	fmt.Fprintf(w, "segments of random bytes: %d x %d MiB and %d x %d MB; MB = 10^6 bytes; ratio: S3 time / local time (over 1: the store is slower)\n\n",
+		len(r.small), o.objectMiB, len(r.large), o.objectLargeMB)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tS3 (object store)\tlocal disk (baseline)\tratio\t")
+	perSeg := func(t transfer, d time.Duration) string {
+		return fmt.Sprintf("%.1f seg/s, %s", float64(t.files)/d.Seconds(), mbps(t.bytes, d))
+	}
+	whose := "this process + weed"
+	if !r.weedCPU {
+		whose = "this process; weed's not found"
+	}
+	cpu := func(t transfer) {
+		gb := float64(t.bytes) / 1e9
+		cell := func(c cpuTime) string {
+			return fmt.Sprintf("%.1f + %.1f s", c.self.Seconds()/gb, c.weed.Seconds()/gb)
+		}
+		fmt.Fprintf(tw, "  CPU per GB moved (%s)\t%s\t%s\t%s\t\n", whose,
+			cell(t.s3CPU), cell(t.localCPU), ratio(t.s3CPU.total(), t.localCPU.total()))
+	}
+	for _, t := range r.uploads {
+		fmt.Fprintf(tw, "upload %d x %d MiB, %s: Store.Put / copy + fsync\t%s\t%s\t%s\t\n",
+			t.files, o.objectMiB, workers(t.workers), perSeg(t, t.s3), perSeg(t, t.local), ratio(t.s3, t.local))
+		cpu(t)
+	}
+	if t := r.largeUp; t != nil {
+		n := time.Duration(t.files)
+		fmt.Fprintf(tw, "upload %d x %d MB, 1 worker: per segment\t%s (%s)\t%s (%s)\t%s\t\n",
+			t.files, o.objectLargeMB, secs(t.s3/n), mbps(t.bytes, t.s3), secs(t.local/n), mbps(t.bytes, t.local), ratio(t.s3, t.local))
+		cpu(*t)
+	}
+	if t := r.pass; t != nil {
+		fmt.Fprintf(tw, "Uploader.Pass %d x %d MiB indexed, %s / copy + fsync\t%s\t%s\t%s\t\n",
+			t.files, o.objectMiB, workers(t.workers), perSeg(*t, t.s3), perSeg(*t, t.local), ratio(t.s3, t.local))
+		cpu(*t)
+	}
+	f := r.whole
+	fmt.Fprintf(tw, "read %d whole %d MiB segments: Open + io.Copy\t%s\t%s\t%s\t\n",
+		f.reads, o.objectMiB, mbps(f.bytes, f.s3), mbps(f.bytes, f.local), ratio(f.s3, f.local))
+	if f := r.wholeBig; f != nil {
+		fmt.Fprintf(tw, "read %d whole %d MB segments: Open + io.Copy\t%s\t%s\t%s\t\n",
+			f.reads, o.objectLargeMB, mbps(f.bytes, f.s3), mbps(f.bytes, f.local), ratio(f.s3, f.local))
+	}
+	f = r.random
+	fmt.Fprintf(tw, "%d reads of 64 KiB at random in %s segments: rate\t%.0f/s (%s)\t%.0f/s (%s)\t%s\t\n",
+		f.reads, r.randomIn, float64(f.reads)/f.s3.Seconds(), mbps(f.bytes, f.s3),
+		float64(f.reads)/f.local.Seconds(), mbps(f.bytes, f.local), ratio(f.s3, f.local))
+	fmt.Fprintf(tw, "  per read: median (max)\t%s (%s)\t%s (%s)\t%s\t\n", ms(median(f.s3Each)), ms(slices.Max(f.s3Each)),
+		ms(median(f.localEach)), ms(slices.Max(f.localEach)), ratio(median(f.s3Each), median(f.localEach)))
+	f = r.first
+	fmt.Fprintf(tw, "time to first byte: open + first 1 MiB block (%d segments): median (max)\t%s (%s)\t%s (%s)\t%s\t\n",
+		f.reads, ms(median(f.s3Each)), ms(slices.Max(f.s3Each)), ms(median(f.localEach)), ms(slices.Max(f.localEach)),
+		ratio(median(f.s3Each), median(f.localEach)))
+	tw.Flush()
+
+	// What the figures mean for a camera's main stream (4 Mbit/s: 150 MB
+	// a 5 min segment).
+	fmt.Fprintln(w)
+	if len(r.uploads) > 0 {
+		t := r.uploads[0]
+		per := time.Duration(float64(t.s3) / float64(t.bytes) * mainSegmentBytes)
+		fmt.Fprintf(w, "At the %d-worker rate of the %d MiB segments, a 150 MB segment (5 min of a 4 Mbit/s main stream) takes %s to upload", t.workers, o.objectMiB, secs(per))
+		if r.largeUp != nil && o.objectLargeMB == 150 {
+			fmt.Fprintf(w, " (measured above: %s)", secs(r.largeUp.s3/time.Duration(r.largeUp.files)))
+		}
+		fmt.Fprintln(w, ".")
+		best := slices.MaxFunc(r.uploads, func(a, b transfer) int {
+			return cmp.Compare(float64(a.bytes)/a.s3.Seconds(), float64(b.bytes)/b.s3.Seconds())
+		})
+		rate := float64(best.bytes) / best.s3.Seconds()
+		fmt.Fprintf(w, "From %s the uploads keep up with %.0f main streams of 4 Mbit/s (%s), if the node did nothing else.\n",
+			workers(best.workers), rate/mainStreamRate, mbps(best.bytes, best.s3))
+	}
+	fmt.Fprint(w, `
+Store.Put reads the file twice before sending it (its SHA-256 checked against the sealed
+hash, its MD5 for Content-MD5), then the bytes go through SeaweedFS's S3 gateway, filer and
+volume server over loopback HTTP, all on this machine's cores with the benchmark. The
+baseline copies the same file through a 1 MiB buffer and fsyncs it (what a node does to
+keep it on its own disk). SeaweedFS's volume server does not fsync a write by default
+(fs.configure -fsync sets it per path): the S3 figures do not wait for the disk, the
+baseline does. s3test's server keeps 64 MB volumes and makes more as they fill, within the
+timed uploads (two segments go first, untimed). Uploads run in 4 parts taking the two sides
+in turn; between steps every dirty page is written out (sync, not timed). CPU is this
+process's (user and system, every thread, the kernel's copying and fsync in its calls too)
++ the weed server's, from /proc, the ratio on their sum; other processes on this machine
+are not counted; a node whose object store is elsewhere pays only the first. Uploader.Pass
+is the service's path: each segment checked and uploaded, its object recorded in the SQLite
+index, the file removed. Reads are of the segments just uploaded and their source files,
+warm in the page cache on both sides, so they compare the S3 path with reading memory, not
+disks: the object store is read in ranged GETs of a 1 MiB block, the last 8 kept per open
+segment; a random 64 KiB read mostly lands outside them and costs a 1 MiB request (two
+across a block boundary).
+`)
+}
+
+func workers(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }

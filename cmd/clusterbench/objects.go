@@ -466,7 +466,7 @@ func (b *objectBench) pass(ctx context.Context, files []segFile) (transfer, erro
 			return t, err
 		}
 	}
-	if n, _, err := st.UploadBacklog(ctx); err != nil || n != 0 {
+	if n, _, err := st.UploadBacklog(ctx, nil); err != nil || n != 0 {
 		return t, fmt.Errorf("after the passes: %d segments not uploaded (%v)", n, err)
 	}
 	return t, nil

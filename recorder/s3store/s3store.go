@@ -60,6 +60,10 @@ type Store struct {
 // ErrNotFound is an object that is not in the store.
 var ErrNotFound = errors.New("no such object in the object store")
 
+// ErrUnreachable is a store that did not answer (as opposed to one that
+// refused): a node starts all the same, and uploads when it answers.
+var ErrUnreachable = errors.New("the object store did not answer")
+
 // New connects to the object store (no request is made until used).
 func New(cfg Config) (*Store, error) {
 	if cfg.Endpoint == "" || cfg.Bucket == "" {
@@ -104,6 +108,9 @@ func (s *Store) Check(ctx context.Context, create bool) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	ok, err := s.core.BucketExists(ctx, s.bucket)
+	if err != nil && minio.ToErrorResponse(err).Code == "" {
+		return fmt.Errorf("object store bucket %s: %w: %w", s.bucket, ErrUnreachable, err)
+	}
 	if err != nil {
 		return fmt.Errorf("object store bucket %s: %w", s.bucket, describe(err))
 	}

@@ -49,10 +49,31 @@ func (c *Config) validateS3(bad func(field, format string, args ...any)) {
 }
 
 // openObjects connects to the object store, when one is configured, and
-// checks that its bucket is there.
+// checks that its bucket is there. A store that refuses (no such bucket,
+// wrong keys) stops the start: it is a configuration to mend. One that
+// does not answer does not: the node records all the same, keeping its
+// footage on its disk until the store is back.
 func (a *App) openObjects(ctx context.Context) (err error) {
-	a.objects, err = newObjects(ctx, a.Config)
+	// A store that does not answer must not hold the start up for long.
+	checkCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	a.objects, err = newObjects(checkCtx, a.Config)
+	if errors.Is(err, s3store.ErrUnreachable) {
+		a.logger.Error("the object store does not answer: recording goes on, footage stays on this disk until it does", "error", err)
+		a.objects, err = connectObjects(a.Config)
+	}
 	return err
+}
+
+// connectObjects is c's object store, unchecked.
+func connectObjects(c Config) (*s3store.Store, error) {
+	sc := c.Recorder.S3
+	st, err := s3store.New(s3store.Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
+		AccessKey: sc.AccessKey, SecretKey: sc.SecretKey, TLS: sc.TLS, CAFile: sc.CAFile})
+	if err != nil {
+		return nil, fmt.Errorf("recorder.s3: %w", err)
+	}
+	return st, nil
 }
 
 // newObjects is c's object store (nil when none is configured), its
@@ -62,10 +83,9 @@ func newObjects(ctx context.Context, c Config) (*s3store.Store, error) {
 	if sc.Endpoint == "" {
 		return nil, nil
 	}
-	st, err := s3store.New(s3store.Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
-		AccessKey: sc.AccessKey, SecretKey: sc.SecretKey, TLS: sc.TLS, CAFile: sc.CAFile})
+	st, err := connectObjects(c)
 	if err != nil {
-		return nil, fmt.Errorf("recorder.s3: %w", err)
+		return nil, err
 	}
 	if err := st.Check(ctx, sc.CreateBucket); err != nil {
 		return nil, fmt.Errorf("recorder.s3: %w", err)

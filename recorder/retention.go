@@ -44,10 +44,7 @@ type Retention struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	kick   chan struct{}
+	passes
 }
 
 // RetentionMetrics are retention's series.
@@ -93,45 +90,18 @@ func (r *Retention) Initialize() {
 	if r.Interval == 0 {
 		r.Interval = time.Minute
 	}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
-	r.done = make(chan struct{})
-	r.kick = make(chan struct{}, 1)
-	go r.run()
+	r.start(r.Interval, func(ctx context.Context) {
+		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Error("retention pass failed", "error", err)
+		}
+	})
 }
 
 // Running reports whether Initialize has started the passes.
-func (r *Retention) Running() bool { return r.done != nil }
+func (r *Retention) Running() bool { return r.running() }
 
 // Close stops the passes and waits for the one under way.
-func (r *Retention) Close() {
-	r.cancel()
-	<-r.done
-}
-
-// Kick asks for a pass now (the recorder calls it when the disk is full).
-func (r *Retention) Kick() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (r *Retention) run() {
-	defer close(r.done)
-	t := time.NewTicker(r.Interval)
-	defer t.Stop()
-	for {
-		if _, err := r.Pass(r.ctx); err != nil && r.ctx.Err() == nil {
-			r.Logger.Error("retention pass failed", "error", err)
-		}
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
-		case <-r.kick:
-		}
-	}
-}
+func (r *Retention) Close() { r.stop() }
 
 // Pass deletes what has expired, then what must go for space.
 func (r *Retention) Pass(ctx context.Context) (PassResult, error) {

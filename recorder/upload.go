@@ -44,12 +44,9 @@ type Uploader struct {
 	Metrics  *UploadMetrics
 	Logger   *slog.Logger
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	kick   chan struct{}
-	mu     sync.Mutex
-	bad    map[int64]bool // segments found altered: not tried again
+	passes
+	mu  sync.Mutex
+	bad map[int64]bool // segments given up on (altered, missing): not tried again
 }
 
 // uploadPage is how many segments one query hands the workers.
@@ -110,35 +107,11 @@ func (u *Uploader) Initialize() {
 	if u.Metrics == nil {
 		u.Metrics = NewUploadMetrics(nil)
 	}
-	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.done = make(chan struct{})
-	u.kick = make(chan struct{}, 1)
-	go u.run()
-}
-
-// Close stops the passes, waiting for the uploads under way.
-func (u *Uploader) Close() {
-	u.cancel()
-	<-u.done
-}
-
-// Kick asks for a pass now.
-func (u *Uploader) Kick() {
-	select {
-	case u.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (u *Uploader) run() {
-	defer close(u.done)
-	t := time.NewTicker(u.Interval)
-	defer t.Stop()
 	failing := false
-	for {
-		res, err := u.Pass(u.ctx)
+	u.start(u.Interval, func(ctx context.Context) {
+		res, err := u.Pass(ctx)
 		switch {
-		case err != nil && u.ctx.Err() == nil:
+		case err != nil && ctx.Err() == nil:
 			if !failing { // once per outage, not every pass
 				u.Logger.Error("uploading recordings to the object store failed; they stay on this disk and are tried again", "error", err)
 			}
@@ -152,14 +125,11 @@ func (u *Uploader) run() {
 		if res.Uploaded > 0 {
 			u.Logger.Debug("recordings uploaded to the object store", "segments", res.Uploaded, "bytes", res.Bytes)
 		}
-		select {
-		case <-u.ctx.Done():
-			return
-		case <-t.C:
-		case <-u.kick:
-		}
-	}
+	})
 }
+
+// Close stops the passes, waiting for the uploads under way.
+func (u *Uploader) Close() { u.stop() }
 
 // Pass uploads every segment waiting, Workers at a time. It stops at the
 // first failure of the store (the rest wait for the next pass).

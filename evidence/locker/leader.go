@@ -203,9 +203,20 @@ func (l *Log) forward(batch []*appendReq) {
 			entries = out
 		}
 		return err
-	}, func() { l.commit(batch) })
+	}, func() {
+		// This node became the leader: its batch may have been stored by
+		// the last one, whose answer was lost.
+		if prior, ok := l.written.lookup(entries); ok {
+			for i, r := range batch {
+				r.e, r.seq = prior[i], prior[i].Seq
+				close(r.done)
+			}
+			return
+		}
+		l.commit(batch)
+	})
 	if local {
-		return // committed here: this node became the leader
+		return // answered here: this node became the leader
 	}
 	if err == nil {
 		err = l.catchUpTo(int64(entries[len(entries)-1].Seq) + 1)
@@ -270,6 +281,11 @@ func (l *Log) toLeader(send func(ctx context.Context, leader string) error, loca
 func (l *Log) AppendLeading(ctx context.Context, entries []evidence.Entry) ([]evidence.Entry, error) {
 	if !l.leading.Load() {
 		return nil, ErrNotLeader
+	}
+	if prior, ok := l.written.lookup(entries); ok {
+		l.Logger.Info("evidence log: a follower sent a batch again (its answer was lost): answered with the entries written",
+			"entries", len(prior), "first", prior[0].Seq)
+		return prior, nil
 	}
 	reqs := make([]*appendReq, len(entries))
 	for i := range entries {

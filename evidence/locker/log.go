@@ -58,6 +58,8 @@ type Log struct {
 	st      storage
 	shared  *sharedStorage // st, when the log is shared
 	leading atomic.Bool
+	// written is a shared log's recent entries, for batches sent again.
+	written written
 	syncMu  sync.Mutex   // serialises catching up with shared storage
 	closeMu sync.RWMutex // Close against queueing
 	hashes  *hashFile
@@ -278,6 +280,9 @@ func (l *Log) add(e *evidence.Entry, raw []byte, leaf tlog.Hash) error {
 	}
 	if err != nil {
 		return err
+	}
+	if l.shared != nil {
+		l.written.remember(*e, l.Now())
 	}
 	if e.Action == evidence.ActionCheckpoint {
 		l.lastCkptEntry = int64(e.Seq)

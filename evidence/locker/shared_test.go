@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,4 +320,86 @@ func TestSharedLogRefusesANodeWithAnotherKey(t *testing.T) {
 		l.Close()
 		t.Fatalf("a node without the key: %v, want ErrNoKey", err)
 	}
+}
+
+// losing is the cluster's forwarding with answers lost after the leader
+// wrote: the first lose answers are lost (as a timeout or a cut
+// connection loses them), and then, if kill, the leader dies too.
+type losing struct {
+	*cluster
+	lose atomic.Int32
+	kill bool
+}
+
+func (f *losing) ForwardAppend(ctx context.Context, leader string, entries []evidence.Entry) ([]evidence.Entry, error) {
+	out, err := f.cluster.ForwardAppend(ctx, leader, entries)
+	if err != nil || f.lose.Add(-1) < 0 {
+		return out, err
+	}
+	if f.kill {
+		l, _ := f.node(leader)
+		f.gone(leader)
+		l.Close()
+	}
+	return nil, fmt.Errorf("%w: node %s: the answer was lost", ErrNotLeader, leader)
+}
+
+// countRef counts the log's entries with ref.
+func countRef(t *testing.T, l *Log, ref string) int {
+	t.Helper()
+	n := 0
+	if err := l.Scan(0, l.Size(), func(e evidence.Entry, _ []byte) bool {
+		if e.Ref == ref {
+			n++
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A follower whose answer was lost sends its batch again: the leader, or
+// the node that leads after it died, answers with the entries written,
+// and the log holds them once.
+func TestSharedLogWritesABatchSentAgainOnce(t *testing.T) {
+	c := newCluster(t)
+	a := c.open("a", 50*time.Millisecond)
+	f := &losing{cluster: c}
+	f.lose.Store(1)
+	dir := t.TempDir()
+	c.install(dir)
+	b := &Log{Dir: dir, Origin: testOrigin, CheckpointInterval: -1, DB: c.db(), Node: "b", Forward: f, LeaderPoll: 50 * time.Millisecond}
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !a.Leading() || b.Leading() {
+		t.Fatal("a should lead")
+	}
+	e := entry("sent-again")
+	seq, err := b.Append(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b to read what a wrote", func() bool { return b.Size() == a.Size() })
+	if n := countRef(t, a, "sent-again"); n != 1 || e.Seq != seq {
+		t.Fatalf("%d entries of the batch sent again (seq %d, entry %d), want 1", n, seq, e.Seq)
+	}
+
+	// Now the leader dies after writing, before answering: b leads next,
+	// and finds its own batch already written.
+	f.lose.Store(1)
+	f.kill = true
+	e = entry("leader-died")
+	if _, err := b.Append(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Leading() {
+		t.Fatal("b does not lead after a died")
+	}
+	if n := countRef(t, b, "leader-died"); n != 1 {
+		t.Fatalf("%d entries of the batch the dead leader wrote, want 1", n)
+	}
+	checkOneChain(t, c, b.Size())
 }

@@ -18,6 +18,7 @@ var Tables = []string{
 	"plate_reads", "watchlist",
 	"deployments", "deployment_events", "camera_locations",
 	"nodes", "camera_leases", "camera_status", "cluster_secret", "object_deletes",
+	"clock_offsets",
 }
 
 // maxCopyParams keeps one INSERT's parameters under both backends' limits

@@ -43,6 +43,7 @@ func seedEveryTable(t *testing.T, s *Store) {
 	must(s.SetSealedSeq(ctx, segs[0].ID, 41))
 	must(s.SetSegmentObject(ctx, segs[0].ID, "vigil/cam001/0.mp4")) // then deleted: its object is queued
 	must(s.SetSegmentObject(ctx, segs[1].ID, "vigil/cam001/1.mp4"))
+	must(s.AddClockOffset(ctx, ClockOffset{Camera: "cam001", At: end, Offset: 12500 * time.Microsecond, Source: "rtcp-sr"}))
 	must(s.AddGap(ctx, &Gap{Camera: "cam001", Start: end.Add(-time.Minute), End: end, Reason: "failover"}))
 	must(s.DeleteSegment(ctx, segs[0], "retention", now))
 	must(s.AddHold(ctx, &Hold{Camera: "cam001", Start: end, End: end.Add(time.Minute), Reason: "assault", CreatedBy: "sup1",

@@ -436,4 +436,15 @@ var migrations = []string{
 		object_key TEXT PRIMARY KEY,
 		queued_us  INTEGER NOT NULL
 	);`,
+	// 14: each camera's clock offset from the server as it was measured
+	// over time, so that an export says the offset in effect when its
+	// footage was recorded, not when it was exported.
+	`CREATE TABLE clock_offsets (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		camera_id TEXT NOT NULL,
+		at_us     INTEGER NOT NULL,
+		offset_us INTEGER NOT NULL,
+		source    TEXT NOT NULL
+	);
+	CREATE INDEX clock_offsets_camera ON clock_offsets(camera_id, at_us);`,
 }

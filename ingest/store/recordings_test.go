@@ -174,7 +174,7 @@ func TestMigratesAVersionOneDatabase(t *testing.T) {
 		"camera_analytics", "analytics_events", "activity", "alert_rules", "alerts", "plate_reads", "watchlist",
 		"deployment_events", "deployments", "camera_locations",
 		"sessions", "download_links", "users", "api_tokens", "export_requests", "nodes", "camera_leases", "camera_status", "cluster_secret",
-		"object_deletes"} {
+		"object_deletes", "clock_offsets"} {
 		if _, err := s.db.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)
 		}

@@ -69,6 +69,13 @@ type Camera struct {
 	// RTCP sender reports), "onvif" (its clock read over ONVIF), or
 	// "receive-time" (none: footage is timed as it arrived).
 	ClockSource string `json:"clock_source"`
+	// ClockOffsetAt is when clock_offset_ms was measured: the measurement
+	// in effect when the footage begins (absent in bundles made before it
+	// was recorded; such a bundle's offset was measured when it was made).
+	ClockOffsetAt string `json:"clock_offset_at,omitempty"`
+	// ClockOffsetRangeMS is the least and the greatest offset measured over
+	// the footage, when it changed during it.
+	ClockOffsetRangeMS []float64 `json:"clock_offset_range_ms,omitempty"`
 	// PrivacyMasks are the areas of the picture that must never be shown
 	// (polygons of [x, y] points, fractions of the width and height from
 	// the top left), as set when the bundle was made. The camera's masters
@@ -342,6 +349,16 @@ func (c *Camera) check() error {
 	}
 	if c.ClockSource != "rtcp-sr" && c.ClockSource != "onvif" && c.ClockSource != "receive-time" {
 		return fmt.Errorf("camera %s: clock_source %q, want rtcp-sr, onvif or receive-time", c.ID, c.ClockSource)
+	}
+	if c.ClockOffsetAt != "" {
+		if _, err := ParseTime(c.ClockOffsetAt); err != nil {
+			return fmt.Errorf("camera %s: clock_offset_at: %w", c.ID, err)
+		}
+	}
+	if r := c.ClockOffsetRangeMS; r != nil {
+		if len(r) != 2 || math.IsNaN(r[0]) || math.IsInf(r[0], 0) || math.IsNaN(r[1]) || math.IsInf(r[1], 0) || r[0] > r[1] {
+			return fmt.Errorf("camera %s: clock_offset_range_ms must be [least, greatest], finite", c.ID)
+		}
 	}
 	if len(c.PrivacyMasks) > MaxMasks {
 		return fmt.Errorf("camera %s: %d privacy masks, at most %d", c.ID, len(c.PrivacyMasks), MaxMasks)

@@ -133,6 +133,9 @@ func TestParseManifestRejects(t *testing.T) {
 		{`"created": "2026-11-23T10:58:00.123456Z"`, `"created": "2026-11-23T10:58:00.123456+00:00"`},
 		{`"kind": "readme"`, `"kind": "poem"`},
 		{`"clock_source": "rtcp-sr"`, `"clock_source": "sundial"`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "clock_offset_at": "yesterday"`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "clock_offset_range_ms": [5, -5]`},
+		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "clock_offset_range_ms": [1, 2, 3]`},
 		{`"bytes": 3100`, `"bytes": -3100`},
 		{`"sha256": "`, `"sha256": "A`},
 		{`"clock_source": "rtcp-sr"`, `"clock_source": "rtcp-sr", "locations": [{"from": "2026-11-23T10:00:00Z", "to": "2026-11-23T09:00:00Z", "from_local": "", "to_local": "", "name": "", "address": "", "site": "", "ward": "", "latitude": 51.5, "longitude": 0.08}]`},
@@ -146,6 +149,12 @@ func TestParseManifestRejects(t *testing.T) {
 		if _, err := bundle.ParseManifest([]byte(bad)); err == nil {
 			t.Errorf("ParseManifest accepts %s", c.new)
 		}
+	}
+	// The offset's time and range over the footage, well formed, are taken.
+	withClock := strings.Replace(good, `"clock_source": "rtcp-sr"`,
+		`"clock_source": "rtcp-sr", "clock_offset_at": "2026-11-23T09:59:00Z", "clock_offset_range_ms": [-4, 12.5]`, 1)
+	if _, err := bundle.ParseManifest([]byte(withClock)); err != nil {
+		t.Errorf("ParseManifest refuses a clock offset's time and range: %v", err)
 	}
 	if _, err := bundle.ParseManifest([]byte(good + "{}")); err == nil {
 		t.Errorf("ParseManifest accepts trailing data")

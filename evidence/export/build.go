@@ -135,6 +135,35 @@ func (b *builder) place(ctx context.Context, bc *bundle.Camera) error {
 	return nil
 }
 
+// clock sets the camera's clock offset: the measurement in effect when
+// the footage begins, with the least and greatest over it when it
+// changed; for a camera with no recorded measurement, the one now.
+func (b *builder) clock(ctx context.Context, bc *bundle.Camera) error {
+	hist, err := b.x.Store.ClockOffsets(ctx, bc.ID, b.r.From, b.r.To)
+	if err != nil {
+		return err
+	}
+	if len(hist) == 0 {
+		if b.x.ClockOffset != nil {
+			if off, source, ok := b.x.ClockOffset(bc.ID); ok {
+				bc.ClockOffsetMS, bc.ClockSource, bc.ClockOffsetAt = off*1000, source, bundle.FormatTime(b.now)
+			}
+		}
+		return nil
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	first := hist[0]
+	bc.ClockOffsetMS, bc.ClockSource, bc.ClockOffsetAt = ms(first.Offset), first.Source, bundle.FormatTime(first.At)
+	least, most := first.Offset, first.Offset
+	for _, o := range hist[1:] {
+		least, most = min(least, o.Offset), max(most, o.Offset)
+	}
+	if least != most {
+		bc.ClockOffsetRangeMS = []float64{ms(least), ms(most)}
+	}
+	return nil
+}
+
 func (b *builder) camera(ctx context.Context, id string) error {
 	c, err := b.x.Store.GetCamera(ctx, id)
 	if err != nil {
@@ -144,10 +173,8 @@ func (b *builder) camera(ctx context.Context, id string) error {
 	if c.Latitude != nil && c.Longitude != nil {
 		bc.Latitude, bc.Longitude = *c.Latitude, *c.Longitude
 	}
-	if b.x.ClockOffset != nil {
-		if off, source, ok := b.x.ClockOffset(id); ok {
-			bc.ClockOffsetMS, bc.ClockSource = off*1000, source
-		}
+	if err := b.clock(ctx, &bc); err != nil {
+		return err
 	}
 	if err := b.place(ctx, &bc); err != nil {
 		return err

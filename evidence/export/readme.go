@@ -25,7 +25,7 @@ func readmeText(b *builder) []byte {
 	p("Cameras:")
 	var masked []string
 	for _, c := range b.cameras {
-		p("  %s  %s  %s  (clock offset from the server %.1f ms, measured from %s)", c.ID, c.Name, c.Site, c.ClockOffsetMS, c.ClockSource)
+		p("  %s  %s  %s  (clock offset from the server %.1f ms, measured from %s%s)", c.ID, c.Name, c.Site, c.ClockOffsetMS, c.ClockSource, measured(c))
 		if len(c.PrivacyMasks) > 0 {
 			masked = append(masked, c.ID)
 		}
@@ -75,4 +75,17 @@ func readmeText(b *builder) []byte {
 	p("Times are recorded in UTC; local times are Europe/London (GMT or BST).")
 	p("The format is specified in docs/evidence-format.md of the Vigil source.")
 	return w.Bytes()
+}
+
+// measured says when a camera's clock offset was measured, and its range
+// over the footage when it changed.
+func measured(c bundle.Camera) string {
+	out := ""
+	if t, err := bundle.ParseTime(c.ClockOffsetAt); err == nil && c.ClockOffsetAt != "" {
+		out = " at " + local(t)
+	}
+	if r := c.ClockOffsetRangeMS; len(r) == 2 {
+		out += fmt.Sprintf("; %.1f to %.1f ms over the footage", r[0], r[1])
+	}
+	return out
 }

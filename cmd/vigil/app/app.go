@@ -82,6 +82,9 @@ type App struct {
 	objects  *s3store.Store
 	uploader *recorder.Uploader
 	opener   *segmentOpener
+	// clocks records the cameras' clock offsets as they change, for
+	// exports of their footage.
+	clocks *clockLog
 }
 
 // Initialize starts everything; on error, whatever started is stopped.
@@ -176,6 +179,7 @@ func (a *App) Initialize() (err error) {
 		return err
 	}
 
+	a.startClockLog()
 	if err = a.startLive(); err != nil {
 		return err
 	}
@@ -330,6 +334,9 @@ func (a *App) Close() {
 	}
 	if a.server != nil {
 		a.server.Close()
+	}
+	if a.clocks != nil {
+		a.clocks.close()
 	}
 	if a.live != nil {
 		a.live.Close() // every viewer's peer connection, before the hubs go

@@ -102,6 +102,8 @@ var vigilMetrics = []string{
 	"vigil_s3_upload_backlog_segments",
 	"vigil_s3_upload_backlog_age_seconds",
 	"vigil_s3_upload_given_up_segments",
+	"vigil_s3_read_bytes_total",
+	"vigil_s3_read_errors_total",
 	"vigil_s3_delete_errors_total",
 }
 

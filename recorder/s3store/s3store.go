@@ -22,6 +22,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-cctv/vigil/recorder/playback"
 	"github.com/vigil-cctv/vigil/recorder/segment"
@@ -51,6 +52,9 @@ type Config struct {
 
 // Store is a bucket of recordings.
 type Store struct {
+	// Metrics counts reads; nil: not counted.
+	Metrics *Metrics
+
 	core    *minio.Core
 	bucket  string
 	prefix  string
@@ -211,16 +215,50 @@ func (s *Store) Open(object string, size int64) (playback.File, error) {
 			return nil, err
 		}
 		body, _, _, err := s.core.GetObject(ctx, bucket, key, opts)
-		if err != nil {
-			return nil, fmt.Errorf("object %s: %w", object, describe(err))
+		if err == nil {
+			defer body.Close()
+			var b []byte
+			if b, err = io.ReadAll(io.LimitReader(body, end-start+1)); err == nil {
+				s.Metrics.read(len(b))
+				return b, nil
+			}
 		}
-		defer body.Close()
-		b, err := io.ReadAll(io.LimitReader(body, end-start+1))
-		if err != nil {
-			return nil, fmt.Errorf("object %s: %w", object, describe(err))
-		}
-		return b, nil
+		s.Metrics.failedRead()
+		return nil, fmt.Errorf("object %s: %w", object, describe(err))
 	}), nil
+}
+
+// Metrics are the reads' series: footage played, snapshotted and
+// exported from the store.
+type Metrics struct {
+	ReadBytes  prometheus.Counter
+	ReadErrors prometheus.Counter
+}
+
+// NewMetrics registers the store's series on reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		ReadBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_s3_read_bytes_total",
+			Help: "Bytes of footage read from the shared object store (playback, snapshots, exports)."}),
+		ReadErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_s3_read_errors_total",
+			Help: "Reads of footage from the shared object store that failed (the play, snapshot or export failed with them)."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.ReadBytes, m.ReadErrors)
+	}
+	return m
+}
+
+func (m *Metrics) read(n int) {
+	if m != nil {
+		m.ReadBytes.Add(float64(n))
+	}
+}
+
+func (m *Metrics) failedRead() {
+	if m != nil {
+		m.ReadErrors.Inc()
+	}
 }
 
 // Delete removes object; one already gone is not an error.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/vigil-cctv/vigil/recorder/s3store"
 	"github.com/vigil-cctv/vigil/recorder/s3store/s3test"
 	"github.com/vigil-cctv/vigil/recorder/segment"
@@ -63,11 +65,15 @@ func TestPutOpenDelete(t *testing.T) {
 	if n, err := st.Stat(ctx, obj); err != nil || n != int64(len(want)) {
 		t.Fatalf("stat: %d %v", n, err)
 	}
+	st.Metrics = s3store.NewMetrics(nil)
 	f, err := st.Open(obj, int64(len(want)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := io.ReadAll(io.NewSectionReader(f, 0, f.Size()))
+	if n := testutil.ToFloat64(st.Metrics.ReadBytes); n != float64(len(want)) {
+		t.Fatalf("%v bytes read counted, %d read", n, len(want))
+	}
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("read back %d of %d bytes, equal %v: %v", len(got), len(want), bytes.Equal(got, want), err)
 	}
@@ -91,6 +97,9 @@ func TestPutOpenDelete(t *testing.T) {
 	f, _ = st.Open(obj, int64(len(want)))
 	if _, err := f.ReadAt(p, 0); !errors.Is(err, s3store.ErrNotFound) {
 		t.Fatalf("read after delete: %v", err)
+	}
+	if n := testutil.ToFloat64(st.Metrics.ReadErrors); n != 1 {
+		t.Fatalf("%v failed reads counted, want 1", n)
 	}
 }
 

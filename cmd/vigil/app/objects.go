@@ -62,6 +62,9 @@ func (a *App) openObjects(ctx context.Context) (err error) {
 		a.logger.Error("the object store does not answer: recording goes on, footage stays on this disk until it does", "error", err)
 		a.objects, err = connectObjects(a.Config)
 	}
+	if a.objects != nil {
+		a.objects.Metrics = s3store.NewMetrics(a.metrics)
+	}
 	return err
 }
 

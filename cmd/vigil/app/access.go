@@ -69,39 +69,22 @@ func (a *App) serverTLS() (*tls.Config, error) {
 // expire (logged), approved ones whose bundle is not built are queued
 // (after a restart, or when the queue was full), stale sessions go.
 type workflow struct {
-	app    *App
-	cancel context.CancelFunc
-	done   chan struct{}
+	app   *App
+	sweep *ticking
 }
 
 const workflowEvery = time.Minute
 
 func (a *App) startWorkflow() {
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &workflow{app: a, cancel: cancel, done: make(chan struct{})}
+	w := &workflow{app: a}
 	a.workflow = w
-	w.sweep(ctx)
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(workflowEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				w.sweep(ctx)
-			}
-		}
-	}()
+	w.sweepOnce(context.Background())
+	w.sweep = tick(workflowEvery, func(ctx context.Context, _ time.Time) { w.sweepOnce(ctx) })
 }
 
-func (w *workflow) close() {
-	w.cancel()
-	<-w.done
-}
+func (w *workflow) close() { w.sweep.stop() }
 
-func (w *workflow) sweep(ctx context.Context) {
+func (w *workflow) sweepOnce(ctx context.Context) {
 	a := w.app
 	now, ac := time.Now(), a.Config.Access
 	expired, err := a.store.ExpireExportRequests(ctx, now, ac.ExportRequestMaxAge)

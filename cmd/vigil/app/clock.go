@@ -16,8 +16,7 @@ type clockLog struct {
 	mu   sync.Mutex // one sample at a time
 	last map[string]store.ClockOffset
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	ticks *ticking
 }
 
 const (
@@ -31,29 +30,11 @@ const (
 )
 
 func (a *App) startClockLog() {
-	ctx, cancel := context.WithCancel(context.Background())
-	a.clocks = &clockLog{app: a, last: map[string]store.ClockOffset{}, cancel: cancel, done: make(chan struct{})}
-	go a.clocks.run(ctx)
+	a.clocks = &clockLog{app: a, last: map[string]store.ClockOffset{}}
+	a.clocks.ticks = tick(clockEvery, a.clocks.sample)
 }
 
-func (c *clockLog) close() {
-	c.cancel()
-	<-c.done
-}
-
-func (c *clockLog) run(ctx context.Context) {
-	defer close(c.done)
-	t := time.NewTicker(clockEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		c.sample(ctx, time.Now())
-	}
-}
+func (c *clockLog) close() { c.ticks.stop() }
 
 // sample records every camera's offset that changed (or whose source
 // did) by clockChange or more, or was last recorded clockRefresh ago.

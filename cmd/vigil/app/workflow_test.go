@@ -46,8 +46,8 @@ func TestWorkflowExpiresUndecidedRequests(t *testing.T) {
 		}
 	}
 	w := &workflow{app: a}
-	w.sweep(ctx)
-	w.sweep(ctx)
+	w.sweepOnce(ctx)
+	w.sweepOnce(ctx)
 	for id, want := range map[string]string{"old": store.ExportExpired, "new": store.ExportRequested} {
 		if x, err := st.ExportRequest(ctx, id); err != nil || x.State != want {
 			t.Errorf("request %s: %q %v, want %q", id, x.State, err, want)
@@ -80,8 +80,8 @@ func TestWorkflowPrunesPlateReads(t *testing.T) {
 		}
 	}
 	w := &workflow{app: a}
-	w.sweep(ctx)
-	w.sweep(ctx)
+	w.sweepOnce(ctx)
+	w.sweepOnce(ctx)
 	left, err := st.PlateReads(ctx, store.PlateQuery{From: now.Add(-400 * 24 * time.Hour)})
 	if err != nil || len(left) != 1 {
 		t.Fatalf("%d reads left (%v), want the 10-day-old one", len(left), err)

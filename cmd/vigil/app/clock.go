@@ -19,13 +19,20 @@ type clockLog struct {
 	ticks *ticking
 }
 
+// The offset is measured on every frame (its sender-report time less its
+// arrival), so it carries the network's jitter: small changes are kept
+// to one record in clockQuiet, a step is recorded at once.
 const (
 	// clockEvery is how often the offsets are looked at.
 	clockEvery = 30 * time.Second
-	// clockChange is the change in offset worth recording; clockRefresh
-	// is how old the last record may grow before the same offset is
-	// recorded again (an export then finds one near its footage).
-	clockChange  = 2 * time.Millisecond
+	// clockChange is the change worth recording (half a frame at 25 fps),
+	// at most once in clockQuiet; clockStep, a step in the camera's clock,
+	// is recorded at once.
+	clockChange = 20 * time.Millisecond
+	clockQuiet  = 5 * time.Minute
+	clockStep   = 200 * time.Millisecond
+	// clockRefresh is how old the last record may grow before the same
+	// offset is recorded again (an export then finds one near its footage).
 	clockRefresh = time.Hour
 )
 
@@ -36,8 +43,9 @@ func (a *App) startClockLog() {
 
 func (c *clockLog) close() { c.ticks.stop() }
 
-// sample records every camera's offset that changed (or whose source
-// did) by clockChange or more, or was last recorded clockRefresh ago.
+// sample records the offset of every camera seen for the first time,
+// whose source changed, whose clock stepped, that changed by clockChange
+// with none recorded for clockQuiet, or with none for clockRefresh.
 func (c *clockLog) sample(ctx context.Context, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -47,8 +55,7 @@ func (c *clockLog) sample(ctx context.Context, now time.Time) {
 			continue
 		}
 		o := store.ClockOffset{Camera: id, At: now, Offset: time.Duration(secs * float64(time.Second)), Source: source}
-		if last, seen := c.last[id]; seen && last.Source == o.Source && (last.Offset-o.Offset).Abs() < clockChange &&
-			now.Sub(last.At) < clockRefresh {
+		if last, seen := c.last[id]; seen && !worthRecording(last, o) {
 			continue
 		}
 		if err := c.app.store.AddClockOffset(ctx, o); err != nil {
@@ -59,4 +66,11 @@ func (c *clockLog) sample(ctx context.Context, now time.Time) {
 		}
 		c.last[id] = o
 	}
+}
+
+// worthRecording says whether measurement o should follow last.
+func worthRecording(last, o store.ClockOffset) bool {
+	change, since := (o.Offset - last.Offset).Abs(), o.At.Sub(last.At)
+	return o.Source != last.Source || change >= clockStep || change >= clockChange && since >= clockQuiet ||
+		since >= clockRefresh
 }

@@ -252,7 +252,10 @@ func (c *cameraRecorder) seal() {
 	}
 	w, rel := c.w, c.path
 	c.w = nil
-	c.openSeg.Store(nil)
+	// The segment stays listed as open until it is indexed: closing it
+	// (a last fragment and fsync) can take a while on a loaded disk, and
+	// its footage must not drop out of playback meanwhile.
+	defer c.openSeg.Store(nil)
 	abs := filepath.Join(c.rec.Dir, filepath.FromSlash(rel))
 	info, err := w.Close()
 	repaired := false
